@@ -1,0 +1,276 @@
+package dev.holdfast.archive;
+
+import dev.holdfast.backend.Backend;
+import dev.holdfast.backend.ObjectWriter;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.event.BackupEvent;
+import dev.holdfast.event.EventSink;
+import dev.holdfast.format.BackupRef;
+import dev.holdfast.format.BackupWriter;
+import dev.holdfast.source.Entry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+/**
+ * Streams entries into one archive object: POSIX (pax) tar, compressed, uploaded as it is produced.
+ * On {@link #finish()} the object is committed, then its {@code .sha256} sidecar, then its
+ * manifest; the manifest is written last and marks the backup complete.
+ */
+public final class ArchiveWriter implements BackupWriter {
+  private static final int COPY_BUFFER = 1 << 20;
+
+  private final Backend backend;
+  private final String key;
+  private final ArchiveSettings settings;
+  private final String job;
+  private final String host;
+  private final Instant started;
+  private final Clock clock;
+  private final EventSink events;
+  private final ObjectWriter object;
+  private final HashingOutputStream hashed;
+  private final TarArchiveOutputStream tar;
+  private final List<Manifest.ManifestEntry> entries = new ArrayList<>();
+  private final byte[] buffer = new byte[COPY_BUFFER];
+  private long files;
+  private long directories;
+  private long links;
+  private long bytes;
+  private long warnings;
+  private boolean done;
+
+  public ArchiveWriter(
+      Backend backend, String key, ArchiveSettings settings, String job, String host, Clock clock,
+      EventSink events) {
+    this.backend = backend;
+    this.key = key;
+    this.settings = settings;
+    this.job = job;
+    this.host = host;
+    this.clock = clock;
+    this.started = clock.instant();
+    this.events = events;
+    try {
+      if (backend.stat(key).isPresent()) {
+        throw new HoldfastException(ExitCode.FAILED,
+            "archive " + key + " already exists on " + backend.location(),
+            "the name template gives two runs the same name; add seconds ({HHmmss}) to it");
+      }
+      this.object = backend.create(key);
+    } catch (IOException e) {
+      throw HoldfastException.io("creating archive " + key + " on " + backend.location(), e);
+    }
+    try {
+      this.hashed = new HashingOutputStream(object);
+      OutputStream compressed = settings.compression().compress(hashed, settings.level(), settings.threads());
+      this.tar = new TarArchiveOutputStream(compressed, StandardCharsets.UTF_8.name());
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+      tar.setAddPaxHeadersForNonAsciiNames(true);
+    } catch (IOException | RuntimeException e) {
+      object.close();
+      throw e instanceof IOException io ? HoldfastException.io("starting archive " + key, io) : (RuntimeException) e;
+    }
+  }
+
+  public String key() {
+    return key;
+  }
+
+  @Override
+  public void add(Entry e) {
+    try {
+      switch (e.kind()) {
+        case DIRECTORY -> {
+          TarArchiveEntry t = header(e.path() + "/", TarConstants.LF_DIR, e, 040000);
+          tar.putArchiveEntry(t);
+          tar.closeArchiveEntry();
+          directories++;
+          record(e, "dir", 0, null, null);
+        }
+        case SYMLINK -> {
+          TarArchiveEntry t = header(e.path(), TarConstants.LF_SYMLINK, e, 0120000);
+          t.setLinkName(e.linkTarget());
+          tar.putArchiveEntry(t);
+          tar.closeArchiveEntry();
+          links++;
+          record(e, "symlink", 0, null, e.linkTarget());
+        }
+        case HARDLINK -> {
+          TarArchiveEntry t = header(e.path(), TarConstants.LF_LINK, e, 0100000);
+          t.setLinkName(e.linkTarget());
+          tar.putArchiveEntry(t);
+          tar.closeArchiveEntry();
+          links++;
+          record(e, "hardlink", 0, null, e.linkTarget());
+        }
+        case FILE -> addFile(e);
+      }
+    } catch (IOException ex) {
+      throw HoldfastException.io("writing archive " + key + " to " + backend.location(), ex);
+    }
+  }
+
+  private void addFile(Entry e) throws IOException {
+    if (e.size() < 0) {
+      throw new IllegalArgumentException("entries of unknown size are not supported in archives yet: " + e.path());
+    }
+    InputStream in;
+    try {
+      in = e.content().open();
+    } catch (IOException ex) {
+      // unreadable now (permissions changed, file vanished): warn and keep going
+      warnings++;
+      events.publish(new BackupEvent.Warning("/" + e.path(), "cannot open: " + reasonOf(ex)));
+      return;
+    }
+    try (in) {
+      TarArchiveEntry t = header(e.path(), TarConstants.LF_NORMAL, e, 0100000);
+      t.setSize(e.size());
+      tar.putArchiveEntry(t);
+      MessageDigest md = HashingOutputStream.sha256();
+      long remaining = e.size();
+      String problem = null;
+      while (remaining > 0) {
+        int n;
+        try {
+          n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+        } catch (IOException ex) {
+          problem = "read error after " + (e.size() - remaining) + " bytes: " + reasonOf(ex);
+          break;
+        }
+        if (n < 0) {
+          problem = "file shrank while being read; padded with zeros to its original size";
+          break;
+        }
+        tar.write(buffer, 0, n);
+        md.update(buffer, 0, n);
+        remaining -= n;
+        events.publish(new BackupEvent.BytesMoved(n));
+      }
+      if (problem != null) {
+        // the tar header promised e.size() bytes: keep the archive well-formed
+        java.util.Arrays.fill(buffer, (byte) 0);
+        while (remaining > 0) {
+          int n = (int) Math.min(buffer.length, remaining);
+          tar.write(buffer, 0, n);
+          md.update(buffer, 0, n);
+          remaining -= n;
+        }
+      } else {
+        try {
+          if (in.read() >= 0) {
+            problem = "file grew while being read; stored its first " + e.size() + " bytes";
+          }
+        } catch (IOException ignored) {
+          // a read error past the stored size does not change what was stored
+        }
+      }
+      tar.closeArchiveEntry();
+      if (problem != null) {
+        warnings++;
+        events.publish(new BackupEvent.Warning("/" + e.path(), problem));
+      }
+      files++;
+      bytes += e.size();
+      record(e, "file", e.size(), HexFormat.of().formatHex(md.digest()), null);
+      events.publish(new BackupEvent.EntryDone(e.path(), e.size()));
+    }
+  }
+
+  private static String reasonOf(IOException ex) {
+    if (ex instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (ex instanceof java.nio.file.NoSuchFileException) {
+      return "no longer exists";
+    }
+    return ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+  }
+
+  private TarArchiveEntry header(String name, byte type, Entry e, int typeBits) {
+    TarArchiveEntry t = new TarArchiveEntry(name, type);
+    t.setMode(typeBits | e.permissions());
+    t.setModTime(FileTime.from(e.mtime().getEpochSecond(), java.util.concurrent.TimeUnit.SECONDS));
+    t.setUserId(e.uid());
+    t.setGroupId(e.gid());
+    // a name that is only the numeric id carries no information, and tar would look it up as a name
+    t.setUserName(e.owner() == null || e.owner().equals(Long.toString(e.uid())) ? "" : e.owner());
+    t.setGroupName(e.group() == null || e.group().equals(Long.toString(e.gid())) ? "" : e.group());
+    return t;
+  }
+
+  private void record(Entry e, String type, long size, String sha, String link) {
+    entries.add(
+        new Manifest.ManifestEntry(
+            e.path(), type, size, sha, String.format("%04o", e.permissions()),
+            Instant.ofEpochSecond(e.mtime().getEpochSecond()), link));
+  }
+
+  public long warnings() {
+    return warnings;
+  }
+
+  @Override
+  public BackupRef finish() {
+    if (done) {
+      throw new IllegalStateException("archive " + key + " already finished");
+    }
+    try {
+      tar.close(); // writes the end-of-archive blocks and finishes the compressor
+      object.commit();
+      done = true;
+    } catch (FileAlreadyExistsException e) {
+      throw new HoldfastException(ExitCode.FAILED, "archive " + key + " already exists on " + backend.location());
+    } catch (IOException e) {
+      throw HoldfastException.io("finishing archive " + key + " on " + backend.location(), e);
+    } finally {
+      object.close();
+    }
+    String sha = hashed.hex();
+    long size = hashed.count();
+    Instant finished = clock.instant();
+    String baseName = key.substring(key.lastIndexOf('/') + 1);
+    Manifest manifest =
+        new Manifest(
+            Manifest.FORMAT, 1, job, host, started, finished, Version.current(),
+            new Manifest.ArchiveInfo(baseName, size, sha, settings.compression().configName(), false),
+            new Manifest.Totals(files, directories, links, bytes, warnings),
+            entries);
+    try {
+      backend.put(key + ".sha256", (sha + "  " + baseName + "\n").getBytes(StandardCharsets.UTF_8));
+      backend.put(key + Manifest.SUFFIX, manifest.toJson());
+    } catch (IOException e) {
+      throw HoldfastException.io(
+          "writing the sidecars of " + key + " (the archive itself is complete)", e);
+    }
+    return new BackupRef(key, started, job, host, size, files, "archive", true, false);
+  }
+
+  @Override
+  public void close() {
+    if (!done) {
+      try {
+        tar.close();
+      } catch (IOException | RuntimeException ignored) {
+        // aborting: the upload is discarded below, whatever state the stream is in
+      }
+      object.close();
+      done = true;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.holdfast.backend;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A flat key to object store: a local directory, an SFTP server or an S3 bucket. Keys are
+ * '/'-separated relative paths ("daily/2026-01-02_030000-daily.tar.gz").
+ *
+ * <p>Contract: an object becomes visible only when its {@link ObjectWriter} commits, so a reader
+ * never sees a partial object; {@link #list} never returns in-progress uploads; {@link #delete} is
+ * idempotent; reading a missing object throws {@link java.nio.file.NoSuchFileException}.
+ * Implementations are safe for use by several threads.
+ */
+public interface Backend extends AutoCloseable {
+  /** Where this backend stores, for messages ("/srv/backups", "sftp://nas/volume1/backups"). */
+  String location();
+
+  /** Starts a streaming upload; the caller writes, then commits, and always closes. */
+  ObjectWriter create(String key) throws IOException;
+
+  /** Reads {@code length} bytes from {@code offset}, or to the end when {@code length < 0}. */
+  InputStream open(String key, long offset, long length) throws IOException;
+
+  default InputStream open(String key) throws IOException {
+    return open(key, 0, -1);
+  }
+
+  Optional<ObjectInfo> stat(String key) throws IOException;
+
+  /** Every committed object whose key starts with {@code prefix}, in no particular order. */
+  Stream<ObjectInfo> list(String prefix) throws IOException;
+
+  void delete(String key) throws IOException;
+
+  /** Stores a small object in one call. */
+  default void put(String key, byte[] content) throws IOException {
+    try (ObjectWriter w = create(key)) {
+      w.write(content);
+      w.commit();
+    }
+  }
+
+  default byte[] readAll(String key) throws IOException {
+    try (InputStream in = open(key)) {
+      return in.readAllBytes();
+    }
+  }
+
+  @Override
+  void close();
+
+  /** Rejects keys that could escape the store or name nothing. */
+  static String checkKey(String key) {
+    if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/")) {
+      throw new IllegalArgumentException("invalid object key: '" + key + "'");
+    }
+    for (String part : key.split("/", -1)) {
+      if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+        throw new IllegalArgumentException("invalid object key: '" + key + "'");
+      }
+    }
+    return key;
+  }
+
+  /** Wraps a checked exception from a lazily evaluated listing. */
+  static UncheckedIOException unchecked(IOException e) {
+    return new UncheckedIOException(e);
+  }
+}

@@ -1,0 +1,219 @@
+package dev.holdfast.backend;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * A backend on a local directory (a disk, a USB drive, a mounted NAS share). Uploads go to a
+ * {@code <name>.<random>.partial} file beside the final one, are fsynced, then published with a
+ * hard link (which refuses to replace an existing object) or, on file systems without hard links,
+ * an atomic rename.
+ */
+public final class LocalBackend implements Backend {
+  static final String PARTIAL_SUFFIX = ".partial";
+  private final Path root;
+
+  public LocalBackend(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public String location() {
+    return root.toString();
+  }
+
+  private Path path(String key) {
+    return root.resolve(Backend.checkKey(key));
+  }
+
+  @Override
+  public ObjectWriter create(String key) throws IOException {
+    Path target = path(key);
+    Files.createDirectories(target.getParent());
+    String tmpName =
+        target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + PARTIAL_SUFFIX;
+    Path tmp = target.resolveSibling(tmpName);
+    FileChannel channel =
+        FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    return new LocalWriter(target, tmp, channel);
+  }
+
+  @Override
+  public InputStream open(String key, long offset, long length) throws IOException {
+    SeekableByteChannel ch = Files.newByteChannel(path(key), StandardOpenOption.READ);
+    ch.position(offset);
+    InputStream in = Channels.newInputStream(ch);
+    return length < 0 ? in : new BoundedInputStream(in, length);
+  }
+
+  @Override
+  public Optional<ObjectInfo> stat(String key) throws IOException {
+    Path p = path(key);
+    try {
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+      if (!a.isRegularFile()) {
+        return Optional.empty();
+      }
+      return Optional.of(new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant()));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public Stream<ObjectInfo> list(String prefix) throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new NoSuchFileException(root.toString(), null, "target directory does not exist");
+    }
+    // Walk the deepest directory that the prefix names completely, then filter by the rest.
+    int slash = prefix.lastIndexOf('/');
+    Path start = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+    if (!Files.isDirectory(start)) {
+      return Stream.empty();
+    }
+    return Files.walk(start)
+        .filter(p -> !p.getFileName().toString().endsWith(PARTIAL_SUFFIX))
+        .map(
+            p -> {
+              try {
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+                if (!a.isRegularFile()) {
+                  return null;
+                }
+                String key = root.relativize(p).toString();
+                return new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant());
+              } catch (NoSuchFileException e) {
+                return null; // deleted while listing
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            })
+        .filter(i -> i != null && i.key().startsWith(prefix));
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    Path p = path(key);
+    Files.deleteIfExists(p);
+    // Remove directories left empty, up to the root, so deleted backups leave no litter.
+    Path dir = p.getParent();
+    while (dir != null && !dir.equals(root) && dir.startsWith(root)) {
+      try (Stream<Path> s = Files.list(dir)) {
+        if (s.findAny().isPresent()) {
+          break;
+        }
+      } catch (NoSuchFileException e) {
+        break;
+      }
+      try {
+        Files.delete(dir);
+      } catch (IOException e) {
+        break; // another writer may have just created something here
+      }
+      dir = dir.getParent();
+    }
+  }
+
+  @Override
+  public void close() {}
+
+  private static void fsyncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException ignored) {
+      // Some file systems cannot open directories for fsync; the rename is still atomic.
+    }
+  }
+
+  private static final class LocalWriter extends ObjectWriter {
+    private final Path target;
+    private final Path tmp;
+    private final FileChannel channel;
+    private final OutputStream out;
+    private boolean committed;
+    private boolean closed;
+
+    LocalWriter(Path target, Path tmp, FileChannel channel) {
+      this.target = target;
+      this.tmp = tmp;
+      this.channel = channel;
+      this.out = Channels.newOutputStream(channel);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void commit() throws IOException {
+      if (closed) {
+        throw new IOException("writer for " + target + " is closed");
+      }
+      channel.force(true);
+      channel.close();
+      try {
+        Files.createLink(target, tmp);
+        Files.delete(tmp);
+      } catch (FileAlreadyExistsException e) {
+        throw new FileAlreadyExistsException(target.toString(), null, "object already exists");
+      } catch (UnsupportedOperationException | IOException e) {
+        if (e instanceof FileAlreadyExistsException) {
+          throw e;
+        }
+        // No hard links here (FAT/exFAT USB drives): check, then rename atomically.
+        if (Files.exists(target)) {
+          throw new FileAlreadyExistsException(target.toString(), null, "object already exists");
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      }
+      fsyncDirectory(target.getParent());
+      committed = true;
+      closed = true;
+    }
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // rollback never throws
+      }
+      if (!committed) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // a left-over .partial file is never listed as an object
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.holdfast.error;
+
+/**
+ * The one exception type that reaches the user: a message saying what failed and why, an optional
+ * hint saying how to fix it, and the exit code the process ends with.
+ */
+public class HoldfastException extends RuntimeException {
+  private final ExitCode exitCode;
+  private final String hint;
+
+  public HoldfastException(ExitCode exitCode, String message) {
+    this(exitCode, message, null, null);
+  }
+
+  public HoldfastException(ExitCode exitCode, String message, String hint) {
+    this(exitCode, message, hint, null);
+  }
+
+  public HoldfastException(ExitCode exitCode, String message, String hint, Throwable cause) {
+    super(message, cause);
+    this.exitCode = exitCode;
+    this.hint = hint;
+  }
+
+  public ExitCode exitCode() {
+    return exitCode;
+  }
+
+  /** How to fix it, or null when there is nothing useful to say. */
+  public String hint() {
+    return hint;
+  }
+
+  public static HoldfastException usage(String message) {
+    return new HoldfastException(ExitCode.USAGE, message);
+  }
+
+  public static HoldfastException usage(String message, String hint) {
+    return new HoldfastException(ExitCode.USAGE, message, hint);
+  }
+
+  /** Wraps an I/O or library failure once, at the boundary, saying what was being done. */
+  public static HoldfastException io(String doing, Throwable cause) {
+    String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    if (cause instanceof java.nio.file.NoSuchFileException) {
+      why = "no such file or directory: " + why;
+    } else if (cause instanceof java.nio.file.AccessDeniedException) {
+      why = "permission denied: " + why;
+    } else if (cause instanceof java.nio.file.FileAlreadyExistsException) {
+      why = "already exists: " + why;
+    }
+    return new HoldfastException(ExitCode.FAILED, doing + ": " + why, null, cause);
+  }
+}
