@@ -29,7 +29,8 @@ public final class ArchiveCatalog implements Catalog {
   private List<Item> cache;
 
   /** An archive and what is known of it. */
-  public record Item(BackupRef ref, ObjectInfo object, Optional<ObjectInfo> checksum, Optional<Manifest> manifest) {}
+  public record Item(
+      Backend backend, BackupRef ref, ObjectInfo object, Optional<ObjectInfo> checksum, Optional<Manifest> manifest) {}
 
   public ArchiveCatalog(Backend backend, ZoneId zone) {
     this.backend = backend;
@@ -88,14 +89,14 @@ public final class ArchiveCatalog implements Catalog {
     boolean encrypted = o.key().endsWith(".gpg");
     if (manifest.isPresent()) {
       Manifest m = manifest.get();
-      return new Item(
+      return new Item(backend,
           new BackupRef(o.key(), m.started(), m.job(), m.host(), o.size(), m.totals().files(),
               "archive", true, encrypted || m.archive().encrypted()),
           o, checksum, manifest);
     }
     Instant time = ArchiveName.timeIn(o.key(), zone).orElse(o.modified());
     String job = o.key().contains("/") ? o.key().substring(0, o.key().indexOf('/')) : "";
-    return new Item(new BackupRef(o.key(), time, job, "", o.size(), -1, "archive", false, encrypted),
+    return new Item(backend, new BackupRef(o.key(), time, job, "", o.size(), -1, "archive", false, encrypted),
         o, checksum, Optional.empty());
   }
 

@@ -1,0 +1,162 @@
+package dev.holdfast.cli;
+
+import dev.holdfast.archive.ArchiveName;
+import dev.holdfast.archive.ArchiveSettings;
+import dev.holdfast.archive.Compression;
+import dev.holdfast.config.JobSpec;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.event.EventSink;
+import dev.holdfast.job.Hooks;
+import dev.holdfast.job.Job;
+import dev.holdfast.job.JobRunner;
+import dev.holdfast.job.RunResult;
+import dev.holdfast.source.PathSource;
+import dev.holdfast.state.StateStore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code holdfast backup}: configured jobs by name, or paths straight to a target with --to. */
+@Command(
+    name = "backup",
+    description = {
+      "Back up configured jobs, or paths to a target given with --to.",
+      "  holdfast backup daily",
+      "  holdfast backup --to /srv/backups ~/notes /var/log/app"
+    })
+final class BackupCommand implements Callable<Integer> {
+  private final Main main;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(paramLabel = "JOB|PATH", description = "Job names (no --to; none = every job), or paths with --to.")
+  List<String> args = new ArrayList<>();
+
+  @Option(names = "--to", paramLabel = "TARGET", description = "Back up the given paths to this target (no config needed).")
+  String to;
+
+  @Option(names = "--job-name", paramLabel = "NAME", defaultValue = "backup",
+      description = "Job name for an ad-hoc backup (used in the archive name and history). Default: ${DEFAULT-VALUE}.")
+  String jobName;
+
+  @Option(names = "--exclude", paramLabel = "GLOB", description = "Exclude matching files and directories (repeatable).")
+  List<String> exclude = new ArrayList<>();
+
+  @Option(names = "--exclude-if-present", paramLabel = "NAME", description = "Skip directories containing this file (repeatable).")
+  List<String> excludeIfPresent = new ArrayList<>();
+
+  @Option(names = {"-x", "--one-file-system"}, description = "Do not cross file system boundaries.")
+  boolean oneFileSystem;
+
+  @Option(names = "--compression", paramLabel = "gzip|zstd|none", description = "Default: gzip.")
+  String compression;
+
+  @Option(names = "--level", paramLabel = "N", description = "Compression level.")
+  Integer level;
+
+  @Option(names = "--name", paramLabel = "TEMPLATE", description = "Archive name template. Default: " + ArchiveName.DEFAULT_TEMPLATE)
+  String name;
+
+  BackupCommand(Main main) {
+    this.main = main;
+  }
+
+  @Override
+  public Integer call() {
+    Wiring w = new Wiring(main, spec.commandLine().getErr());
+    List<Job> jobs = new ArrayList<>();
+    if (to != null) {
+      if (args.isEmpty()) {
+        throw HoldfastException.usage("nothing to back up", "name the paths: holdfast backup --to " + to + " PATH...");
+      }
+      jobs.add(adHocJob(w));
+    } else {
+      if (compression != null || level != null || name != null || !exclude.isEmpty()) {
+        throw HoldfastException.usage("--compression, --level, --name and --exclude apply to ad-hoc backups (--to); "
+            + "for a job, set them in the config");
+      }
+      List<String> names = args.isEmpty() ? new ArrayList<>(w.config().jobs().keySet()) : args;
+      for (String n : names) {
+        JobSpec s = w.jobSpec(n);
+        jobs.add(w.job(s));
+      }
+    }
+    ExitCode worst = ExitCode.OK;
+    HoldfastException failure = null;
+    List<Map<String, Object>> results = new ArrayList<>();
+    try (StateStore state = w.openState()) {
+      JobRunner runner = w.runner(state, w.runLog());
+      for (Job job : jobs) {
+        try (ProgressDisplay progress = ProgressDisplay.startIfTerminal(spec.commandLine().getErr(),
+            main.global.quiet || main.global.json)) {
+          EventSink sink = progress == null ? EventSink.NONE : progress;
+          RunResult r = runner.run(job, sink);
+          if (r.exitCode() == ExitCode.PARTIAL && worst == ExitCode.OK) {
+            worst = ExitCode.PARTIAL;
+          }
+          results.add(resultJson(job.name(), r, null));
+        } catch (HoldfastException e) {
+          if (jobs.size() == 1) {
+            throw e;
+          }
+          failure = failure == null ? e : failure;
+          results.add(Map.of("job", job.name(), "status", "FAILURE", "error", e.getMessage()));
+        }
+      }
+    }
+    if (main.global.json) {
+      Json.print(spec.commandLine().getOut(), jobs.size() == 1 && to != null ? results.get(0) : results);
+    }
+    if (failure != null) {
+      throw new HoldfastException(failure.exitCode(), "some jobs failed; first failure: " + failure.getMessage(),
+          failure.hint(), failure);
+    }
+    return worst.code();
+  }
+
+  private static Map<String, Object> resultJson(String job, RunResult r, String error) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("job", job);
+    m.put("status", r.record().status());
+    m.put("backup", r.backup().id());
+    m.put("target", r.record().target());
+    m.put("size", r.backup().size());
+    m.put("files", r.backup().files());
+    m.put("started", r.record().started());
+    m.put("finished", r.record().finished());
+    m.put("warnings", r.warnings().stream().map(x -> x.path() + ": " + x.message()).toList());
+    return m;
+  }
+
+  private Job adHocJob(Wiring w) {
+    Compression c;
+    try {
+      c = compression == null ? Compression.GZIP : Compression.parse(compression);
+    } catch (IllegalArgumentException e) {
+      throw HoldfastException.usage(e.getMessage());
+    }
+    int lv = level == null ? c.defaultLevel() : level;
+    if (lv < c.minLevel() || lv > c.maxLevel()) {
+      throw HoldfastException.usage("--level " + lv + " is out of range for " + c.configName()
+          + " (" + c.minLevel() + ".." + c.maxLevel() + ")");
+    }
+    String template = name == null ? ArchiveName.DEFAULT_TEMPLATE : name;
+    List<String> problems = ArchiveName.problems(template, c);
+    if (!problems.isEmpty()) {
+      throw HoldfastException.usage("--name " + template + ": " + problems.get(0));
+    }
+    if (!jobName.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      throw HoldfastException.usage("--job-name may use letters, digits, '.', '_' and '-'");
+    }
+    List<String> paths = args.stream().map(w::expandHome).toList();
+    ArchiveSettings settings = new ArchiveSettings(c, lv, Runtime.getRuntime().availableProcessors(), ArchiveName.of(template));
+    return new Job(jobName, List.of(new PathSource(paths, exclude, excludeIfPresent, oneFileSystem)),
+        w.expandHome(to), settings, Hooks.none());
+  }
+}

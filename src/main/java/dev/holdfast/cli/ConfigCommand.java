@@ -1,0 +1,49 @@
+package dev.holdfast.cli;
+
+import dev.holdfast.config.ConfigSpec;
+import dev.holdfast.config.JobSpec;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.job.Job;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code holdfast config check}: validates the config file and reports every problem at once. */
+@Command(name = "config", description = "Work with the config file.", subcommands = ConfigCommand.Check.class)
+final class ConfigCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (check)");
+  }
+
+  @Command(name = "check", description = "Validate the config file; exit 2 with file:line: key: problem lines if invalid.")
+  static final class Check implements Callable<Integer> {
+    private final Main main;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    Check(Main main) {
+      this.main = main;
+    }
+
+    @Override
+    public Integer call() {
+      Wiring w = new Wiring(main, spec.commandLine().getErr());
+      ConfigSpec c = w.configIfAny().orElseThrow(() -> HoldfastException.usage("no config file found",
+          "pass --config FILE or create $XDG_CONFIG_HOME/holdfast/holdfast.yaml"));
+      PrintWriter out = spec.commandLine().getOut();
+      for (JobSpec s : c.jobs().values()) {
+        Job j = w.job(s);
+        if (!main.global.quiet) {
+          out.printf("job %-12s %s -> %s (%s, %s)%n", j.name(), String.join(", ", s.sources()), j.target(),
+              j.archive().compression().configName(), j.archive().name().template());
+        }
+      }
+      out.printf("%s: OK (%d job%s)%n", c.file(), c.jobs().size(), c.jobs().size() == 1 ? "" : "s");
+      out.flush();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package dev.holdfast.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** Options every command accepts, before or after the verb. */
+public final class GlobalOptions {
+  @Option(names = "--config", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "Config file (default: $HOLDFAST_CONFIG, $XDG_CONFIG_HOME/holdfast/holdfast.yaml, /etc/holdfast/holdfast.yaml).")
+  Path config;
+
+  @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print machine-readable JSON.")
+  boolean json;
+
+  @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "Print only warnings and errors.")
+  boolean quiet;
+
+  @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Print more (repeat for more).")
+  boolean[] verbose = new boolean[0];
+
+  @Option(names = "--stacktrace", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
+  boolean stacktrace;
+
+  boolean stacktrace() {
+    return stacktrace || verbose.length >= 2;
+  }
+}

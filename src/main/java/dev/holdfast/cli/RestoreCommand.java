@@ -1,0 +1,66 @@
+package dev.holdfast.cli;
+
+import dev.holdfast.archive.ArchiveCatalog;
+import dev.holdfast.event.EventSink;
+import dev.holdfast.job.RunLog;
+import dev.holdfast.restore.ArchiveRestore;
+import dev.holdfast.restore.RestoreRequest;
+import dev.holdfast.restore.RestoreResult;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code holdfast restore}: a backup (latest by default) into a directory, checked before committing. */
+@Command(
+    name = "restore",
+    description = {
+      "Restore a backup into a directory. Nothing is written in place until the whole backup has been",
+      "read and verified.",
+      "  holdfast restore --from /srv/backups latest --target ~/restored"
+    })
+final class RestoreCommand implements Callable<Integer> {
+  private final Main main;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Mixin TargetOptions target;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "BACKUP", defaultValue = "latest",
+      description = "'latest' (default), or a backup's name as 'list' shows it.")
+  String backup;
+
+  @Option(names = {"-t", "--target"}, required = true, paramLabel = "DIR", description = "Directory to restore into.")
+  Path into;
+
+  @Option(names = {"-i", "--include"}, paramLabel = "GLOB", description = "Restore only matching paths (repeatable).")
+  List<String> include = new ArrayList<>();
+
+  @Option(names = "--overwrite", description = "Replace existing files instead of refusing.")
+  boolean overwrite;
+
+  RestoreCommand(Main main) {
+    this.main = main;
+  }
+
+  @Override
+  public Integer call() {
+    Wiring w = new Wiring(main, spec.commandLine().getErr());
+    try (Wiring.Opened o = w.open(target);
+        ProgressDisplay progress = ProgressDisplay.startIfTerminal(spec.commandLine().getErr(), main.global.quiet)) {
+      ArchiveCatalog.Item item = o.select(backup);
+      EventSink sink = progress == null ? EventSink.NONE : progress;
+      RestoreResult r = new ArchiveRestore(sink).restore(item, new RestoreRequest(
+          Path.of(w.expandHome(into.toString())), include, overwrite));
+      if (main.global.json) {
+        Json.print(spec.commandLine().getOut(), r);
+      } else if (!main.global.quiet) {
+        spec.commandLine().getOut().printf("restored %s into %s: %d files, %d directories, %d links, %s%n",
+            r.backup(), into, r.files(), r.directories(), r.links(), RunLog.human(r.bytes()));
+      }
+      return 0;
+    }
+  }
+}

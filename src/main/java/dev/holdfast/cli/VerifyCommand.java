@@ -1,0 +1,88 @@
+package dev.holdfast.cli;
+
+import dev.holdfast.archive.ArchiveCatalog;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.job.RunLog;
+import dev.holdfast.verify.ArchiveVerifier;
+import dev.holdfast.verify.VerifyReport;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code holdfast verify}: checksums and a full read of backups; exit 4 on any damage. */
+@Command(name = "verify", description = "Check backups: checksum sidecar, then a full read against the manifest.")
+final class VerifyCommand implements Callable<Integer> {
+  private final Main main;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Mixin TargetOptions target;
+
+  @Parameters(paramLabel = "BACKUP", description = "Backups to check (default: latest).")
+  List<String> backups = new ArrayList<>();
+
+  @Option(names = "--all", description = "Check every backup on the target.")
+  boolean all;
+
+  VerifyCommand(Main main) {
+    this.main = main;
+  }
+
+  @Override
+  public Integer call() {
+    Wiring w = new Wiring(main, spec.commandLine().getErr());
+    PrintWriter out = spec.commandLine().getOut();
+    List<VerifyReport> reports = new ArrayList<>();
+    try (Wiring.Opened o = w.open(target)) {
+      List<ArchiveCatalog.Item> items = new ArrayList<>();
+      if (all) {
+        items.addAll(o.items());
+        if (items.isEmpty()) {
+          throw new HoldfastException(ExitCode.TARGET_MISSING, "no backups on " + o.backend().location());
+        }
+      } else if (backups.isEmpty()) {
+        items.add(o.select("latest"));
+      } else {
+        for (String b : backups) {
+          items.add(o.select(b));
+        }
+      }
+      ArchiveVerifier verifier = new ArchiveVerifier();
+      for (ArchiveCatalog.Item item : items) {
+        VerifyReport r = verifier.verify(item);
+        reports.add(r);
+        if (!main.global.json) {
+          if (r.ok()) {
+            if (!main.global.quiet) {
+              out.printf("ok       %s (%d entries, %s read%s)%n", r.backup(), r.entries(), RunLog.human(r.bytes()),
+                  item.manifest().isPresent() ? "" : "; no manifest: stream integrity only");
+            }
+          } else {
+            out.printf("DAMAGED  %s%n", r.backup());
+            for (VerifyReport.Problem p : r.problems()) {
+              out.printf("         %s%s%n", p.entry().isEmpty() ? "" : p.entry() + ": ", p.message());
+            }
+          }
+        }
+      }
+    }
+    if (main.global.json) {
+      Json.print(out, reports);
+    }
+    out.flush();
+    long bad = reports.stream().filter(r -> !r.ok()).count();
+    if (bad > 0) {
+      VerifyReport first = reports.stream().filter(r -> !r.ok()).findFirst().orElseThrow();
+      VerifyReport.Problem p = first.problems().get(0);
+      throw new HoldfastException(ExitCode.DAMAGED,
+          bad + " of " + reports.size() + " backups damaged; " + first.backup() + ": "
+              + (p.entry().isEmpty() ? "" : p.entry() + ": ") + p.message(),
+          "restore from another backup or an off-site copy; run a new backup soon");
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,223 @@
+package dev.holdfast.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+/**
+ * Loads and validates the YAML config. Every problem is collected and reported as
+ * {@code file:line: key.path: problem}; unknown keys are errors, because a typo must never quietly
+ * disable part of a backup.
+ */
+public final class ConfigLoader {
+  static final List<String> TOP_KEYS = List.of("state_dir", "log_file", "time_zone", "host", "jobs");
+  static final List<String> JOB_KEYS =
+      List.of("sources", "exclude", "exclude_if_present", "one_file_system", "target", "format",
+          "compression", "level", "threads", "name", "hooks");
+  static final List<String> HOOK_KEYS = List.of("before", "after", "on_failure", "timeout");
+  private static final Pattern JOB_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
+
+  private ConfigLoader() {}
+
+  public static ConfigSpec load(Path file, Map<String, String> env) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw dev.holdfast.error.HoldfastException.usage("config file not found: " + file,
+          "create it (see docs/config.md), or pass --config FILE");
+    } catch (IOException e) {
+      throw dev.holdfast.error.HoldfastException.usage("cannot read config file " + file + ": " + e.getMessage());
+    }
+    return parse(file, text, env);
+  }
+
+  public static ConfigSpec parse(Path file, String text, Map<String, String> env) {
+    String name = file.toString();
+    YamlReader r = new YamlReader(name, env);
+    Node root;
+    try (Reader reader = new java.io.StringReader(text)) {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(true); // reported by YamlReader with both lines
+      root = new Yaml(options).compose(reader);
+    } catch (MarkedYAMLException e) {
+      int line = e.getProblemMark() == null ? 1 : e.getProblemMark().getLine() + 1;
+      throw new ConfigException(List.of(new ConfigProblem(name, line, "(syntax)", e.getProblem())));
+    } catch (YAMLException | IOException e) {
+      throw new ConfigException(List.of(new ConfigProblem(name, 1, "(syntax)", e.getMessage())));
+    }
+    if (root == null) {
+      throw new ConfigException(List.of(new ConfigProblem(name, 1, "jobs", "the file is empty; define at least one job")));
+    }
+    Map<String, NodeTuple> top = r.mapping(root, "", TOP_KEYS);
+    String stateDir = opt(top, "state_dir", n -> r.requiredString(n, "state_dir"));
+    String logFile = opt(top, "log_file", n -> r.requiredString(n, "log_file"));
+    String zone = opt(top, "time_zone", n -> r.requiredString(n, "time_zone"));
+    if (zone != null) {
+      try {
+        java.time.ZoneId.of(zone);
+      } catch (java.time.DateTimeException e) {
+        r.problem(top.get("time_zone").getValueNode(), "time_zone", "unknown time zone '" + zone + "' (e.g. Europe/Berlin, UTC)");
+      }
+    }
+    String host = opt(top, "host", n -> r.requiredString(n, "host"));
+    Map<String, JobSpec> jobs = new LinkedHashMap<>();
+    if (!top.containsKey("jobs")) {
+      r.problem(root, "jobs", "missing; define at least one job");
+    } else {
+      Map<String, NodeTuple> jobNodes = r.mapping(top.get("jobs").getValueNode(), "jobs", null);
+      if (jobNodes.isEmpty() && r.problems.isEmpty()) {
+        r.problem(top.get("jobs").getValueNode(), "jobs", "define at least one job");
+      }
+      for (var e : jobNodes.entrySet()) {
+        String jobName = e.getKey();
+        if (!JOB_NAME.matcher(jobName).matches()) {
+          r.problem(e.getValue().getKeyNode(), "jobs." + jobName,
+              "job names may use letters, digits, '.', '_' and '-' and start with a letter or digit");
+        }
+        JobSpec job = job(r, jobName, e.getValue());
+        if (job != null) {
+          jobs.put(jobName, job);
+        }
+      }
+    }
+    if (!r.problems.isEmpty()) {
+      throw new ConfigException(r.problems);
+    }
+    return new ConfigSpec(file, stateDir, logFile, zone, host, jobs);
+  }
+
+  private static JobSpec job(YamlReader r, String name, NodeTuple tuple) {
+    String p = "jobs." + name;
+    Node node = tuple.getValueNode();
+    Map<String, NodeTuple> m = r.mapping(node, p, JOB_KEYS);
+    List<String> sources = opt(m, "sources", n -> r.strings(n, p + ".sources"));
+    if (sources == null) {
+      r.problem(node, p + ".sources", "missing; list the paths to back up");
+      sources = List.of();
+    } else if (sources.isEmpty()) {
+      r.problem(m.get("sources").getValueNode(), p + ".sources", "must list at least one path");
+    }
+    for (String s : sources) {
+      if (!s.startsWith("/") && !s.startsWith("~")) {
+        r.problem(m.get("sources").getValueNode(), p + ".sources", "'" + s + "' must be an absolute path");
+      }
+    }
+    List<String> exclude = orEmpty(opt(m, "exclude", n -> r.strings(n, p + ".exclude")));
+    List<String> markers = orEmpty(opt(m, "exclude_if_present", n -> r.strings(n, p + ".exclude_if_present")));
+    Boolean ofs = opt(m, "one_file_system", n -> r.bool(n, p + ".one_file_system"));
+    String target = opt(m, "target", n -> r.requiredString(n, p + ".target"));
+    if (target == null && !m.containsKey("target")) {
+      r.problem(node, p + ".target", "missing; say where backups go (a directory such as /srv/backups)");
+    }
+    String format = opt(m, "format", n -> r.requiredString(n, p + ".format"));
+    if (format != null && !format.equals("archive")) {
+      r.problem(m.get("format").getValueNode(), p + ".format",
+          "'" + format + "' is not supported by this version; use: archive");
+    }
+    String compression = opt(m, "compression", n -> r.requiredString(n, p + ".compression"));
+    int[] range = {1, 19};
+    if (compression != null) {
+      switch (compression.toLowerCase(Locale.ROOT)) {
+        case "gzip" -> range = new int[] {1, 9};
+        case "zstd" -> range = new int[] {1, 19};
+        case "none" -> range = new int[] {0, 0};
+        default -> r.problem(m.get("compression").getValueNode(), p + ".compression",
+            "'" + compression + "' is not one of: gzip, zstd, none");
+      }
+    } else {
+      range = new int[] {1, 9};
+    }
+    final int[] lv = range;
+    Integer level = opt(m, "level", n -> r.integer(n, p + ".level", lv[0], lv[1]));
+    Integer threads = opt(m, "threads", n -> r.integer(n, p + ".threads", 1, 256));
+    String archiveName = opt(m, "name", n -> r.requiredString(n, p + ".name"));
+    if (archiveName != null) {
+      dev.holdfast.archive.Compression c = null;
+      try {
+        c = compression == null ? dev.holdfast.archive.Compression.GZIP
+            : dev.holdfast.archive.Compression.parse(compression);
+      } catch (IllegalArgumentException ignored) {
+        // reported above
+      }
+      for (String problem : dev.holdfast.archive.ArchiveName.problems(archiveName, c)) {
+        r.problem(m.get("name").getValueNode(), p + ".name", problem);
+      }
+    }
+    List<String> before = List.of();
+    List<String> after = List.of();
+    List<String> onFailure = List.of();
+    Duration timeout = Duration.ofMinutes(5);
+    if (m.containsKey("hooks")) {
+      Map<String, NodeTuple> h = r.mapping(m.get("hooks").getValueNode(), p + ".hooks", HOOK_KEYS);
+      before = orEmpty(opt(h, "before", n -> r.strings(n, p + ".hooks.before")));
+      after = orEmpty(opt(h, "after", n -> r.strings(n, p + ".hooks.after")));
+      onFailure = orEmpty(opt(h, "on_failure", n -> r.strings(n, p + ".hooks.on_failure")));
+      String t = opt(h, "timeout", n -> r.requiredString(n, p + ".hooks.timeout"));
+      if (t != null) {
+        Duration d = parseDuration(t);
+        if (d == null || d.isZero()) {
+          r.problem(h.get("timeout").getValueNode(), p + ".hooks.timeout",
+              "'" + t + "' is not a duration such as 90s, 5m or 1h");
+        } else {
+          timeout = d;
+        }
+      }
+    }
+    return new JobSpec(name, YamlReader.line(tuple.getKeyNode()), sources, exclude, markers,
+        ofs != null && ofs, target, format == null ? "archive" : format, compression, level, threads,
+        archiveName, before, after, onFailure, timeout);
+  }
+
+  /** "90s", "5m", "1h", "2d", "500ms"; a bare number is seconds. Null when malformed. */
+  public static Duration parseDuration(String s) {
+    Matcher mt = DURATION.matcher(s.trim());
+    if (!mt.matches()) {
+      return null;
+    }
+    long n = Long.parseLong(mt.group(1));
+    String unit = mt.group(2) == null ? "s" : mt.group(2);
+    return switch (unit) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+  }
+
+  private static <T> T opt(Map<String, NodeTuple> m, String key, java.util.function.Function<Node, T> read) {
+    NodeTuple t = m.get(key);
+    if (t == null) {
+      return null;
+    }
+    Node v = t.getValueNode();
+    if (v instanceof ScalarNode s && s.getTag().getValue().endsWith(":null")) {
+      return null;
+    }
+    return read.apply(v);
+  }
+
+  private static List<String> orEmpty(List<String> l) {
+    return l == null ? List.of() : new ArrayList<>(l);
+  }
+}

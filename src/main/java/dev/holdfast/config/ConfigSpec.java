@@ -1,0 +1,15 @@
+package dev.holdfast.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A whole config file: global settings and the named jobs, in file order.
+ *
+ * @param stateDir where run history, locks and the log live (null: the default)
+ * @param logFile the run log file (null: {@code <stateDir>/holdfast.log})
+ * @param timeZone zone for archive names and retention (null: the system's)
+ * @param host the host name recorded in backups (null: the machine's)
+ */
+public record ConfigSpec(
+    Path file, String stateDir, String logFile, String timeZone, String host, Map<String, JobSpec> jobs) {}

@@ -1,0 +1,23 @@
+package dev.holdfast.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/** A job as written in the config file, after interpolation and validation. */
+public record JobSpec(
+    String name,
+    int line,
+    List<String> sources,
+    List<String> exclude,
+    List<String> excludeIfPresent,
+    boolean oneFileSystem,
+    String target,
+    String format,
+    String compression,
+    Integer level,
+    Integer threads,
+    String archiveName,
+    List<String> beforeHooks,
+    List<String> afterHooks,
+    List<String> onFailureHooks,
+    Duration hookTimeout) {}

@@ -1,0 +1,137 @@
+package dev.holdfast.job;
+
+import dev.holdfast.archive.ArchiveWriter;
+import dev.holdfast.backend.Backend;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.event.BackupEvent;
+import dev.holdfast.event.EventSink;
+import dev.holdfast.format.BackupRef;
+import dev.holdfast.source.Source;
+import dev.holdfast.state.RunRecord;
+import dev.holdfast.state.StateStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Runs a job's lifecycle: lock, before hooks, backup, after hooks (or on-failure hooks), then one
+ * run record and one log line, whatever happened.
+ */
+public final class JobRunner {
+  private final Path stateDir;
+  private final StateStore state;
+  private final RunLog log;
+  private final BackendOpener backends;
+  private final Clock clock;
+  private final ZoneId zone;
+  private final String host;
+
+  public JobRunner(
+      Path stateDir, StateStore state, RunLog log, BackendOpener backends, Clock clock, ZoneId zone, String host) {
+    this.stateDir = stateDir;
+    this.state = state;
+    this.log = log;
+    this.backends = backends;
+    this.clock = clock;
+    this.zone = zone;
+    this.host = host;
+  }
+
+  public RunResult run(Job job, EventSink events) {
+    Instant started = clock.instant();
+    List<BackupEvent.Warning> warnings = new ArrayList<>();
+    EventSink sink =
+        e -> {
+          if (e instanceof BackupEvent.Warning w) {
+            synchronized (warnings) {
+              warnings.add(w);
+            }
+            log.line("WARNING", w.path() + ": " + w.message());
+          }
+          events.publish(e);
+        };
+    String key = null;
+    BackupRef ref = null;
+    try (JobLock lock = JobLock.acquire(stateDir, job.name())) {
+      Map<String, String> env = new LinkedHashMap<>();
+      env.put("HOLDFAST_JOB", job.name());
+      env.put("HOLDFAST_TARGET", job.target());
+      env.put("HOLDFAST_HOST", host);
+      try {
+        runHooks("before", job.hooks().before(), job.hooks().timeout(), env);
+        for (Source s : job.sources()) {
+          s.check();
+        }
+        try (Backend backend = backends.open(job.target())) {
+          key = job.archive().name().render(job.name(), host, started.atZone(zone), job.archive().extension());
+          env.put("HOLDFAST_ARCHIVE", key);
+          try (ArchiveWriter writer = new ArchiveWriter(backend, key, job.archive(), job.name(), host, clock, sink)) {
+            for (Source s : job.sources()) {
+              try (Stream<dev.holdfast.source.Entry> entries = s.entries(sink)) {
+                entries.forEach(writer::add);
+              }
+            }
+            ref = writer.finish();
+          }
+        }
+        String status = warnings.isEmpty() ? "SUCCESS" : "PARTIAL";
+        env.put("HOLDFAST_STATUS", status);
+        runHooks("after", job.hooks().after(), job.hooks().timeout(), env);
+        Instant finished = clock.instant();
+        RunRecord rec = new RunRecord(0, job.name(), host, started, finished, status, job.target(), ref.id(),
+            ref.size(), ref.files(), 0, warnings.size(), warnings.isEmpty() ? 0 : ExitCode.PARTIAL.code(), null);
+        long id = state.record(rec);
+        String took = RunLog.seconds(Duration.between(started, finished).toMillis());
+        if (warnings.isEmpty()) {
+          log.line("SUCCESS", ref.id() + " stored (" + RunLog.human(ref.size()) + ", " + took + ")");
+        } else {
+          log.line("PARTIAL", ref.id() + " stored without " + warnings.size() + " unreadable item"
+              + (warnings.size() == 1 ? "" : "s") + " (" + RunLog.human(ref.size()) + ", " + took + ")");
+        }
+        return new RunResult(withId(rec, id), ref, List.copyOf(warnings));
+      } catch (HoldfastException | IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
+        HoldfastException he = e instanceof HoldfastException h ? h
+            : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
+        env.put("HOLDFAST_STATUS", "FAILURE");
+        env.put("HOLDFAST_ERROR", he.getMessage());
+        String hookFailure = null;
+        try {
+          runHooks("on_failure", job.hooks().onFailure(), job.hooks().timeout(), env);
+        } catch (HoldfastException hookError) {
+          hookFailure = hookError.getMessage();
+        }
+        Instant finished = clock.instant();
+        // when the archive itself was stored and only a later step failed, say so
+        String what = ref != null ? ref.id() + " stored, but " + he.getMessage() : job.name() + ": " + he.getMessage();
+        state.record(new RunRecord(0, job.name(), host, started, finished, "FAILURE", job.target(),
+            ref == null ? null : ref.id(), ref == null ? 0 : ref.size(), ref == null ? 0 : ref.files(), 0,
+            warnings.size(), he.exitCode().code(), he.getMessage()));
+        log.line("FAILURE", what);
+        if (hookFailure != null) {
+          log.line("WARNING", hookFailure);
+        }
+        throw he;
+      }
+    }
+  }
+
+  private static RunRecord withId(RunRecord r, long id) {
+    return new RunRecord(id, r.job(), r.host(), r.started(), r.finished(), r.status(), r.target(), r.backup(),
+        r.size(), r.files(), r.bytes(), r.warnings(), r.exitCode(), r.error());
+  }
+
+  private void runHooks(String phase, List<String> commands, Duration timeout, Map<String, String> env) {
+    for (String c : commands) {
+      log.line("INFO", phase + " hook: " + c);
+      HookRunner.run(phase, c, timeout, env);
+    }
+  }
+}

@@ -1,0 +1,363 @@
+package dev.holdfast.restore;
+
+import dev.holdfast.archive.ArchiveCatalog;
+import dev.holdfast.archive.ArchiveEntry;
+import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.Manifest;
+import dev.holdfast.backend.Backend;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.event.BackupEvent;
+import dev.holdfast.event.EventSink;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Restores an archive into a directory. Everything is first extracted into a staging directory
+ * inside the target; only when the whole stream has been read and every check passed (gzip CRC,
+ * the object's SHA-256 against its sidecar, each file against the manifest) are the files renamed
+ * into place. A failed restore leaves the target as it was.
+ */
+public final class ArchiveRestore {
+  private final EventSink events;
+  private final boolean asRoot;
+
+  public ArchiveRestore(EventSink events) {
+    this.events = events;
+    this.asRoot = "root".equals(System.getProperty("user.name"));
+  }
+
+  private record Staged(String name, ArchiveEntry entry) {}
+
+  public RestoreResult restore(ArchiveCatalog.Item item, RestoreRequest request) {
+    String key = item.ref().id();
+    Path target = request.target().toAbsolutePath().normalize();
+    List<PathMatcher> includes = new ArrayList<>();
+    for (String inc : request.includes()) {
+      String p = inc.startsWith("/") ? inc.substring(1) : inc;
+      includes.add(FileSystems.getDefault().getPathMatcher("glob:" + (p.endsWith("/") ? p.substring(0, p.length() - 1) : p)));
+    }
+    Map<String, Manifest.ManifestEntry> expected = new HashMap<>();
+    item.manifest().ifPresent(m -> m.entries().forEach(e -> expected.put(e.path(), e)));
+    String expectedSha = expectedObjectSha(item);
+
+    Path staging;
+    try {
+      Files.createDirectories(target);
+      staging = Files.createTempDirectory(target, ".holdfast-restore-");
+    } catch (IOException e) {
+      throw HoldfastException.io("preparing restore target " + target, e);
+    }
+    List<Staged> staged = new ArrayList<>();
+    Set<String> stagedFiles = new HashSet<>();
+    long[] skipped = {0};
+    List<String> damage = new ArrayList<>();
+    try {
+      ArchiveReader.Result read;
+      try {
+        read =
+            ArchiveReader.read(
+                item.backend(),
+                key,
+                (entry, content) -> {
+                  String name = entry.normalizedName();
+                  if (name.equals(".") || name.isEmpty() && entry.type() == ArchiveEntry.Type.DIRECTORY) {
+                    return;
+                  }
+                  PathRules.unsafe(entry.name().startsWith("/") ? entry.name() : name)
+                      .ifPresent(why -> {
+                        throw new HoldfastException(ExitCode.FAILED,
+                            "refusing to restore '" + entry.name() + "' from " + key + ": " + why
+                                + "; it would be written outside the target",
+                            "this archive was not written by Holdfast or was tampered with; inspect it with: tar -tvf");
+                      });
+                  if (!included(name, includes)) {
+                    return;
+                  }
+                  stage(key, target, staging, name, entry, content, expected, stagedFiles, damage, request);
+                  if (entry.type() == ArchiveEntry.Type.OTHER) {
+                    skipped[0]++;
+                  } else {
+                    staged.add(new Staged(name, entry));
+                  }
+                });
+      } catch (HoldfastException e) {
+        throw e;
+      } catch (IOException e) {
+        throw new HoldfastException(ExitCode.DAMAGED,
+            "backup " + key + " is damaged or unreadable: " + describe(e) + "; nothing was restored",
+            "run: holdfast verify " + key, e);
+      }
+      if (expectedSha != null && !expectedSha.equals(read.objectSha256())) {
+        damage.add("archive SHA-256 " + read.objectSha256() + " does not match its checksum sidecar (" + expectedSha + ")");
+      }
+      if (!damage.isEmpty()) {
+        throw new HoldfastException(ExitCode.DAMAGED,
+            "backup " + key + " failed its integrity check: " + damage.get(0)
+                + (damage.size() > 1 ? " (and " + (damage.size() - 1) + " more)" : "") + "; nothing was restored",
+            "run: holdfast verify " + key);
+      }
+      if (!includes.isEmpty() && staged.isEmpty()) {
+        throw HoldfastException.usage("no entry of " + key + " matches " + String.join(", ", request.includes()),
+            "paths inside an archive have no leading '/'; list them with: tar -tf");
+      }
+      return commit(key, target, staging, staged, skipped[0]);
+    } finally {
+      PathRules.deleteTree(staging);
+    }
+  }
+
+  private static String describe(IOException e) {
+    String m = e.getMessage();
+    if (e instanceof java.io.EOFException) {
+      return "it ends early (truncated)";
+    }
+    return m == null ? e.getClass().getSimpleName() : m;
+  }
+
+  static String expectedObjectSha(ArchiveCatalog.Item item) {
+    if (item.manifest().isPresent() && item.manifest().get().archive() != null) {
+      return item.manifest().get().archive().sha256();
+    }
+    if (item.checksum().isPresent()) {
+      try {
+        String text = new String(item.backend().readAll(item.checksum().get().key()), StandardCharsets.UTF_8).trim();
+        int sp = text.indexOf(' ');
+        return sp > 0 ? text.substring(0, sp) : text;
+      } catch (IOException e) {
+        throw HoldfastException.io("reading checksum of " + item.ref().id(), e);
+      }
+    }
+    return null;
+  }
+
+  static boolean included(String name, List<PathMatcher> includes) {
+    if (includes.isEmpty()) {
+      return true;
+    }
+    // a pattern naming a directory includes everything below it
+    Path p = Path.of(name);
+    for (Path cur = p; cur != null; cur = cur.getParent()) {
+      for (PathMatcher m : includes) {
+        if (m.matches(cur)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private void stage(
+      String key, Path target, Path staging, String name, ArchiveEntry entry, InputStream content,
+      Map<String, Manifest.ManifestEntry> expected, Set<String> stagedFiles, List<String> damage,
+      RestoreRequest request) throws IOException {
+    Path stagedPath = staging.resolve(name);
+    Path finalPath = target.resolve(name);
+    if (!stagedPath.normalize().startsWith(staging) || !finalPath.normalize().startsWith(target)) {
+      throw new HoldfastException(ExitCode.FAILED,
+          "refusing to restore '" + entry.name() + "' from " + key + ": it would be written outside the target");
+    }
+    PathRules.linkInParents(staging, stagedPath)
+        .ifPresent(link -> {
+          throw new HoldfastException(ExitCode.FAILED,
+              "refusing to restore '" + entry.name() + "' from " + key + ": it goes through the symbolic link '"
+                  + staging.relativize(link) + "' stored earlier in the same archive",
+              "this archive was not written by Holdfast or was tampered with; inspect it with: tar -tvf");
+        });
+    PathRules.linkInParents(target, finalPath)
+        .ifPresent(link -> {
+          throw new HoldfastException(ExitCode.FAILED,
+              "refusing to restore '" + name + "': '" + link + "' in the target is a symbolic link",
+              "restore into an empty directory, or remove the link");
+        });
+    if (entry.type() != ArchiveEntry.Type.DIRECTORY && PathRules.exists(finalPath) && !request.overwrite()) {
+      throw new HoldfastException(ExitCode.FAILED,
+          "refusing to overwrite " + finalPath + " (restoring " + key + "); nothing was restored",
+          "restore into an empty directory, or pass --overwrite");
+    }
+    if (entry.type() == ArchiveEntry.Type.DIRECTORY && PathRules.exists(finalPath)
+        && !Files.isDirectory(finalPath, LinkOption.NOFOLLOW_LINKS) && !request.overwrite()) {
+      throw new HoldfastException(ExitCode.FAILED,
+          "refusing to replace " + finalPath + " with a directory (restoring " + key + ")",
+          "restore into an empty directory, or pass --overwrite");
+    }
+    Files.createDirectories(stagedPath.getParent());
+    switch (entry.type()) {
+      case DIRECTORY -> Files.createDirectories(stagedPath);
+      case FILE -> {
+        MessageDigest md = sha256();
+        byte[] buf = new byte[1 << 16];
+        long total = 0;
+        try (OutputStream out = Files.newOutputStream(stagedPath)) {
+          int n;
+          while ((n = content.read(buf)) > 0) {
+            out.write(buf, 0, n);
+            md.update(buf, 0, n);
+            total += n;
+            events.publish(new BackupEvent.BytesMoved(n));
+          }
+        }
+        Manifest.ManifestEntry want = expected.get(name);
+        String got = HexFormat.of().formatHex(md.digest());
+        if (want != null && want.sha256() != null && !want.sha256().equals(got)) {
+          damage.add("'" + name + "' has SHA-256 " + got + " but the manifest says " + want.sha256());
+        }
+        applyMetadata(stagedPath, entry);
+        stagedFiles.add(name);
+        events.publish(new BackupEvent.EntryDone(name, total));
+      }
+      case SYMLINK -> {
+        Files.createSymbolicLink(stagedPath, Path.of(entry.linkTarget()));
+        setTimesNoFollow(stagedPath, entry);
+      }
+      case HARDLINK -> {
+        String linkName = new ArchiveEntry(entry.linkTarget(), ArchiveEntry.Type.FILE, 0, 0, entry.mtime(),
+            0, 0, "", "", null).normalizedName();
+        if (PathRules.unsafe(linkName).isPresent() || !stagedFiles.contains(linkName)) {
+          if (PathRules.unsafe(linkName).isPresent()) {
+            throw new HoldfastException(ExitCode.FAILED,
+                "refusing to restore hard link '" + name + "' from " + key + " to '" + entry.linkTarget()
+                    + "': it points outside the target");
+          }
+          events.publish(new BackupEvent.Warning(name,
+              "hard link to '" + linkName + "', which is not being restored; skipped"));
+          return;
+        }
+        Files.createLink(stagedPath, staging.resolve(linkName));
+      }
+      case OTHER -> events.publish(new BackupEvent.Warning(name, "special file (device or FIFO) not restored"));
+    }
+  }
+
+  private RestoreResult commit(String key, Path target, Path staging, List<Staged> staged, long skipped) {
+    long files = 0;
+    long dirs = 0;
+    long links = 0;
+    long bytes = 0;
+    List<Staged> directories = new ArrayList<>();
+    try {
+      for (Staged s : staged) {
+        Path finalPath = target.resolve(s.name());
+        Path stagedPath = staging.resolve(s.name());
+        switch (s.entry().type()) {
+          case DIRECTORY -> {
+            if (PathRules.exists(finalPath) && !Files.isDirectory(finalPath, LinkOption.NOFOLLOW_LINKS)) {
+              Files.delete(finalPath);
+            }
+            Files.createDirectories(finalPath);
+            directories.add(s);
+            dirs++;
+          }
+          case FILE, SYMLINK, HARDLINK -> {
+            if (!PathRules.exists(stagedPath)) {
+              continue; // a skipped hard link
+            }
+            PathRules.linkInParents(target, finalPath).ifPresent(link -> {
+              throw new HoldfastException(ExitCode.FAILED,
+                  "refusing to restore '" + s.name() + "': '" + link + "' in the target is a symbolic link");
+            });
+            Files.createDirectories(finalPath.getParent());
+            move(stagedPath, finalPath);
+            if (s.entry().type() == ArchiveEntry.Type.FILE) {
+              files++;
+              bytes += s.entry().size();
+            } else {
+              links++;
+            }
+          }
+          case OTHER -> { }
+        }
+      }
+      // directories last, deepest first, so setting a read-only mode cannot block their contents
+      for (int i = directories.size() - 1; i >= 0; i--) {
+        Staged d = directories.get(i);
+        applyMetadata(target.resolve(d.name()), d.entry());
+      }
+    } catch (IOException e) {
+      throw HoldfastException.io("moving restored files of " + key + " into " + target, e);
+    }
+    return new RestoreResult(key, files, dirs, links, bytes, skipped);
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+    } catch (FileAlreadyExistsException e) {
+      throw e;
+    }
+  }
+
+  private void applyMetadata(Path p, ArchiveEntry e) throws IOException {
+    if (asRoot) {
+      try {
+        Files.setAttribute(p, "unix:uid", (int) e.uid(), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:gid", (int) e.gid(), LinkOption.NOFOLLOW_LINKS);
+      } catch (IOException | UnsupportedOperationException | IllegalArgumentException ignored) {
+        // ownership is best effort (e.g. restoring onto a file system without owners)
+      }
+    }
+    // after chown, which clears setuid/setgid; "unix:mode" keeps those bits, POSIX permissions cannot
+    try {
+      Files.setAttribute(p, "unix:mode", e.mode() & 07777);
+    } catch (UnsupportedOperationException | IllegalArgumentException ex) {
+      Files.setPosixFilePermissions(p, permissions(e.mode()));
+    }
+    Files.setLastModifiedTime(p, FileTime.from(e.mtime()));
+  }
+
+  private static void setTimesNoFollow(Path p, ArchiveEntry e) {
+    try {
+      Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setTimes(FileTime.from(e.mtime()), null, null);
+    } catch (IOException ignored) {
+      // link times are cosmetic
+    }
+  }
+
+  static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] all = {
+      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ
+    };
+    for (int i = 0; i < 9; i++) {
+      if ((mode & (1 << i)) != 0) {
+        s.add(all[i]);
+      }
+    }
+    return s;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.holdfast.restore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** The path-safety rules of restore: nothing may be written outside the target directory. */
+final class PathRules {
+  private PathRules() {}
+
+  /** Why an entry name is unsafe, or empty when it is a plain relative path. */
+  static Optional<String> unsafe(String name) {
+    if (name.isEmpty()) {
+      return Optional.of("it has an empty name");
+    }
+    if (name.indexOf('\0') >= 0) {
+      return Optional.of("its name contains a NUL byte");
+    }
+    if (name.startsWith("/")) {
+      return Optional.of("it has an absolute path");
+    }
+    for (String part : name.split("/")) {
+      if (part.equals("..")) {
+        return Optional.of("its path contains '..'");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The first symbolic link among the components between {@code base} (exclusive) and {@code path}
+   * (exclusive): writing through it could land outside the target.
+   */
+  static Optional<Path> linkInParents(Path base, Path path) {
+    Path rel = base.relativize(path);
+    Path cur = base;
+    for (int i = 0; i < rel.getNameCount() - 1; i++) {
+      cur = cur.resolve(rel.getName(i));
+      if (Files.isSymbolicLink(cur)) {
+        return Optional.of(cur);
+      }
+    }
+    return Optional.empty();
+  }
+
+  static boolean exists(Path p) {
+    return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  static void deleteTree(Path root) {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var s = Files.walk(root)) {
+      s.sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    p.toFile().setWritable(true, true);
+                  }
+                  Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                  // best effort: a left-over staging directory is named so the user can spot it
+                }
+              });
+    } catch (IOException ignored) {
+      // best effort, as above
+    }
+  }
+}

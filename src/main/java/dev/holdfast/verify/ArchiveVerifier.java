@@ -1,0 +1,126 @@
+package dev.holdfast.verify;
+
+import dev.holdfast.archive.ArchiveCatalog;
+import dev.holdfast.archive.ArchiveEntry;
+import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.Manifest;
+import dev.holdfast.backend.ObjectInfo;
+import dev.holdfast.error.HoldfastException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks an archive: the checksum sidecar against the stored object, then a full streaming read of
+ * the tar with every file's SHA-256 compared to the manifest. Damage is reported, never repaired.
+ */
+public final class ArchiveVerifier {
+
+  public VerifyReport verify(ArchiveCatalog.Item item) {
+    String key = item.ref().id();
+    List<VerifyReport.Problem> problems = new ArrayList<>();
+    String sidecarSha = null;
+    if (item.checksum().isPresent()) {
+      try {
+        String text = new String(item.backend().readAll(item.checksum().get().key()), StandardCharsets.UTF_8).trim();
+        String[] parts = text.split("\\s+", 2);
+        sidecarSha = parts[0];
+        if (!sidecarSha.matches("[0-9a-f]{64}")) {
+          problems.add(new VerifyReport.Problem("", "checksum sidecar " + key + ".sha256 is not in sha256sum format"));
+          sidecarSha = null;
+        }
+      } catch (IOException e) {
+        throw HoldfastException.io("reading " + key + ".sha256", e);
+      }
+    } else if (item.manifest().isPresent()) {
+      problems.add(new VerifyReport.Problem("", "checksum sidecar " + key + ".sha256 is missing"));
+    }
+    Map<String, Manifest.ManifestEntry> expected = new LinkedHashMap<>();
+    if (item.manifest().isPresent()) {
+      Manifest m = item.manifest().get();
+      m.entries().forEach(e -> expected.put(e.path(), e));
+      ObjectInfo obj = item.object();
+      if (m.archive() != null) {
+        if (m.archive().size() != obj.size()) {
+          problems.add(new VerifyReport.Problem("", "stored size " + obj.size() + " bytes differs from the manifest's "
+              + m.archive().size() + " bytes (truncated or replaced)"));
+        }
+        if (sidecarSha != null && !sidecarSha.equals(m.archive().sha256())) {
+          problems.add(new VerifyReport.Problem("", "checksum sidecar and manifest disagree about the archive's SHA-256"));
+        }
+      }
+    } else if (item.ref().managed()) {
+      problems.add(new VerifyReport.Problem("", "manifest is missing or unreadable"));
+    }
+    long[] counts = {0, 0};
+    Map<String, Boolean> seen = new LinkedHashMap<>();
+    byte[] buf = new byte[1 << 16];
+    try {
+      ArchiveReader.Result result =
+          ArchiveReader.read(
+              item.backend(),
+              key,
+              (ArchiveEntry entry, InputStream content) -> {
+                String name = entry.normalizedName();
+                counts[0]++;
+                seen.put(name, true);
+                Manifest.ManifestEntry want = expected.get(name);
+                if (entry.type() == ArchiveEntry.Type.FILE) {
+                  MessageDigest md = sha256();
+                  long total = 0;
+                  int n;
+                  while ((n = content.read(buf)) > 0) {
+                    md.update(buf, 0, n);
+                    total += n;
+                  }
+                  counts[1] += total;
+                  if (!expected.isEmpty()) {
+                    String got = HexFormat.of().formatHex(md.digest());
+                    if (want == null) {
+                      problems.add(new VerifyReport.Problem(name, "is in the archive but not in the manifest"));
+                    } else if (want.sha256() != null && !want.sha256().equals(got)) {
+                      problems.add(new VerifyReport.Problem(name, "content SHA-256 " + got + " differs from the manifest's " + want.sha256()));
+                    } else if (want.size() != total) {
+                      problems.add(new VerifyReport.Problem(name, "size " + total + " differs from the manifest's " + want.size()));
+                    }
+                  }
+                } else if (!expected.isEmpty() && want == null) {
+                  problems.add(new VerifyReport.Problem(name, "is in the archive but not in the manifest"));
+                }
+              });
+      if (sidecarSha != null && !sidecarSha.equals(result.objectSha256())) {
+        problems.add(new VerifyReport.Problem("", "SHA-256 of the stored archive is " + result.objectSha256()
+            + ", the checksum sidecar says " + sidecarSha));
+      }
+      for (String path : expected.keySet()) {
+        if (!seen.containsKey(path)) {
+          problems.add(new VerifyReport.Problem(path, "is in the manifest but missing from the archive"));
+        }
+      }
+    } catch (IOException e) {
+      String why = e instanceof java.io.EOFException ? "it ends early (truncated)"
+          : (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+      problems.add(new VerifyReport.Problem("", "the archive stream is damaged: " + why));
+    } catch (RuntimeException e) {
+      if (e instanceof HoldfastException) {
+        throw e;
+      }
+      problems.add(new VerifyReport.Problem("", "the archive cannot be read: " + e));
+    }
+    return new VerifyReport(key, counts[0], counts[1], problems);
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
