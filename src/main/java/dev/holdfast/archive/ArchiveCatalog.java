@@ -30,7 +30,28 @@ public final class ArchiveCatalog implements Catalog {
 
   /** An archive and what is known of it. */
   public record Item(
-      Backend backend, BackupRef ref, ObjectInfo object, Optional<ObjectInfo> checksum, Optional<Manifest> manifest) {}
+      Backend backend, BackupRef ref, ObjectInfo object, Optional<ObjectInfo> checksum, Optional<Manifest> manifest) {
+    /** The SHA-256 the stored object must have: the manifest's, else the sidecar's, else null. */
+    public String expectedSha256() {
+      if (manifest.isPresent() && manifest.get().archive() != null) {
+        return manifest.get().archive().sha256();
+      }
+      return sidecarSha256();
+    }
+
+    /** The hash written in the {@code .sha256} sidecar, or null when there is none. */
+    public String sidecarSha256() {
+      if (checksum.isEmpty()) {
+        return null;
+      }
+      try {
+        String text = new String(backend.readAll(checksum.get().key()), java.nio.charset.StandardCharsets.UTF_8).trim();
+        return text.split("\\s+", 2)[0];
+      } catch (IOException e) {
+        throw HoldfastException.io("reading checksum of " + ref.id(), e);
+      }
+    }
+  }
 
   public ArchiveCatalog(Backend backend, ZoneId zone) {
     this.backend = backend;

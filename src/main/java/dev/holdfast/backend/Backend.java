@@ -50,6 +50,11 @@ public interface Backend extends AutoCloseable {
     }
   }
 
+  /** Bytes free on the target, where the backend can know it. */
+  default java.util.OptionalLong freeSpace() {
+    return java.util.OptionalLong.empty();
+  }
+
   @Override
   void close();
 

@@ -134,6 +134,19 @@ public final class LocalBackend implements Backend {
   }
 
   @Override
+  public java.util.OptionalLong freeSpace() {
+    try {
+      Path p = root;
+      while (p != null && !Files.exists(p)) {
+        p = p.getParent();
+      }
+      return p == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Files.getFileStore(p).getUsableSpace());
+    } catch (IOException e) {
+      return java.util.OptionalLong.empty();
+    }
+  }
+
+  @Override
   public void close() {}
 
   private static void fsyncDirectory(Path dir) {

@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       ListCommand.class,
       VerifyCommand.class,
       HistoryCommand.class,
+      CopyCommand.class,
+      DoctorCommand.class,
       ConfigCommand.class,
       CommandLine.HelpCommand.class
     })

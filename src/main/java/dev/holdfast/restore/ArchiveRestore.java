@@ -12,7 +12,6 @@ import dev.holdfast.event.EventSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
@@ -61,7 +60,7 @@ public final class ArchiveRestore {
     }
     Map<String, Manifest.ManifestEntry> expected = new HashMap<>();
     item.manifest().ifPresent(m -> m.entries().forEach(e -> expected.put(e.path(), e)));
-    String expectedSha = expectedObjectSha(item);
+    String expectedSha = item.expectedSha256();
 
     Path staging;
     try {
@@ -135,22 +134,6 @@ public final class ArchiveRestore {
       return "it ends early (truncated)";
     }
     return m == null ? e.getClass().getSimpleName() : m;
-  }
-
-  static String expectedObjectSha(ArchiveCatalog.Item item) {
-    if (item.manifest().isPresent() && item.manifest().get().archive() != null) {
-      return item.manifest().get().archive().sha256();
-    }
-    if (item.checksum().isPresent()) {
-      try {
-        String text = new String(item.backend().readAll(item.checksum().get().key()), StandardCharsets.UTF_8).trim();
-        int sp = text.indexOf(' ');
-        return sp > 0 ? text.substring(0, sp) : text;
-      } catch (IOException e) {
-        throw HoldfastException.io("reading checksum of " + item.ref().id(), e);
-      }
-    }
-    return null;
   }
 
   static boolean included(String name, List<PathMatcher> includes) {

@@ -8,7 +8,6 @@ import dev.holdfast.backend.ObjectInfo;
 import dev.holdfast.error.HoldfastException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -27,16 +26,10 @@ public final class ArchiveVerifier {
     List<VerifyReport.Problem> problems = new ArrayList<>();
     String sidecarSha = null;
     if (item.checksum().isPresent()) {
-      try {
-        String text = new String(item.backend().readAll(item.checksum().get().key()), StandardCharsets.UTF_8).trim();
-        String[] parts = text.split("\\s+", 2);
-        sidecarSha = parts[0];
-        if (!sidecarSha.matches("[0-9a-f]{64}")) {
-          problems.add(new VerifyReport.Problem("", "checksum sidecar " + key + ".sha256 is not in sha256sum format"));
-          sidecarSha = null;
-        }
-      } catch (IOException e) {
-        throw HoldfastException.io("reading " + key + ".sha256", e);
+      sidecarSha = item.sidecarSha256();
+      if (sidecarSha == null || !sidecarSha.matches("[0-9a-f]{64}")) {
+        problems.add(new VerifyReport.Problem("", "checksum sidecar " + key + ".sha256 is not in sha256sum format"));
+        sidecarSha = null;
       }
     } else if (item.manifest().isPresent()) {
       problems.add(new VerifyReport.Problem("", "checksum sidecar " + key + ".sha256 is missing"));

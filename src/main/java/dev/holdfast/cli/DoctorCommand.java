@@ -1,0 +1,74 @@
+package dev.holdfast.cli;
+
+import dev.holdfast.backend.Backend;
+import dev.holdfast.backend.TargetProbe;
+import dev.holdfast.config.ConfigSpec;
+import dev.holdfast.config.JobSpec;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code holdfast doctor}: checks every configured target (and --to targets); a pass/fail table. */
+@Command(name = "doctor", description = "Check that targets are reachable and writable, and report free space.")
+final class DoctorCommand implements Callable<Integer> {
+  private final Main main;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--to", paramLabel = "TARGET", description = "Check this target too (repeatable).")
+  List<String> targets = new ArrayList<>();
+
+  DoctorCommand(Main main) {
+    this.main = main;
+  }
+
+  record Row(String job, String target, String check, boolean ok, String detail) {}
+
+  @Override
+  public Integer call() {
+    Wiring w = new Wiring(main, spec.commandLine().getErr());
+    Map<String, String> toCheck = new LinkedHashMap<>();
+    for (String t : targets) {
+      toCheck.put(t, "-");
+    }
+    if (targets.isEmpty()) {
+      ConfigSpec c = w.config();
+      for (JobSpec j : c.jobs().values()) {
+        toCheck.putIfAbsent(w.expandHome(j.target()), j.name());
+      }
+    }
+    List<Row> rows = new ArrayList<>();
+    for (var e : toCheck.entrySet()) {
+      try (Backend b = w.openBackend(e.getKey())) {
+        for (TargetProbe.Check c : TargetProbe.run(b)) {
+          rows.add(new Row(e.getValue(), e.getKey(), c.name(), c.ok(), c.detail()));
+        }
+      } catch (HoldfastException ex) {
+        rows.add(new Row(e.getValue(), e.getKey(), "open", false, ex.getMessage()));
+      }
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (main.global.json) {
+      Json.print(out, rows);
+    } else {
+      out.printf("%-4s  %-12s  %-11s  %s%n", "", "JOB", "CHECK", "TARGET / DETAIL");
+      for (Row r : rows) {
+        out.printf("%-4s  %-12s  %-11s  %s: %s%n", r.ok() ? "ok" : "FAIL", r.job(), r.check(), r.target(), r.detail());
+      }
+      out.flush();
+    }
+    long failed = rows.stream().filter(r -> !r.ok()).count();
+    if (failed > 0) {
+      throw new HoldfastException(ExitCode.UNREACHABLE, failed + " check" + (failed == 1 ? "" : "s") + " failed",
+          "see the FAIL lines above");
+    }
+    return 0;
+  }
+}
