@@ -4,19 +4,12 @@ import dev.holdfast.archive.ArchiveName;
 import dev.holdfast.archive.ArchiveSettings;
 import dev.holdfast.archive.Compression;
 import dev.holdfast.config.JobSpec;
-import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
-import dev.holdfast.event.EventSink;
-import dev.holdfast.job.Hooks;
 import dev.holdfast.job.Job;
-import dev.holdfast.job.JobRunner;
-import dev.holdfast.job.RunResult;
+import dev.holdfast.job.RunSteps;
 import dev.holdfast.source.PathSource;
-import dev.holdfast.state.StateStore;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -87,51 +80,7 @@ final class BackupCommand implements Callable<Integer> {
         jobs.add(w.job(s));
       }
     }
-    ExitCode worst = ExitCode.OK;
-    HoldfastException failure = null;
-    List<Map<String, Object>> results = new ArrayList<>();
-    try (StateStore state = w.openState()) {
-      JobRunner runner = w.runner(state, w.runLog());
-      for (Job job : jobs) {
-        try (ProgressDisplay progress = ProgressDisplay.startIfTerminal(spec.commandLine().getErr(),
-            main.global.quiet || main.global.json)) {
-          EventSink sink = progress == null ? EventSink.NONE : progress;
-          RunResult r = runner.run(job, sink);
-          if (r.exitCode() == ExitCode.PARTIAL && worst == ExitCode.OK) {
-            worst = ExitCode.PARTIAL;
-          }
-          results.add(resultJson(job.name(), r, null));
-        } catch (HoldfastException e) {
-          if (jobs.size() == 1) {
-            throw e;
-          }
-          failure = failure == null ? e : failure;
-          results.add(Map.of("job", job.name(), "status", "FAILURE", "error", e.getMessage()));
-        }
-      }
-    }
-    if (main.global.json) {
-      Json.print(spec.commandLine().getOut(), jobs.size() == 1 && to != null ? results.get(0) : results);
-    }
-    if (failure != null) {
-      throw new HoldfastException(failure.exitCode(), "some jobs failed; first failure: " + failure.getMessage(),
-          failure.hint(), failure);
-    }
-    return worst.code();
-  }
-
-  private static Map<String, Object> resultJson(String job, RunResult r, String error) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("job", job);
-    m.put("status", r.record().status());
-    m.put("backup", r.backup().id());
-    m.put("target", r.record().target());
-    m.put("size", r.backup().size());
-    m.put("files", r.backup().files());
-    m.put("started", r.record().started());
-    m.put("finished", r.record().finished());
-    m.put("warnings", r.warnings().stream().map(x -> x.path() + ": " + x.message()).toList());
-    return m;
+    return JobBatch.run(main, spec.commandLine(), w, jobs, j -> RunSteps.BACKUP_ONLY);
   }
 
   private Job adHocJob(Wiring w) {
@@ -156,7 +105,7 @@ final class BackupCommand implements Callable<Integer> {
     }
     List<String> paths = args.stream().map(w::expandHome).toList();
     ArchiveSettings settings = new ArchiveSettings(c, lv, Runtime.getRuntime().availableProcessors(), ArchiveName.of(template));
-    return new Job(jobName, List.of(new PathSource(paths, exclude, excludeIfPresent, oneFileSystem)),
-        w.expandHome(to), settings, Hooks.none());
+    return Job.adHoc(jobName, List.of(new PathSource(paths, exclude, excludeIfPresent, oneFileSystem)),
+        w.expandHome(to), settings);
   }
 }

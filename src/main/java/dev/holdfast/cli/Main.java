@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       ListCommand.class,
       VerifyCommand.class,
       HistoryCommand.class,
+      RunCommand.class,
+      StatusCommand.class,
       CopyCommand.class,
       DoctorCommand.class,
       ConfigCommand.class,

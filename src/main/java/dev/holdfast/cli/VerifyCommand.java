@@ -5,6 +5,8 @@ import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.RunLog;
 import dev.holdfast.verify.ArchiveVerifier;
+import dev.holdfast.verify.Sampling;
+import dev.holdfast.verify.VerifyLevel;
 import dev.holdfast.verify.VerifyReport;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -28,6 +30,14 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--all", description = "Check every backup on the target.")
   boolean all;
 
+  @Option(names = "--level", paramLabel = "quick|full|restore-test", defaultValue = "full",
+      description = "quick: sidecars and sizes only; full (default): read everything; restore-test: also restore into a scratch directory and check the files on disk.")
+  String level;
+
+  @Option(names = "--sample", paramLabel = "N%|1/N",
+      description = "With --all: check only this share of the backups, a different share each day (the newest always).")
+  String sample;
+
   VerifyCommand(Main main) {
     this.main = main;
   }
@@ -39,6 +49,7 @@ final class VerifyCommand implements Callable<Integer> {
     List<VerifyReport> reports = new ArrayList<>();
     try (Wiring.Opened o = w.open(target)) {
       List<ArchiveCatalog.Item> items = new ArrayList<>();
+      // sampled below when asked
       if (all) {
         items.addAll(o.items());
         if (items.isEmpty()) {
@@ -51,14 +62,24 @@ final class VerifyCommand implements Callable<Integer> {
           items.add(o.select(b));
         }
       }
+      VerifyLevel lv;
+      try {
+        lv = VerifyLevel.parse(level);
+        if (sample != null) {
+          items = Sampling.select(items, Sampling.parse(sample), java.time.LocalDate.now(w.zone()), i -> i.ref().id());
+        }
+      } catch (IllegalArgumentException e) {
+        throw HoldfastException.usage(e.getMessage());
+      }
       ArchiveVerifier verifier = new ArchiveVerifier();
       for (ArchiveCatalog.Item item : items) {
-        VerifyReport r = verifier.verify(item);
+        VerifyReport r = verifier.verify(item, lv);
         reports.add(r);
         if (!main.global.json) {
           if (r.ok()) {
             if (!main.global.quiet) {
-              out.printf("ok       %s (%d entries, %s read%s)%n", r.backup(), r.entries(), RunLog.human(r.bytes()),
+              out.printf("ok       %s (%s: %d entries, %s%s)%n", r.backup(), lv.configName(), r.entries(),
+                  lv == VerifyLevel.QUICK ? "sidecars and sizes" : RunLog.human(r.bytes()) + " checked",
                   item.manifest().isPresent() ? "" : "; no manifest: stream integrity only");
             }
           } else {

@@ -17,6 +17,7 @@ import dev.holdfast.job.JobRunner;
 import dev.holdfast.job.RunLog;
 import dev.holdfast.source.PathSource;
 import dev.holdfast.state.StateStore;
+import dev.holdfast.verify.VerifyLevel;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.URI;
@@ -201,7 +202,10 @@ final class Wiring {
             s.threads() == null ? Runtime.getRuntime().availableProcessors() : s.threads(),
             ArchiveName.of(s.archiveName() == null ? ArchiveName.DEFAULT_TEMPLATE : s.archiveName()));
     Hooks hooks = new Hooks(s.beforeHooks(), s.afterHooks(), s.onFailureHooks(), s.hookTimeout());
-    return new Job(s.name(), List.of(source), expandHome(s.target()), settings, hooks);
+    VerifyLevel verify = s.verify().equals("none") ? null : VerifyLevel.parse(s.verify());
+    List<String> offsite = s.offsite().stream().map(o -> expandHome(o.target())).toList();
+    return new Job(s.name(), List.of(source), expandHome(s.target()), settings, hooks, verify, offsite,
+        s.maxAge(), s.tags());
   }
 
   /** A target opened for reading, optionally narrowed to one job's backups. */

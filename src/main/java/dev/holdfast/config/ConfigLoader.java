@@ -31,7 +31,11 @@ public final class ConfigLoader {
   static final List<String> TOP_KEYS = List.of("state_dir", "log_file", "time_zone", "host", "jobs");
   static final List<String> JOB_KEYS =
       List.of("sources", "exclude", "exclude_if_present", "one_file_system", "target", "format",
-          "compression", "level", "threads", "name", "hooks");
+          "compression", "level", "threads", "name", "hooks", "verify", "offsite", "retention",
+          "forget_after_failure", "max_age", "tags");
+  static final List<String> RETENTION_KEYS =
+      List.of("keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_within");
+  static final List<String> OFFSITE_KEYS = List.of("target", "retention");
   static final List<String> HOOK_KEYS = List.of("before", "after", "on_failure", "timeout");
   private static final Pattern JOB_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
@@ -183,9 +187,72 @@ public final class ConfigLoader {
         }
       }
     }
+    String verify = opt(m, "verify", n -> r.requiredString(n, p + ".verify"));
+    if (verify != null && !List.of("none", "quick", "full", "restore-test").contains(verify)) {
+      r.problem(m.get("verify").getValueNode(), p + ".verify",
+          "'" + verify + "' is not one of: none, quick, full, restore-test");
+    }
+    RetentionSpec retention = m.containsKey("retention")
+        ? retention(r, m.get("retention").getValueNode(), p + ".retention") : RetentionSpec.none();
+    List<OffsiteSpec> offsite = new ArrayList<>();
+    if (m.containsKey("offsite")) {
+      Node on = m.get("offsite").getValueNode();
+      List<Node> items = on instanceof org.yaml.snakeyaml.nodes.SequenceNode seq ? seq.getValue() : List.of(on);
+      int i = 0;
+      for (Node item : items) {
+        String ip = p + ".offsite[" + i++ + "]";
+        if (item instanceof ScalarNode) {
+          String t = r.requiredString(item, ip);
+          if (t != null) {
+            offsite.add(new OffsiteSpec(t, RetentionSpec.none()));
+          }
+        } else {
+          Map<String, NodeTuple> om = r.mapping(item, ip, OFFSITE_KEYS);
+          String t = opt(om, "target", n -> r.requiredString(n, ip + ".target"));
+          if (t == null) {
+            r.problem(item, ip + ".target", "missing; say where the copies go");
+          }
+          RetentionSpec or = om.containsKey("retention")
+              ? retention(r, om.get("retention").getValueNode(), ip + ".retention") : RetentionSpec.none();
+          if (t != null) {
+            offsite.add(new OffsiteSpec(t, or));
+          }
+        }
+      }
+    }
+    Boolean faf = opt(m, "forget_after_failure", n -> r.bool(n, p + ".forget_after_failure"));
+    Duration maxAge = Duration.ofHours(25);
+    String ma = opt(m, "max_age", n -> r.requiredString(n, p + ".max_age"));
+    if (ma != null) {
+      Duration d = parseDuration(ma);
+      if (d == null || d.isZero()) {
+        r.problem(m.get("max_age").getValueNode(), p + ".max_age", "'" + ma + "' is not a duration such as 25h or 8d");
+      } else {
+        maxAge = d;
+      }
+    }
+    List<String> tags = orEmpty(opt(m, "tags", n -> r.strings(n, p + ".tags")));
     return new JobSpec(name, YamlReader.line(tuple.getKeyNode()), sources, exclude, markers,
         ofs != null && ofs, target, format == null ? "archive" : format, compression, level, threads,
-        archiveName, before, after, onFailure, timeout);
+        archiveName, before, after, onFailure, timeout, verify == null ? "quick" : verify, offsite, retention,
+        faf != null && faf, maxAge, tags);
+  }
+
+  private static RetentionSpec retention(YamlReader r, Node node, String p) {
+    Map<String, NodeTuple> m = r.mapping(node, p, RETENTION_KEYS);
+    int[] v = new int[6];
+    String[] keys = {"keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly"};
+    for (int i = 0; i < keys.length; i++) {
+      String k = keys[i];
+      Integer x = opt(m, k, n -> r.integer(n, p + "." + k, 0, 1_000_000));
+      v[i] = x == null ? 0 : x;
+    }
+    String within = opt(m, "keep_within", n -> r.requiredString(n, p + ".keep_within"));
+    if (within != null && !within.matches("(\\d+[ymdh])+")) {
+      r.problem(m.get("keep_within").getValueNode(), p + ".keep_within",
+          "'" + within + "' is not a duration such as 30d, 6m (months), 1y or 1y6m");
+    }
+    return new RetentionSpec(v[0], v[1], v[2], v[3], v[4], v[5], within);
   }
 
   /** "90s", "5m", "1h", "2d", "500ms"; a bare number is seconds. Null when malformed. */

@@ -20,4 +20,10 @@ public record JobSpec(
     List<String> beforeHooks,
     List<String> afterHooks,
     List<String> onFailureHooks,
-    Duration hookTimeout) {}
+    Duration hookTimeout,
+    String verify,
+    java.util.List<OffsiteSpec> offsite,
+    RetentionSpec retention,
+    boolean forgetAfterFailure,
+    Duration maxAge,
+    java.util.List<String> tags) {}

@@ -10,6 +10,8 @@ public enum ExitCode {
   USAGE(2),
   PARTIAL(3),
   DAMAGED(4),
+  /** The newest backup of a job is older than its max_age (status). */
+  STALE(5),
   TARGET_MISSING(10),
   LOCKED(11),
   WRONG_KEY(12),

@@ -1,6 +1,10 @@
 package dev.holdfast.job;
 
+import dev.holdfast.archive.ArchiveCatalog;
+import dev.holdfast.archive.ArchiveCopy;
 import dev.holdfast.archive.ArchiveWriter;
+import dev.holdfast.verify.ArchiveVerifier;
+import dev.holdfast.verify.VerifyReport;
 import dev.holdfast.backend.Backend;
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
@@ -46,6 +50,10 @@ public final class JobRunner {
   }
 
   public RunResult run(Job job, EventSink events) {
+    return run(job, RunSteps.BACKUP_ONLY, events);
+  }
+
+  public RunResult run(Job job, RunSteps steps, EventSink events) {
     Instant started = clock.instant();
     List<BackupEvent.Warning> warnings = new ArrayList<>();
     EventSink sink =
@@ -82,6 +90,13 @@ public final class JobRunner {
             ref = writer.finish();
           }
         }
+        List<String> done = new ArrayList<>();
+        if (steps.verify() && job.verify() != null) {
+          verify(job, ref, done);
+        }
+        if (steps.offsite() && !job.offsite().isEmpty()) {
+          copyOffsite(job, ref, done);
+        }
         String status = warnings.isEmpty() ? "SUCCESS" : "PARTIAL";
         env.put("HOLDFAST_STATUS", status);
         runHooks("after", job.hooks().after(), job.hooks().timeout(), env);
@@ -90,11 +105,12 @@ public final class JobRunner {
             ref.size(), ref.files(), 0, warnings.size(), warnings.isEmpty() ? 0 : ExitCode.PARTIAL.code(), null);
         long id = state.record(rec);
         String took = RunLog.seconds(Duration.between(started, finished).toMillis());
+        String extra = done.isEmpty() ? "" : "; " + String.join(", ", done);
         if (warnings.isEmpty()) {
-          log.line("SUCCESS", ref.id() + " stored (" + RunLog.human(ref.size()) + ", " + took + ")");
+          log.line("SUCCESS", ref.id() + " stored (" + RunLog.human(ref.size()) + ", " + took + ")" + extra);
         } else {
           log.line("PARTIAL", ref.id() + " stored without " + warnings.size() + " unreadable item"
-              + (warnings.size() == 1 ? "" : "s") + " (" + RunLog.human(ref.size()) + ", " + took + ")");
+              + (warnings.size() == 1 ? "" : "s") + " (" + RunLog.human(ref.size()) + ", " + took + ")" + extra);
         }
         return new RunResult(withId(rec, id), ref, List.copyOf(warnings));
       } catch (HoldfastException | IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
@@ -119,6 +135,37 @@ public final class JobRunner {
           log.line("WARNING", hookFailure);
         }
         throw he;
+      }
+    }
+  }
+
+  private void verify(Job job, BackupRef ref, List<String> done) {
+    try (Backend backend = backends.open(job.target())) {
+      ArchiveCatalog.Item item = new ArchiveCatalog(backend, zone).item(ref.id());
+      VerifyReport report = new ArchiveVerifier().verify(item, job.verify());
+      if (!report.ok()) {
+        VerifyReport.Problem p = report.problems().get(0);
+        throw new HoldfastException(ExitCode.DAMAGED, "verification (" + job.verify().configName() + ") of "
+            + ref.id() + " failed: " + (p.entry().isEmpty() ? "" : p.entry() + ": ") + p.message());
+      }
+      done.add("verified (" + job.verify().configName() + ")");
+    }
+  }
+
+  private void copyOffsite(Job job, BackupRef ref, List<String> done) {
+    try (Backend backend = backends.open(job.target())) {
+      ArchiveCatalog source = new ArchiveCatalog(backend, zone);
+      // every backup of this job the off-site target lacks, so a missed night catches up
+      List<ArchiveCatalog.Item> mine =
+          source.items().stream().filter(i -> i.ref().job().equals(job.name())).toList();
+      for (String off : job.offsite()) {
+        try (Backend dest = backends.open(off)) {
+          ArchiveCopy.Result r = new ArchiveCopy(dest).copy(mine);
+          for (String id : r.copied()) {
+            log.line("INFO", "copied " + id + " to " + dest.location());
+          }
+          done.add("copied " + r.copied().size() + " to " + dest.location());
+        }
       }
     }
   }

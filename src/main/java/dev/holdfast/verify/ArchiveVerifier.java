@@ -22,6 +22,10 @@ import java.util.Map;
 public final class ArchiveVerifier {
 
   public VerifyReport verify(ArchiveCatalog.Item item) {
+    return verify(item, VerifyLevel.FULL);
+  }
+
+  public VerifyReport verify(ArchiveCatalog.Item item, VerifyLevel level) {
     String key = item.ref().id();
     List<VerifyReport.Problem> problems = new ArrayList<>();
     String sidecarSha = null;
@@ -50,6 +54,16 @@ public final class ArchiveVerifier {
       }
     } else if (item.ref().managed()) {
       problems.add(new VerifyReport.Problem("", "manifest is missing or unreadable"));
+    }
+    if (level == VerifyLevel.QUICK) {
+      long entries = item.manifest().map(m -> (long) m.entries().size()).orElse(0L);
+      return new VerifyReport(key, entries, 0, problems);
+    }
+    if (level == VerifyLevel.RESTORE_TEST) {
+      problems.addAll(new RestoreTest().run(item));
+      long entries = item.manifest().map(m -> (long) m.entries().size()).orElse(0L);
+      long bytes = item.manifest().map(m -> m.totals().bytes()).orElse(0L);
+      return new VerifyReport(key, entries, bytes, problems);
     }
     long[] counts = {0, 0};
     Map<String, Boolean> seen = new LinkedHashMap<>();

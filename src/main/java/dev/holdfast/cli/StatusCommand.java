@@ -1,0 +1,136 @@
+package dev.holdfast.cli;
+
+import dev.holdfast.archive.ArchiveCatalog;
+import dev.holdfast.config.ConfigLoader;
+import dev.holdfast.config.JobSpec;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.format.BackupRef;
+import dev.holdfast.job.Job;
+import dev.holdfast.job.RunLog;
+import dev.holdfast.state.RunRecord;
+import dev.holdfast.state.StateStore;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code holdfast status}: per job, the newest backup on its target, its age against max_age, and
+ * the last run's result. Exit 5 when any job is stale, for cron and monitoring checks.
+ */
+@Command(name = "status", description = {
+    "Show each job's newest backup and its age; exit 5 if any is older than its max_age (default 25h).",
+    "  holdfast status        holdfast status --from /srv/backups --max-age 25h"})
+final class StatusCommand implements Callable<Integer> {
+  private final Main main;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Mixin TargetOptions target;
+
+  @Option(names = "--max-age", paramLabel = "DURATION", description = "Override max_age (e.g. 25h, 8d).")
+  String maxAge;
+
+  StatusCommand(Main main) {
+    this.main = main;
+  }
+
+  record JobStatus(String job, String target, String state, Instant newest, String backup, Long ageSeconds,
+      long maxAgeSeconds, Long size, String lastRun, String lastError) {}
+
+  @Override
+  public Integer call() {
+    Wiring w = new Wiring(main, spec.commandLine().getErr());
+    Duration override = null;
+    if (maxAge != null) {
+      override = ConfigLoader.parseDuration(maxAge);
+      if (override == null || override.isZero()) {
+        throw HoldfastException.usage("--max-age " + maxAge + " is not a duration such as 25h or 8d");
+      }
+    }
+    Instant now = w.clock().instant();
+    List<JobStatus> rows = new ArrayList<>();
+    try (StateStore state = w.openState()) {
+      if (target.from != null) {
+        try (Wiring.Opened o = w.open(target)) {
+          Map<String, List<ArchiveCatalog.Item>> byJob = new LinkedHashMap<>();
+          for (ArchiveCatalog.Item i : o.items()) {
+            byJob.computeIfAbsent(i.ref().job().isEmpty() ? "-" : i.ref().job(), k -> new ArrayList<>()).add(i);
+          }
+          if (byJob.isEmpty()) {
+            rows.add(row("-", target.from, null, override == null ? Job.DEFAULT_MAX_AGE : override, now, state));
+          }
+          for (var e : byJob.entrySet()) {
+            BackupRef newest = e.getValue().get(e.getValue().size() - 1).ref();
+            rows.add(row(e.getKey(), target.from, newest, override == null ? Job.DEFAULT_MAX_AGE : override, now, state));
+          }
+        }
+      } else {
+        List<JobSpec> specs = target.job != null ? List.of(w.jobSpec(target.job)) : List.copyOf(w.config().jobs().values());
+        for (JobSpec s : specs) {
+          Job j = w.job(s);
+          BackupRef newest = null;
+          try (var b = w.openBackend(j.target())) {
+            newest = w.catalog(b).latestOf(j.name()).orElse(null);
+          } catch (HoldfastException e) {
+            if (e.exitCode() != ExitCode.TARGET_MISSING) {
+              throw e;
+            }
+          }
+          rows.add(row(j.name(), j.target(), newest, override == null ? j.maxAge() : override, now, state));
+        }
+      }
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (main.global.json) {
+      Json.print(out, rows);
+    } else {
+      out.printf("%-8s  %-12s  %-10s  %9s  %-8s  %s%n", "STATE", "JOB", "AGE", "SIZE", "LAST RUN", "NEWEST BACKUP");
+      for (JobStatus r : rows) {
+        out.printf("%-8s  %-12s  %-10s  %9s  %-8s  %s%n", r.state(), r.job(),
+            r.ageSeconds() == null ? "never" : age(r.ageSeconds()) + (r.state().equals("stale") ? "!" : ""),
+            r.size() == null ? "-" : RunLog.human(r.size()), r.lastRun() == null ? "-" : r.lastRun(),
+            r.backup() == null ? "(none on " + r.target() + ")" : r.backup());
+      }
+      out.flush();
+    }
+    long stale = rows.stream().filter(r -> r.state().equals("stale") || r.state().equals("missing")).count();
+    if (stale > 0) {
+      JobStatus first = rows.stream().filter(r -> r.state().equals("stale") || r.state().equals("missing")).findFirst().orElseThrow();
+      throw new HoldfastException(ExitCode.STALE, stale + " job" + (stale == 1 ? " has" : "s have")
+          + " no backup newer than max_age; first: " + first.job() + " ("
+          + (first.ageSeconds() == null ? "no backup at all" : "newest is " + age(first.ageSeconds()) + " old, max "
+              + age(first.maxAgeSeconds())) + ")",
+          "check the job's last run with: holdfast history --job " + first.job());
+    }
+    return 0;
+  }
+
+  private static JobStatus row(String job, String target, BackupRef newest, Duration maxAge, Instant now, StateStore state) {
+    List<RunRecord> last = state.history(job, 1);
+    String lastRun = last.isEmpty() ? null : last.get(0).status();
+    String lastError = last.isEmpty() ? null : last.get(0).error();
+    if (newest == null) {
+      return new JobStatus(job, target, "missing", null, null, null, maxAge.toSeconds(), null, lastRun, lastError);
+    }
+    long age = Duration.between(newest.time(), now).toSeconds();
+    String st = age > maxAge.toSeconds() ? "stale" : "FAILURE".equals(lastRun) ? "failing" : "ok";
+    return new JobStatus(job, target, st, newest.time(), newest.id(), age, maxAge.toSeconds(), newest.size(), lastRun, lastError);
+  }
+
+  static String age(long s) {
+    if (s < 3600) {
+      return (s / 60) + "m";
+    }
+    if (s < 172800) {
+      return (s / 3600) + "h" + (s % 3600 / 60 > 0 ? (s % 3600 / 60) + "m" : "");
+    }
+    return (s / 86400) + "d" + (s % 86400 / 3600 > 0 ? (s % 86400 / 3600) + "h" : "");
+  }
+}
