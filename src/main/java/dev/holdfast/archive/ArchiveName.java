@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * extension is appended when the template has none.
  */
 public final class ArchiveName {
-  public static final String DEFAULT_TEMPLATE = "{job}/{yyyy-MM-dd_HHmmss}-{job}.tar.gz";
+  /** No extension: {@link #render} appends the one of the job's compression. */
+  public static final String DEFAULT_TEMPLATE = "{job}/{yyyy-MM-dd_HHmmss}-{job}";
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]+)}");
   private static final List<String> ARCHIVE_EXTENSIONS =
       List.of(".tar.gz.gpg", ".tar.zst.gpg", ".tar.gpg", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar");
@@ -58,7 +59,8 @@ public final class ArchiveName {
       problems.add("needs a date-time placeholder such as {yyyy-MM-dd_HHmmss} so runs get distinct names");
     }
     String ext = extensionOf(template);
-    if (ext != null && compression != null && !ext.startsWith(compression.extension())
+    String plain = ext != null && ext.endsWith(".gpg") ? ext.substring(0, ext.length() - ".gpg".length()) : ext;
+    if (ext != null && compression != null && !plain.equals(compression.extension())
         && !(ext.equals(".tgz") && compression == Compression.GZIP)
         && !(ext.equals(".tzst") && compression == Compression.ZSTD)) {
       problems.add("ends in '" + ext + "' but compression is " + compression.configName()

@@ -114,11 +114,12 @@ public final class ConfigLoader {
     String p = "jobs." + name;
     Node node = tuple.getValueNode();
     Map<String, NodeTuple> m = r.mapping(node, p, JOB_KEYS);
+    int problemsBefore = r.problems.size();
     List<String> sources = opt(m, "sources", n -> r.strings(n, p + ".sources"));
     if (sources == null) {
       r.problem(node, p + ".sources", "missing; list the paths to back up");
       sources = List.of();
-    } else if (sources.isEmpty()) {
+    } else if (sources.isEmpty() && r.problems.size() == problemsBefore) { // not when it was not a list at all
       r.problem(m.get("sources").getValueNode(), p + ".sources", "must list at least one path");
     }
     for (String s : sources) {

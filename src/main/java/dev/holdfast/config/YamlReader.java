@@ -76,9 +76,12 @@ final class YamlReader {
   }
 
   String requiredString(Node node, String path) {
+    int before = problems.size();
     String v = string(node, path);
     if (v != null && v.isBlank()) {
-      problem(node, path, "must not be empty");
+      if (problems.size() == before) { // an unset ${VAR} was reported already
+        problem(node, path, "must not be empty");
+      }
       return null;
     }
     return v;

@@ -20,6 +20,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
@@ -29,6 +30,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,7 +71,8 @@ public final class ArchiveRestore {
     } catch (IOException e) {
       throw HoldfastException.io("preparing restore target " + target, e);
     }
-    List<Staged> staged = new ArrayList<>();
+    // by name: when an archive holds a name twice (tar -r appends), the later entry wins, as with tar
+    Map<String, Staged> staged = new LinkedHashMap<>();
     Set<String> stagedFiles = new HashSet<>();
     long[] skipped = {0};
     List<String> damage = new ArrayList<>();
@@ -99,7 +102,7 @@ public final class ArchiveRestore {
                   if (entry.type() == ArchiveEntry.Type.OTHER) {
                     skipped[0]++;
                   } else {
-                    staged.add(new Staged(name, entry));
+                    staged.put(name, new Staged(name, entry));
                   }
                 });
       } catch (HoldfastException e) {
@@ -122,7 +125,7 @@ public final class ArchiveRestore {
         throw HoldfastException.usage("no entry of " + key + " matches " + String.join(", ", request.includes()),
             "paths inside an archive have no leading '/'; list them with: tar -tf");
       }
-      return commit(key, target, staging, staged, skipped[0]);
+      return commit(key, target, staging, List.copyOf(staged.values()), skipped[0]);
     } finally {
       PathRules.deleteTree(staging);
     }
@@ -187,13 +190,20 @@ public final class ArchiveRestore {
           "restore into an empty directory, or pass --overwrite");
     }
     Files.createDirectories(stagedPath.getParent());
+    if (entry.type() != ArchiveEntry.Type.DIRECTORY && PathRules.exists(stagedPath)
+        && !Files.isDirectory(stagedPath, LinkOption.NOFOLLOW_LINKS)) {
+      // replace an earlier entry of the same name, never write through it: a symlink could point
+      // outside the target, a hard link would change the file it shares an inode with
+      Files.delete(stagedPath);
+      stagedFiles.remove(name);
+    }
     switch (entry.type()) {
       case DIRECTORY -> Files.createDirectories(stagedPath);
       case FILE -> {
         MessageDigest md = sha256();
         byte[] buf = new byte[1 << 16];
         long total = 0;
-        try (OutputStream out = Files.newOutputStream(stagedPath)) {
+        try (OutputStream out = Files.newOutputStream(stagedPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
           int n;
           while ((n = content.read(buf)) > 0) {
             out.write(buf, 0, n);

@@ -46,6 +46,28 @@ class ArchiveNameTest {
   }
 
   @Test
+  void defaultTemplateTakesTheExtensionOfEveryCompression() {
+    // it used to end in .tar.gz: zstd ad-hoc backups were refused and zstd/none config jobs misnamed
+    for (Compression c : Compression.values()) {
+      assertThat(ArchiveName.problems(ArchiveName.DEFAULT_TEMPLATE, c)).as(c.configName()).isEmpty();
+      assertThat(ArchiveName.of(ArchiveName.DEFAULT_TEMPLATE).render("daily", "nas", T, c.extension()))
+          .isEqualTo("daily/2026-01-02_030405-daily" + c.extension());
+    }
+  }
+
+  @Test
+  void anExtensionMustNameTheCompressionExactly() {
+    // ".tar.gz".startsWith(".tar") once let an uncompressed archive be named .tar.gz
+    assertThat(ArchiveName.problems("{job}/{yyyy}.tar.gz", Compression.NONE)).singleElement().asString()
+        .contains("compression is none");
+    assertThat(ArchiveName.problems("{job}/{yyyy}.tar.zst", Compression.NONE)).isNotEmpty();
+    assertThat(ArchiveName.problems("{job}/{yyyy}.tar", Compression.NONE)).isEmpty();
+    assertThat(ArchiveName.problems("{job}/{yyyy}.tgz", Compression.GZIP)).isEmpty();
+    assertThat(ArchiveName.problems("{job}/{yyyy}.tar.zst.gpg", Compression.ZSTD)).isEmpty();
+    assertThat(ArchiveName.problems("{job}/{yyyy}.tar.gpg", Compression.GZIP)).isNotEmpty();
+  }
+
+  @Test
   void readsTimesFromScriptNames() {
     ZoneId utc = ZoneOffset.UTC;
     assertThat(ArchiveName.timeIn("backups/2025-06-12_0200-backup.tar.gz", utc))

@@ -1,0 +1,65 @@
+package dev.holdfast.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.holdfast.testkit.Cli;
+import dev.holdfast.testkit.Trees;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * While another process holds the job's lock (a POSIX record lock taken by python3's
+ * {@code fcntl.lockf}, the same kind as Java's {@code FileChannel.tryLock}), a backup of that job
+ * exits 11 saying it is already running and writes nothing; once the holder is gone it runs.
+ */
+class JobLockIT {
+  private static final String HOLD_LOCK =
+      "import fcntl,sys,time; f=open(sys.argv[1],'a+'); fcntl.lockf(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(30)";
+
+  @TempDir Path tmp;
+
+  @Test
+  void aSecondRunOfTheSameJobExits11() throws Exception {
+    Path state = tmp.resolve("state");
+    Path lockFile = Files.createDirectories(state.resolve("locks")).resolve("nightly.lock");
+    Path src = tmp.resolve("src");
+    Trees.randomFile(src.resolve("a.bin"), new Random(9), 1000);
+    Path target = tmp.resolve("target");
+    Cli cli = new Cli(state);
+    String[] backup = {"backup", "--job-name", "nightly", "--to", target.toString(), src.toString()};
+
+    Process holder = new ProcessBuilder("python3", "-c", HOLD_LOCK, lockFile.toString())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+      String line = CompletableFuture.supplyAsync(() -> {
+        try {
+          return out.readLine();
+        } catch (java.io.IOException e) {
+          return null;
+        }
+      }).get(20, TimeUnit.SECONDS);
+      assertThat(line).isEqualTo("locked");
+
+      Cli.Result r = cli.run(backup);
+
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(11);
+      assertThat(r.err()).contains("error: job 'nightly' is already running");
+      assertThat(Trees.list(target.resolve("nightly"))).isEmpty();
+    } finally {
+      holder.destroyForcibly();
+      holder.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    Cli.Result after = cli.run(backup);
+    assertThat(after.exitCode()).as("after the holder died: " + after).isZero();
+  }
+}
