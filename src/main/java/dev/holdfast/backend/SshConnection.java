@@ -373,14 +373,14 @@ final class SshConnection implements AutoCloseable {
                   + ", which "
                   + knownHosts
                   + " does not list",
-              "if that fingerprint is your server's (on the server: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub),"
+              "if that fingerprint is your server's (on the server: ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub),"
                   + " add it with: ssh-keyscan -p "
                   + endpoint.port()
                   + " "
                   + endpoint.host()
                   + " >> "
                   + knownHosts
-                  + "  or set host_key_policy: accept-new to trust it on first connection",
+                  + ", or set host_key_policy: accept-new to trust it on first connection",
               e);
       case CHANGED ->
           new HoldfastException(

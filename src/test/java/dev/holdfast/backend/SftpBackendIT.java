@@ -117,6 +117,10 @@ class SftpBackendIT extends BackendContract {
     try (ObjectWriter w = backend().create("daily/2026/02/aborted")) {
       w.write(new byte[300_000]);
     }
+    try (ObjectWriter w = backend().create("daily/2026/02/b")) {
+      w.write(new byte[1000]);
+      assertThatThrownBy(w::commit).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+    }
     assertThat(filesUnder(base))
         .containsExactlyInAnyOrder(base.resolve("daily/2026/01/a"), base.resolve("daily/2026/02/b"));
     backend().delete("daily/2026/01/a");
@@ -312,6 +316,22 @@ class SftpBackendIT extends BackendContract {
       var e = unreachable(() -> b.list(""));
       assertThat(e.getMessage()).contains("127.0.0.1:" + closedPort).contains("connection refused");
       assertThat(e.hint()).contains("port " + closedPort);
+    }
+  }
+
+  @Test
+  void aServerThatNeverAnswersTimesOut() throws Exception {
+    // The kernel completes the TCP handshake from the backlog; nothing ever sends an SSH banner.
+    try (var silent = new ServerSocket()) {
+      silent.bind(new InetSocketAddress("127.0.0.1", 0));
+      var target = new SftpTarget(server.user(), "127.0.0.1", silent.getLocalPort(), "/srv");
+      var options = options().withConnectTimeout(Duration.ofSeconds(2));
+      try (var b = new SftpBackend(target, options, home)) {
+        Instant start = Instant.now();
+        var e = unreachable(() -> b.list(""));
+        assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(20));
+        assertThat(e.getMessage()).contains("127.0.0.1:" + silent.getLocalPort()).contains("timed out after 2 s");
+      }
     }
   }
 
