@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * One SSH session with one SFTP channel, opened on first use, reopened on the next use after it
  * dropped, and shared by all threads (MINA's SFTP client matches replies to requests by id).
  * Failures to connect, to trust the server or to log in become {@link HoldfastException}s with
- * {@link ExitCode#UNREACHABLE} that say what to do.
+ * {@link ExitCode#UNREACHABLE} that say what to do. Refusals that another attempt cannot change (host
+ * key, rejected keys) carry no cause, so that a retry policy looking for network causes leaves them
+ * alone; network failures keep theirs.
  */
 final class SshConnection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SshConnection.class);
@@ -151,17 +153,17 @@ final class SshConnection implements AutoCloseable {
       HostKeyProblem problem = s.getAttribute(HOST_KEY_PROBLEM);
       s.close(true);
       if (problem != null) {
-        throw hostKeyRefused(problem, e);
+        throw hostKeyRefused(problem);
       }
       if (hasDisconnectCode(e, SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE)) {
-        throw authenticationFailed(keys, e);
+        throw authenticationFailed(keys);
       }
       if (hasDisconnectCode(e, SshConstants.SSH2_DISCONNECT_HOST_KEY_NOT_VERIFIABLE)) {
         throw new HoldfastException(
             ExitCode.UNREACHABLE,
             "refusing SFTP server " + endpoint.hostAndPort() + ": its host key did not verify",
             null,
-            e);
+            null);
       }
       if (s.isAuthenticated()) {
         throw new HoldfastException(
@@ -337,7 +339,7 @@ final class SshConnection implements AutoCloseable {
     return false;
   }
 
-  private HoldfastException authenticationFailed(LoadedKeys keys, Throwable e) {
+  private HoldfastException authenticationFailed(LoadedKeys keys) {
     String firstKey = endpoint.identityFiles().isEmpty() ? "KEY" : endpoint.identityFiles().get(0).toString();
     return new HoldfastException(
         ExitCode.UNREACHABLE,
@@ -354,10 +356,10 @@ final class SshConnection implements AutoCloseable {
             + "@"
             + endpoint.host()
             + "), or set identity_file to a key the server accepts",
-        e);
+        null);
   }
 
-  private HoldfastException hostKeyRefused(HostKeyProblem p, Throwable e) {
+  private HoldfastException hostKeyRefused(HostKeyProblem p) {
     String where = endpoint.hostAndPort();
     String offered = KeyUtils.getKeyType(p.offered()) + " key " + KeyUtils.getFingerPrint(p.offered());
     String knownHosts = endpoint.knownHostsFile().toString();
@@ -381,7 +383,7 @@ final class SshConnection implements AutoCloseable {
                   + " >> "
                   + knownHosts
                   + ", or set host_key_policy: accept-new to trust it on first connection",
-              e);
+              null);
       case CHANGED ->
           new HoldfastException(
               ExitCode.UNREACHABLE,
@@ -408,13 +410,13 @@ final class SshConnection implements AutoCloseable {
                   + " >> "
                   + knownHosts
                   + ")",
-              e);
+              null);
       case REVOKED ->
           new HoldfastException(
               ExitCode.UNREACHABLE,
               "refusing SFTP server " + where + ": its host key " + offered + " is marked @revoked in " + knownHosts,
               null,
-              e);
+              null);
     };
   }
 }
