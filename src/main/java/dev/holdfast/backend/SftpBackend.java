@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.client.SftpClient.Attributes;
@@ -21,6 +22,8 @@ import org.apache.sshd.sftp.client.SftpClient.DirEntry;
 import org.apache.sshd.sftp.client.SftpClient.OpenMode;
 import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHFsyncExtension;
 import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHPosixRenameExtension;
+import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHStatExtensionInfo;
+import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHStatPathExtension;
 import org.apache.sshd.sftp.client.impl.AbstractSftpClient;
 import org.apache.sshd.sftp.client.impl.SftpInputStreamAsync;
 import org.apache.sshd.sftp.client.impl.SftpOutputStreamAsync;
@@ -263,6 +266,34 @@ public final class SftpBackend implements Backend {
           break;
         }
       }
+    }
+  }
+
+  /** From statvfs@openssh.com on the base (or its nearest existing parent); empty if unknown. */
+  @Override
+  public OptionalLong freeSpace() {
+    try {
+      SftpClient sftp = connection.sftp();
+      OpenSSHStatPathExtension statvfs = sftp.getExtension(OpenSSHStatPathExtension.class);
+      if (statvfs == null || !statvfs.isSupported()) {
+        return OptionalLong.empty();
+      }
+      String dir = base;
+      while (true) {
+        String path = dir.isEmpty() ? (base.startsWith("/") ? "/" : ".") : dir;
+        try {
+          OpenSSHStatExtensionInfo info = statvfs.stat(path);
+          return OptionalLong.of(info.f_bavail * info.f_frsize);
+        } catch (SftpException e) {
+          if (!isMissing(e) || dir.isEmpty()) {
+            return OptionalLong.empty();
+          }
+        }
+        int slash = dir.lastIndexOf('/');
+        dir = slash < 0 ? "" : dir.substring(0, slash);
+      }
+    } catch (IOException | RuntimeException e) {
+      return OptionalLong.empty(); // a probe, not an operation: failures show elsewhere
     }
   }
 

@@ -132,6 +132,16 @@ class SftpBackendIT extends BackendContract {
   }
 
   @Test
+  void freeSpaceComesFromStatvfsEvenBeforeTheBaseExists() throws IOException {
+    long local = Files.getFileStore(base).getUsableSpace();
+    assertThat(backend().freeSpace()).isPresent();
+    assertThat(backend().freeSpace().getAsLong()).isBetween(local / 2, local * 2);
+    try (var b = backendOn(base.resolve("not/yet/made"), options())) {
+      assertThat(b.freeSpace()).isPresent();
+    }
+  }
+
+  @Test
   void listingAMissingBaseThrowsNoSuchFile() {
     try (var b = backendOn(tmp.resolve("no-such-dir"), options())) {
       assertThatThrownBy(() -> b.list("")).isInstanceOf(java.nio.file.NoSuchFileException.class);
@@ -222,6 +232,7 @@ class SftpBackendIT extends BackendContract {
       assertThat(e.hint())
           .contains("ssh-keyscan -p " + server.port() + " 127.0.0.1 >> " + empty)
           .contains("host_key_policy: accept-new");
+      assertThat(RetryPolicy.transientFailure(e)).as("retrying cannot help").isFalse();
     }
     assertThat(Files.readString(empty)).as("strict never writes known_hosts").isEmpty();
   }
@@ -265,6 +276,7 @@ class SftpBackendIT extends BackendContract {
             .contains(offered)
             .contains("man-in-the-middle");
         assertThat(e.hint()).contains("ssh-keygen -R '[127.0.0.1]:" + server.port() + "'");
+        assertThat(RetryPolicy.transientFailure(e)).isFalse();
       }
     }
     assertThat(Files.readString(file)).doesNotContain(Files.readString(server.hostPublicKey()).split("\\s+")[1]);
@@ -284,6 +296,7 @@ class SftpBackendIT extends BackendContract {
           .doesNotContain("PRIVATE KEY")
           .doesNotContain(Files.readString(wrong).lines().skip(1).findFirst().orElseThrow());
       assertThat(e.hint()).contains("ssh-copy-id");
+      assertThat(RetryPolicy.transientFailure(e)).isFalse();
     }
   }
 
@@ -316,6 +329,7 @@ class SftpBackendIT extends BackendContract {
       var e = unreachable(() -> b.list(""));
       assertThat(e.getMessage()).contains("127.0.0.1:" + closedPort).contains("connection refused");
       assertThat(e.hint()).contains("port " + closedPort);
+      assertThat(RetryPolicy.transientFailure(e)).as("the server may come back").isTrue();
     }
   }
 
@@ -331,6 +345,7 @@ class SftpBackendIT extends BackendContract {
         var e = unreachable(() -> b.list(""));
         assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(20));
         assertThat(e.getMessage()).contains("127.0.0.1:" + silent.getLocalPort()).contains("timed out after 2 s");
+        assertThat(RetryPolicy.transientFailure(e)).isTrue();
       }
     }
   }
