@@ -1,0 +1,52 @@
+package dev.holdfast.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The backend contract against {@link LocalBackend}, plus what it leaves on disk. */
+class LocalBackendTest extends BackendContract {
+  @TempDir Path dir;
+
+  @Override
+  protected Backend newBackend() {
+    return new LocalBackend(dir);
+  }
+
+  @Test
+  void deleteRemovesDirectoriesItEmptied() throws IOException {
+    backend().put("daily/2026/01/a", "a".getBytes(StandardCharsets.UTF_8));
+    backend().put("daily/2026/02/b", "b".getBytes(StandardCharsets.UTF_8));
+    backend().delete("daily/2026/01/a");
+    assertThat(dir.resolve("daily/2026/01")).doesNotExist();
+    assertThat(dir.resolve("daily/2026/02")).isDirectory();
+    backend().delete("daily/2026/02/b");
+    assertThat(dir.resolve("daily")).doesNotExist();
+    assertThat(dir).isDirectory();
+  }
+
+  @Test
+  void abortLeavesNoPartialFile() throws IOException {
+    try (ObjectWriter w = backend().create("x/y")) {
+      w.write(new byte[1000]);
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      assertThat(files.filter(Files::isRegularFile)).isEmpty();
+    }
+  }
+
+  @Test
+  void listingAMissingTargetThrowsNoSuchFile() {
+    try (var missing = new LocalBackend(dir.resolve("not-there"))) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> missing.list(""))
+          .isInstanceOf(NoSuchFileException.class);
+    }
+  }
+}
