@@ -11,7 +11,8 @@ public record S3Credentials(String accessKeyId, String secretAccessKey) {
     Objects.requireNonNull(accessKeyId, "accessKeyId");
     Objects.requireNonNull(secretAccessKey, "secretAccessKey");
     if (accessKeyId.isBlank() || secretAccessKey.isBlank()) {
-      throw new IllegalArgumentException("S3 access key ID and secret access key must not be blank");
+      throw new IllegalArgumentException(
+          "S3 access key ID and secret access key must not be blank");
     }
   }
 

@@ -72,7 +72,8 @@ public record S3Target(
       if (endpoint.getRawUserInfo() != null) {
         throw new IllegalArgumentException("the S3 endpoint URL must not contain credentials");
       }
-      String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
+      String scheme =
+          endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
       if (!scheme.equals("http") && !scheme.equals("https") || endpoint.getHost() == null) {
         throw new IllegalArgumentException(
             "invalid S3 endpoint '" + endpoint + "': expected http(s)://host[:port]");
@@ -160,7 +161,14 @@ public record S3Target(
     URI endpoint;
     try {
       endpoint =
-          new URI(uri.getScheme().toLowerCase(Locale.ROOT), null, uri.getHost(), uri.getPort(), null, null, null);
+          new URI(
+              uri.getScheme().toLowerCase(Locale.ROOT),
+              null,
+              uri.getHost(),
+              uri.getPort(),
+              null,
+              null,
+              null);
     } catch (URISyntaxException e) {
       throw invalid(url, "it is not a valid URL (" + e.getReason() + ")");
     }
