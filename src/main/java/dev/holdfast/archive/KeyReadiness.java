@@ -86,6 +86,11 @@ public final class KeyReadiness {
           "key " + label + " is a secret key; archives are encrypted to the public key only",
           "keep the secret key off the backup host and give its public key instead: "
               + "gpg --export --armor " + fingerprint + " > pub.asc");
+    } else if (certificate.getPrimaryKey().getCreationTime().after(now)) {
+      problem = new KeyReport.Problem(
+          "key " + label + " was created " + certificate.getPrimaryKey().getCreationTime().toInstant()
+              + ", after this machine's clock (" + now.toInstant() + ")",
+          "set the clock right (timedatectl, NTP); keys are not valid before their creation time");
     } else if (revoked) {
       problem = new KeyReport.Problem("key " + label + " is revoked",
           "a revoked key must not be used; encrypt to a current key and export it: "
