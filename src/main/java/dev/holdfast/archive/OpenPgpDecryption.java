@@ -11,7 +11,9 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipException;
 import org.bouncycastle.bcpg.SecretKeyPacket;
@@ -203,7 +205,7 @@ public final class OpenPgpDecryption {
       // Typically PGPDataValidationException: the session key fails the quick check (RFC 4880
       // §5.7). For gpg's passphrase messages, whose session key is the S2K output itself, this is
       // the only way a wrong passphrase shows.
-      throw opening.wrongKey();
+      throw wrongKey(opening.key());
     }
   }
 
@@ -214,6 +216,8 @@ public final class OpenPgpDecryption {
     boolean passphraseMethod = false;
     HoldfastException failure = null;
     List<PGPPublicKeyEncryptedData> hidden = new ArrayList<>();
+    // Each unlock costs an S2K derivation (0.1-0.3 s); hidden recipients would repeat them.
+    Map<Long, PGPPrivateKey> unlocked = new HashMap<>();
     for (PGPEncryptedData method : methods) {
       if (method instanceof PGPPublicKeyEncryptedData pk) {
         if (pk.getKeyID() == 0) {
@@ -227,13 +231,12 @@ public final class OpenPgpDecryption {
           continue;
         }
         try {
-          PGPPrivateKey privateKey = unlock(secretKey);
-          return Opening.withKey(pk, pk.getSessionKey(new BcPublicKeyDataDecryptorFactory(privateKey)),
-              secretKey, secretKeyFile);
+          PGPPrivateKey privateKey = unlock(secretKey, unlocked);
+          return new Opening(pk, pk.getSessionKey(new BcPublicKeyDataDecryptorFactory(privateKey)), secretKey);
         } catch (HoldfastException e) {
           failure = failure == null ? e : failure;
         } catch (PGPException | RuntimeException e) {
-          failure = failure == null ? Opening.withKey(pk, null, secretKey, secretKeyFile).wrongKey() : failure;
+          failure = failure == null ? wrongKey(secretKey) : failure;
         }
       } else if (method instanceof PGPPBEEncryptedData) {
         passphraseMethod = true;
@@ -247,9 +250,8 @@ public final class OpenPgpDecryption {
             continue;
           }
           try {
-            PGPPrivateKey privateKey = unlock(secretKey);
-            return Opening.withKey(pk, pk.getSessionKey(new BcPublicKeyDataDecryptorFactory(privateKey)),
-                secretKey, secretKeyFile);
+            PGPPrivateKey privateKey = unlock(secretKey, unlocked);
+            return new Opening(pk, pk.getSessionKey(new BcPublicKeyDataDecryptorFactory(privateKey)), secretKey);
           } catch (HoldfastException e) {
             failure = failure == null ? e : failure;
           } catch (PGPException | RuntimeException e) {
@@ -263,12 +265,12 @@ public final class OpenPgpDecryption {
       for (PGPEncryptedData method : methods) {
         if (method instanceof PGPPBEEncryptedData pbe) {
           try {
-            return Opening.withPassphrase(pbe, pbe.getSessionKey(
-                new BcPBEDataDecryptorFactory(messagePassphrase, new OpenPgpDigests())));
+            return new Opening(pbe, pbe.getSessionKey(
+                new BcPBEDataDecryptorFactory(messagePassphrase, new OpenPgpDigests())), null);
           } catch (PGPException | RuntimeException e) {
             // A wrong passphrase decrypts the wrapped session key to garbage: an unknown cipher
             // number most of the time, a failed check otherwise. BC's message is no help to the user.
-            failure = failure == null ? Opening.withPassphrase(pbe, null).wrongKey() : failure;
+            failure = failure == null ? wrongKey(null) : failure;
           }
         }
       }
@@ -322,7 +324,11 @@ public final class OpenPgpDecryption {
     return null;
   }
 
-  private PGPPrivateKey unlock(PGPSecretKey secretKey) {
+  private PGPPrivateKey unlock(PGPSecretKey secretKey, Map<Long, PGPPrivateKey> unlocked) {
+    PGPPrivateKey known = unlocked.get(secretKey.getKeyID());
+    if (known != null) {
+      return known;
+    }
     String key = "secret key " + KeyFile.keyId(secretKey.getKeyID()) + " in " + secretKeyFile;
     String fingerprint = KeyFile.fingerprint(secretKey.getFingerprint());
     if (secretKey.isPrivateKeyEmpty()) {
@@ -345,6 +351,7 @@ public final class OpenPgpDecryption {
         throw new HoldfastException(ExitCode.WRONG_KEY, key + " holds no secret key material",
             "export the secret key again: gpg --export-secret-keys --armor " + fingerprint + " > secret.asc");
       }
+      unlocked.put(secretKey.getKeyID(), privateKey);
       return privateKey;
     } catch (PGPException e) {
       // BC says "checksum mismatch": the passphrase unwrapped the key to garbage.
@@ -353,29 +360,29 @@ public final class OpenPgpDecryption {
     }
   }
 
-  static HoldfastException damaged(String why, Throwable cause) {
+  private static HoldfastException damaged(String why, Throwable cause) {
     return new HoldfastException(ExitCode.DAMAGED,
         "the encrypted archive is damaged or was modified: " + why, DAMAGED_HINT, cause);
   }
 
-  /** The method that opened the message, its session key, and how to word a failure with it. */
-  private record Opening(PGPEncryptedData data, PGPSessionKey sessionKey, String wrongKeyMessage, String hint) {
-    static Opening withKey(PGPPublicKeyEncryptedData pk, PGPSessionKey sessionKey, PGPSecretKey key, Path file) {
-      return new Opening(pk, sessionKey,
-          "secret key " + KeyFile.keyId(key.getKeyID()) + " in " + file
-              + " does not open this archive (wrong key, or the archive is damaged)",
-          "check that the archive was encrypted to this key: gpg --list-packets shows its key IDs");
-    }
-
-    static Opening withPassphrase(PGPPBEEncryptedData pbe, PGPSessionKey sessionKey) {
-      return new Opening(pbe, sessionKey, "wrong passphrase for this archive",
+  /** A session key that did not fit: a wrong secret key (or damage), or a wrong passphrase when {@code key} is null. */
+  private HoldfastException wrongKey(PGPSecretKey key) {
+    if (key == null) {
+      return new HoldfastException(ExitCode.WRONG_KEY, "wrong passphrase for this archive",
           "give the passphrase the archive was encrypted with");
     }
-
-    HoldfastException wrongKey() {
-      return new HoldfastException(ExitCode.WRONG_KEY, wrongKeyMessage, hint);
-    }
+    return new HoldfastException(ExitCode.WRONG_KEY,
+        "secret key " + KeyFile.keyId(key.getKeyID()) + " in " + secretKeyFile
+            + " does not open this archive (wrong key, or the archive is damaged)",
+        "check which keys the archive is encrypted to: gpg --list-packets shows their key IDs");
   }
+
+  /**
+   * The method that opened the message and its session key.
+   *
+   * @param key the secret key that unwrapped it, or null for the passphrase
+   */
+  private record Opening(PGPEncryptedData data, PGPSessionKey sessionKey, PGPSecretKey key) {}
 
   /**
    * The decrypted literal data; at its end, drains what follows the data and checks the MDC, so

@@ -251,7 +251,36 @@ class OpenPgpGpgInteropIT {
         });
   }
 
+  @Test
+  void weDecryptWithOnlyTheEncryptionSubkeyExported() throws Exception {
+    // A restore host may hold only the encryption subkey; gpg then writes the primary as a stub.
+    String subkey = keys.fingerprints("alice@example.org").get(1);
+    Path subkeyOnly = export("alice-subkey.asc", "--passphrase-file", alicePassphrase.toString(),
+        "--export-secret-subkeys", "--armor", subkey + "!");
+    Path archive = write("to-alice-for-subkey.gpg",
+        OpenPgpEncryptionTest.encrypt(OpenPgpEncryption.toRecipients(List.of(alicePub)), data));
+
+    assertThat(decrypt(OpenPgpDecryption.withSecretKey(subkeyOnly, ALICE_KEY_PASSPHRASE.toCharArray()), archive))
+        .isEqualTo(data);
+  }
+
   // --- wrong key, wrong passphrase
+
+  @Test
+  void aSecretKeyFileWithoutTheEncryptionSubkey() throws Exception {
+    Path primaryOnly = export("alice-primary.asc", "--passphrase-file", alicePassphrase.toString(),
+        "--export-secret-keys", "--armor", alice + "!");
+    Path archive = write("to-alice-for-primary.gpg",
+        OpenPgpEncryptionTest.encrypt(OpenPgpEncryption.toRecipients(List.of(alicePub)), data));
+    String subkeyId = keys.fingerprints("alice@example.org").get(1).substring(24);
+
+    assertThatThrownBy(() -> decrypt(OpenPgpDecryption.withSecretKey(primaryOnly, ALICE_KEY_PASSPHRASE.toCharArray()), archive))
+        .isInstanceOfSatisfying(HoldfastException.class, e -> {
+          assertThat(e.exitCode()).isEqualTo(ExitCode.WRONG_KEY);
+          assertThat(e.getMessage()).contains("encrypted to key ID " + subkeyId)
+              .contains("holds key IDs " + alice.substring(24));
+        });
+  }
 
   @Test
   void aWrongPassphraseForAGpgSymmetricArchive() throws Exception {
