@@ -107,8 +107,9 @@ public final class KeyReadiness {
     } else if (subkey.isEmpty()) {
       problem = new KeyReport.Problem(
           "key " + label + " has no usable encryption subkey: they are expired or revoked",
-          "add a new one: gpg --quick-add-key " + fingerprint + " cv25519 encr 2y, "
-              + "or " + extendHint(fingerprint));
+          "add a new one where the secret key lives: gpg --quick-add-key " + fingerprint
+              + " cv25519 encr 2y, or extend the old ones: gpg --quick-set-expire " + fingerprint
+              + " 2y '*'; then export it again: gpg --export --armor " + fingerprint + " > pub.asc");
     }
     KeyReport report = new KeyReport(fingerprint, userId,
         certificate.getPrimaryKey().getCreationTime().toInstant(), expires, revoked,
@@ -118,8 +119,10 @@ public final class KeyReadiness {
   }
 
   private static String extendHint(String fingerprint) {
-    return "extend it where the secret key lives: gpg --quick-set-expire " + fingerprint
-        + " 2y '*', then export it again: gpg --export --armor " + fingerprint + " > pub.asc";
+    // Without '*' gpg extends the primary key only, with it the subkeys only: an expired key needs both.
+    return "extend it where the secret key lives: gpg --quick-set-expire " + fingerprint + " 2y && "
+        + "gpg --quick-set-expire " + fingerprint + " 2y '*', then export it again: gpg --export --armor "
+        + fingerprint + " > pub.asc";
   }
 
   /** Whether any key is meant for encryption at all, usable now or not (an expired subkey counts). */

@@ -55,6 +55,9 @@ import org.bouncycastle.openpgp.operator.jcajce.JceSessionKeyDataDecryptorFactor
  */
 public final class OpenPgpDecryption {
   private static final int BUFFER = 1 << 16;
+  private static final String NOT_ENCRYPTED_HINT =
+      "check that this is the encrypted archive (gpg --list-packets shows what a file holds); "
+          + "otherwise restore from another copy of this backup";
   private static final String DAMAGED_HINT =
       "do not trust what was already read from it; restore from another copy of this backup";
 
@@ -138,7 +141,7 @@ public final class OpenPgpDecryption {
         first = packets.nextObject();
       }
       if (!(first instanceof PGPEncryptedDataList list)) {
-        throw damaged("it is not an OpenPGP encrypted message", null);
+        throw notEncrypted("it is not an OpenPGP encrypted message", null);
       }
       methods = list;
     } catch (IOException | RuntimeException e) {
@@ -146,7 +149,7 @@ public final class OpenPgpDecryption {
         throw h;
       }
       source.rethrowFailure();
-      throw damaged("it is not a readable OpenPGP encrypted message", e);
+      throw notEncrypted("it is not a readable OpenPGP encrypted message", e);
     }
     Opening opening = open(methods);
     PGPEncryptedData data = opening.data();
@@ -358,6 +361,12 @@ public final class OpenPgpDecryption {
       throw new HoldfastException(ExitCode.WRONG_KEY, "wrong passphrase for " + key,
           "give the secret key's passphrase (the one gpg asks for when using it)", e);
     }
+  }
+
+  /** Damage found before any plaintext was released. */
+  private static HoldfastException notEncrypted(String why, Throwable cause) {
+    return new HoldfastException(ExitCode.DAMAGED,
+        "the encrypted archive is damaged or was modified: " + why, NOT_ENCRYPTED_HINT, cause);
   }
 
   private static HoldfastException damaged(String why, Throwable cause) {
