@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipException;
+import org.bouncycastle.bcpg.KeyIdentifier;
 import org.bouncycastle.bcpg.SecretKeyPacket;
 import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.openpgp.PGPCompressedData;
@@ -27,7 +28,7 @@ import org.bouncycastle.openpgp.PGPMarker;
 import org.bouncycastle.openpgp.PGPObjectFactory;
 import org.bouncycastle.openpgp.PGPOnePassSignatureList;
 import org.bouncycastle.openpgp.PGPPBEEncryptedData;
-import org.bouncycastle.openpgp.PGPPrivateKey;
+import org.bouncycastle.openpgp.PGPKeyPair;
 import org.bouncycastle.openpgp.PGPPublicKeyEncryptedData;
 import org.bouncycastle.openpgp.PGPSecretKey;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
@@ -152,7 +153,7 @@ public final class OpenPgpDecryption {
       throw notEncrypted("it is not a readable OpenPGP encrypted message", e);
     }
     Opening opening = open(methods);
-    PGPEncryptedData data = opening.data();
+    PGPEncryptedData data = opening.method();
     if (!data.isIntegrityProtected() && !data.isAEAD()) {
       // gpg 2.2 refuses these too: without an MDC, modified ciphertext decrypts to silent garbage.
       throw new HoldfastException(ExitCode.DAMAGED,
@@ -188,6 +189,12 @@ public final class OpenPgpDecryption {
     }
   }
 
+  // BC 1.86 deprecates getDataStream(SessionKeyDataDecryptorFactory) on the key and passphrase
+  // packets in favour of PGPEncryptedDataList.extractSessionKeyEncryptedData(), which skips the
+  // quick check (RFC 4880 §5.7, dropped by RFC 9580 against oracle attacks on interactive
+  // decryptors). We keep it: for gpg --symmetric messages it is the only sign of a wrong passphrase;
+  // without it the wrong key decrypts to garbage that fails as damage, or worse, parses.
+  @SuppressWarnings("deprecation")
   private InputStream openData(Opening opening) throws IOException {
     PGPSessionKey sessionKey = opening.sessionKey();
     SessionKeyDataDecryptorFactory factory = switch (sessionKey.getAlgorithm()) {
@@ -199,10 +206,10 @@ public final class OpenPgpDecryption {
       default -> new BcSessionKeyDataDecryptorFactory(sessionKey);
     };
     try {
-      return switch (opening.data()) {
+      return switch (opening.method()) {
         case PGPPublicKeyEncryptedData pk -> pk.getDataStream(factory);
         case PGPPBEEncryptedData pbe -> pbe.getDataStream(factory);
-        default -> throw new IllegalStateException("only key and passphrase methods are opened");
+        default -> throw new IllegalStateException("only key and passphrase packets open messages");
       };
     } catch (PGPException e) {
       // Typically PGPDataValidationException: the session key fails the quick check (RFC 4880
@@ -220,22 +227,23 @@ public final class OpenPgpDecryption {
     HoldfastException failure = null;
     List<PGPPublicKeyEncryptedData> hidden = new ArrayList<>();
     // Each unlock costs an S2K derivation (0.1-0.3 s); hidden recipients would repeat them.
-    Map<Long, PGPPrivateKey> unlocked = new HashMap<>();
+    Map<Long, PGPKeyPair> unlocked = new HashMap<>();
     for (PGPEncryptedData method : methods) {
       if (method instanceof PGPPublicKeyEncryptedData pk) {
-        if (pk.getKeyID() == 0) {
+        KeyIdentifier recipient = pk.getKeyIdentifier();
+        if (recipient.isWildcard()) {
           hiddenRecipient = true;
           hidden.add(pk);
           continue;
         }
-        keyIds.add(KeyFile.keyId(pk.getKeyID()));
-        PGPSecretKey secretKey = secretKey(pk.getKeyID());
+        keyIds.add(KeyFile.keyId(recipient.getKeyId()));
+        PGPSecretKey secretKey = secretKey(recipient);
         if (secretKey == null) {
           continue;
         }
         try {
-          PGPPrivateKey privateKey = unlock(secretKey, unlocked);
-          return new Opening(pk, pk.getSessionKey(new BcPublicKeyDataDecryptorFactory(privateKey)), secretKey);
+          PGPKeyPair keyPair = unlock(secretKey, unlocked);
+          return new Opening(pk, pk.getSessionKey(new BcPublicKeyDataDecryptorFactory(keyPair)), secretKey);
         } catch (HoldfastException e) {
           failure = failure == null ? e : failure;
         } catch (PGPException | RuntimeException e) {
@@ -253,8 +261,8 @@ public final class OpenPgpDecryption {
             continue;
           }
           try {
-            PGPPrivateKey privateKey = unlock(secretKey, unlocked);
-            return new Opening(pk, pk.getSessionKey(new BcPublicKeyDataDecryptorFactory(privateKey)), secretKey);
+            PGPKeyPair keyPair = unlock(secretKey, unlocked);
+            return new Opening(pk, pk.getSessionKey(new BcPublicKeyDataDecryptorFactory(keyPair)), secretKey);
           } catch (HoldfastException e) {
             failure = failure == null ? e : failure;
           } catch (PGPException | RuntimeException e) {
@@ -317,7 +325,7 @@ public final class OpenPgpDecryption {
         "no configured key opens this archive: " + encryptedTo + "; " + have, hint);
   }
 
-  private PGPSecretKey secretKey(long keyId) {
+  private PGPSecretKey secretKey(KeyIdentifier keyId) {
     for (PGPSecretKeyRing ring : secretKeys) {
       PGPSecretKey key = ring.getSecretKey(keyId);
       if (key != null) {
@@ -327,8 +335,8 @@ public final class OpenPgpDecryption {
     return null;
   }
 
-  private PGPPrivateKey unlock(PGPSecretKey secretKey, Map<Long, PGPPrivateKey> unlocked) {
-    PGPPrivateKey known = unlocked.get(secretKey.getKeyID());
+  private PGPKeyPair unlock(PGPSecretKey secretKey, Map<Long, PGPKeyPair> unlocked) {
+    PGPKeyPair known = unlocked.get(secretKey.getKeyID());
     if (known != null) {
       return known;
     }
@@ -347,15 +355,15 @@ public final class OpenPgpDecryption {
           "give the secret key's passphrase (the one gpg asks for when using it)");
     }
     try {
-      PGPPrivateKey privateKey = secretKey.extractPrivateKey(passphraseProtected
+      PGPKeyPair keyPair = secretKey.extractKeyPair(passphraseProtected
           ? new BcPBESecretKeyDecryptorBuilder(new OpenPgpDigests()).build(keyPassphrase)
           : null);
-      if (privateKey == null) {
+      if (keyPair == null || keyPair.getPrivateKey() == null) {
         throw new HoldfastException(ExitCode.WRONG_KEY, key + " holds no secret key material",
             "export the secret key again: gpg --export-secret-keys --armor " + fingerprint + " > secret.asc");
       }
-      unlocked.put(secretKey.getKeyID(), privateKey);
-      return privateKey;
+      unlocked.put(secretKey.getKeyID(), keyPair);
+      return keyPair;
     } catch (PGPException e) {
       // BC says "checksum mismatch": the passphrase unwrapped the key to garbage.
       throw new HoldfastException(ExitCode.WRONG_KEY, "wrong passphrase for " + key,
@@ -387,11 +395,11 @@ public final class OpenPgpDecryption {
   }
 
   /**
-   * The method that opened the message and its session key.
+   * The key or passphrase packet that opened the message, and the session key it gave.
    *
    * @param key the secret key that unwrapped it, or null for the passphrase
    */
-  private record Opening(PGPEncryptedData data, PGPSessionKey sessionKey, PGPSecretKey key) {}
+  private record Opening(PGPEncryptedData method, PGPSessionKey sessionKey, PGPSecretKey key) {}
 
   /**
    * The decrypted literal data; at its end, drains what follows the data and checks the MDC, so

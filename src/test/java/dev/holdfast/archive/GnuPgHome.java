@@ -118,12 +118,17 @@ final class GnuPgHome implements AutoCloseable {
     gpg("--import", defused.toString());
   }
 
+  /** Stops the gpg-agent that gpg started for this home. */
   @Override
-  public void close() throws IOException, InterruptedException {
+  public void close() throws IOException {
     Process process = new ProcessBuilder("gpgconf", "--homedir", home.toString(), "--kill", "gpg-agent")
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .start();
-    process.waitFor(30, TimeUnit.SECONDS);
+    try {
+      process.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
