@@ -84,7 +84,8 @@ public final class RetentionPlanner {
           sorted.stream().map(b -> new Decision(b, List.of(KeepReason.POLICY_EMPTY))).toList());
     }
 
-    Instant cutoff = policy.keepWithin().isZero() ? null : withinCutoff(sorted, policy, zone, now);
+    boolean within = !policy.keepWithin().isZero();
+    Instant cutoff = within ? withinCutoff(sorted, policy, zone, now) : null;
     List<KeepReason> counted =
         KeepReason.COUNTED.stream().filter(r -> policy.count(r) > 0).toList();
     int[] left = counted.stream().mapToInt(policy::count).toArray();
@@ -95,7 +96,7 @@ public final class RetentionPlanner {
     for (int nr = 0; nr < sorted.size(); nr++) {
       Item backup = sorted.get(nr);
       var reasons = new ArrayList<KeepReason>();
-      if (cutoff != null && backup.time().isAfter(cutoff)) {
+      if (within && (cutoff == null || backup.time().isAfter(cutoff))) {
         reasons.add(KeepReason.WITHIN);
       }
       ZonedDateTime wallClock = backup.time().atZone(zone);
