@@ -15,7 +15,11 @@ public enum KeepReason {
   WEEKLY("weekly"),
   MONTHLY("monthly"),
   YEARLY("yearly"),
-  /** Our safety net, not a restic rule: the newest backup of a group is never removed. */
+  /**
+   * Our safety net, not a restic rule: the newest backup of a group is never removed. Every
+   * non-empty policy possible today already keeps it; this guards rules added later (restic's
+   * keep-tag alone, for one, can remove the newest).
+   */
   NEWEST("newest"),
   /** The policy sets no rule, so everything is kept. */
   POLICY_EMPTY("policy is empty");
