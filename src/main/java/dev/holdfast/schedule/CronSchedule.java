@@ -19,22 +19,22 @@ import java.util.Optional;
  * Vixie cron and cronie) or one of the nicknames {@code @hourly @daily @midnight @weekly @monthly
  * @yearly @annually}, evaluated on the wall clock of one time zone.
  *
- * <p>Syntax: {@code *}, numbers, ranges {@code a-b}, lists {@code a,b}, steps {@code * /n} and
- * {@code a-b/n}, three-letter month and day names ({@code JAN}, {@code MON}), day-of-week 0 and 7
- * both Sunday. Day matching follows Vixie cron: when both day-of-month and day-of-week are
+ * <p>Syntax: {@code *}, numbers, ranges {@code a-b}, lists {@code a,b}, steps {@code a-b/n} and
+ * {@code *}{@code /n}, three-letter month and day names ({@code JAN}, {@code MON}), day-of-week 0
+ * and 7 both Sunday. Day matching follows Vixie cron: when both day-of-month and day-of-week are
  * restricted (neither field starts with {@code *}) a day matches if <em>either</em> does;
  * otherwise both must match.
  *
- * <p>Daylight saving time, as cronie does for fixed-time jobs (cron(8), "Daylight Saving Time and
- * other time changes"), applied to every expression so the rule is one sentence: each matching
- * local date-time fires at most once. A local time that does not exist (skipped by a
- * spring-forward change) fires once at the instant the clock jumps, i.e. right after the gap,
- * coalesced with any slot that falls there; a local time that occurs twice (autumn fall-back)
- * fires once, at its first occurrence. So {@code 30 2 * * *} in Europe/Berlin runs at 03:00 CEST
- * on the spring-forward day and once at 02:30 CEST on the fall-back day; {@code 0 * * * *} runs
- * at 01:00 CET then 03:00 CEST in spring, and 01:00 CEST, 02:00 CEST, 03:00 CET in autumn (as
- * systemd does). The mapping from matching local times to instants is therefore monotonic, which
- * {@link #next} and {@link #latest} rely on.
+ * <p>Daylight saving time: each matching wall-clock time fires once, at the first instant the
+ * clock shows that time or a later one. So a time skipped by a spring-forward change fires right
+ * after the gap, at the instant of the jump (coalesced with any slot there), as cronie does for
+ * fixed-time jobs (cron(8), "Daylight Saving Time and other time changes"); a time shown twice in
+ * autumn fires once, on its first pass, as both cronie and systemd do. {@code 30 2 * * *} in
+ * Europe/Berlin runs at 03:00 CEST on the spring-forward day and once at 02:30 CEST on the
+ * fall-back day; {@code 0 * * * *} runs at 01:00 CET then 03:00 CEST in spring, and at 01:00 CEST,
+ * 02:00 CEST, 03:00 CET in autumn. Unlike cronie, jobs with {@code *} in the hour are not treated
+ * differently: one rule for every expression. The firing time is thus monotonic in the local time,
+ * which {@link #next} and {@link #latest} rely on.
  */
 public final class CronSchedule {
   /** The fields of a cron line, with their names as used in error messages. */

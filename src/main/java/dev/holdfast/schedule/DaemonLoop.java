@@ -114,8 +114,13 @@ public final class DaemonLoop implements AutoCloseable {
     timer.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** {@link #stop} with 30 s of grace; an interrupt while waiting is passed on to the caller's thread. */
   @Override
-  public void close() throws InterruptedException {
-    stop(Duration.ofSeconds(30));
+  public void close() {
+    try {
+      stop(Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
