@@ -127,6 +127,11 @@ public final class RetryingBackend implements Backend {
   }
 
   @Override
+  public java.util.OptionalLong freeSpace() {
+    return inner.freeSpace();
+  }
+
+  @Override
   public void close() {
     inner.close();
   }

@@ -126,6 +126,11 @@ public final class ThrottledBackend implements Backend {
   }
 
   @Override
+  public java.util.OptionalLong freeSpace() {
+    return inner.freeSpace();
+  }
+
+  @Override
   public void close() {
     inner.close();
   }

@@ -22,6 +22,14 @@ public final class GlobalOptions {
   @Option(names = "--stacktrace", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
   boolean stacktrace;
 
+  @Option(names = "-o", scope = ScopeType.INHERIT, paramLabel = "KEY=VALUE",
+      description = "Target option, e.g. -o sftp.identity-file=~/.ssh/backup -o s3.endpoint=http://127.0.0.1:9000 (repeatable; see docs/targets.md).")
+  java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+
+  @Option(names = "--limit-upload", scope = ScopeType.INHERIT, paramLabel = "RATE",
+      description = "Limit upload bandwidth to remote targets, e.g. 5MiB/s.")
+  String limitUpload;
+
   boolean stacktrace() {
     return stacktrace || verbose.length >= 2;
   }

@@ -6,6 +6,15 @@ import dev.holdfast.archive.ArchiveSettings;
 import dev.holdfast.archive.Compression;
 import dev.holdfast.backend.Backend;
 import dev.holdfast.backend.LocalBackend;
+import dev.holdfast.backend.RetryPolicy;
+import dev.holdfast.backend.RetryingBackend;
+import dev.holdfast.backend.S3Backend;
+import dev.holdfast.backend.S3Credentials;
+import dev.holdfast.backend.S3Target;
+import dev.holdfast.backend.SftpBackend;
+import dev.holdfast.backend.SftpOptions;
+import dev.holdfast.backend.SftpTarget;
+import dev.holdfast.backend.ThrottledBackend;
 import dev.holdfast.config.ConfigLoader;
 import dev.holdfast.config.ConfigSpec;
 import dev.holdfast.config.JobSpec;
@@ -149,20 +158,145 @@ final class Wiring {
     return p.startsWith("~/") ? home() + p.substring(1) : p;
   }
 
-  /** Opens the backend for a target: a path, or a file:// URL. */
+  /** Options for a target: the config's (by url), then -o options, then --limit-upload. */
+  Map<String, String> targetOptions(String url) {
+    Map<String, String> o = new java.util.LinkedHashMap<>();
+    configIfAny().map(c -> c.targetOptions().get(url)).ifPresent(o::putAll);
+    for (var e : main.global.options.entrySet()) {
+      String k = e.getKey();
+      int dot = k.indexOf('.');
+      String key = (dot >= 0 ? k.substring(dot + 1) : k).replace('-', '_');
+      if (!ConfigLoader.TARGET_OPTION_KEYS.contains(key)) {
+        throw HoldfastException.usage("unknown target option -o " + k,
+            "known: " + String.join(", ", ConfigLoader.TARGET_OPTION_KEYS).replace('_', '-'));
+      }
+      o.put(key, e.getValue());
+    }
+    if (main.global.limitUpload != null) {
+      o.put("limit_upload", main.global.limitUpload);
+    }
+    return o;
+  }
+
+  /** Opens the backend for a target: a path, file://, sftp:// or sftp:host:path, s3://, s3:http://. */
   Backend openBackend(String target) {
     String t = expandHome(target);
-    if (t.startsWith("file://")) {
-      return new LocalBackend(Path.of(URI.create(t)));
+    Map<String, String> o = targetOptions(target.equals(t) ? t : target);
+    Backend b;
+    boolean remote = true;
+    if (t.startsWith("sftp:")) {
+      b = sftp(t, o);
+    } else if (t.startsWith("s3:")) {
+      b = s3(t, o);
+    } else if (t.startsWith("file://")) {
+      b = new LocalBackend(Path.of(URI.create(t)));
+      remote = false;
+    } else {
+      int colon = t.indexOf(':');
+      int slash = t.indexOf('/');
+      if (colon > 1 && (slash < 0 || colon < slash)) {
+        throw HoldfastException.usage("unknown kind of target '" + t.substring(0, colon) + ":' in " + target,
+            "use a directory, sftp://user@host/path or s3://bucket/prefix (see docs/targets.md)");
+      }
+      b = new LocalBackend(Path.of(t));
+      remote = false;
     }
-    int colon = t.indexOf(':');
-    if (colon > 1 && !t.startsWith("/")) {
-      String scheme = t.substring(0, colon);
-      throw new HoldfastException(ExitCode.USAGE,
-          "targets of type '" + scheme + ":' are not supported by this version: " + target,
-          "use a local directory or a mounted share");
+    if (remote) {
+      int attempts = o.containsKey("retries") ? parseInt(o.get("retries"), "retries") + 1 : RetryPolicy.DEFAULT.maxAttempts();
+      RetryPolicy policy = new RetryPolicy(Math.max(1, attempts), RetryPolicy.DEFAULT.baseDelay(), RetryPolicy.DEFAULT.maxDelay());
+      b = new RetryingBackend(b, policy, msg -> runLog().line("WARNING", msg));
     }
-    return new LocalBackend(Path.of(t));
+    if (o.containsKey("limit_upload")) {
+      try {
+        b = new ThrottledBackend(b, ThrottledBackend.parseRate(o.get("limit_upload")));
+      } catch (IllegalArgumentException e) {
+        throw HoldfastException.usage("limit-upload: " + e.getMessage());
+      }
+    }
+    return b;
+  }
+
+  private static int parseInt(String v, String key) {
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw HoldfastException.usage(key + ": '" + v + "' is not a whole number");
+    }
+  }
+
+  private Path optPath(Map<String, String> o, String key) {
+    return o.containsKey(key) ? Path.of(expandHome(o.get(key))) : null;
+  }
+
+  /** Reads a secret from a file (first line, without the newline); never logged. */
+  char[] secretFile(String what, Path file) {
+    try {
+      String s = Files.readString(file);
+      int nl = s.indexOf('\n');
+      return (nl >= 0 ? s.substring(0, nl) : s).replace("\r", "").toCharArray();
+    } catch (java.io.IOException e) {
+      throw HoldfastException.usage("cannot read " + what + " from " + file + ": " + e.getClass().getSimpleName());
+    }
+  }
+
+  private Backend sftp(String url, Map<String, String> o) {
+    SftpTarget target = SftpTarget.parse(url);
+    SftpOptions options = SftpOptions.defaults();
+    char[] passphrase = null;
+    if (o.containsKey("identity_passphrase_file")) {
+      passphrase = secretFile("the SSH key passphrase", optPath(o, "identity_passphrase_file"));
+    } else if (env.containsKey("HOLDFAST_SSH_KEY_PASSPHRASE")) {
+      passphrase = env.get("HOLDFAST_SSH_KEY_PASSPHRASE").toCharArray();
+    }
+    if (o.containsKey("identity_file") || passphrase != null) {
+      options = options.withIdentityFile(optPath(o, "identity_file"), passphrase);
+    }
+    if (o.containsKey("known_hosts_file")) {
+      options = options.withKnownHostsFile(optPath(o, "known_hosts_file"));
+    }
+    if (o.containsKey("host_key_policy")) {
+      options = options.withHostKeyPolicy(SftpOptions.HostKeyPolicy.parse(o.get("host_key_policy")));
+    }
+    if (o.containsKey("ssh_config_file")) {
+      options = options.withSshConfigFile(optPath(o, "ssh_config_file"));
+    }
+    if (o.containsKey("connect_timeout")) {
+      java.time.Duration d = ConfigLoader.parseDuration(o.get("connect_timeout"));
+      if (d == null) {
+        throw HoldfastException.usage("connect-timeout: '" + o.get("connect_timeout") + "' is not a duration such as 30s");
+      }
+      options = options.withConnectTimeout(d);
+    }
+    return new SftpBackend(target, options);
+  }
+
+  private Backend s3(String url, Map<String, String> o) {
+    S3Target target = S3Target.parse(url);
+    if (o.containsKey("endpoint")) {
+      boolean pathStyle = !o.containsKey("path_style") || Boolean.parseBoolean(o.get("path_style"));
+      target = target.withEndpoint(URI.create(o.get("endpoint")), pathStyle);
+    } else if (o.containsKey("path_style")) {
+      target = target.withEndpoint(target.endpoint(), Boolean.parseBoolean(o.get("path_style")));
+    }
+    if (o.containsKey("region")) {
+      target = target.withRegion(o.get("region"));
+    }
+    if (o.containsKey("storage_class")) {
+      target = target.withStorageClass(o.get("storage_class"));
+    }
+    if (o.containsKey("part_size")) {
+      target = target.withPartSize((int) ThrottledBackend.parseRate(o.get("part_size")));
+    }
+    if (o.containsKey("access_key_id_file") || o.containsKey("secret_access_key_file")) {
+      if (!o.containsKey("access_key_id_file") || !o.containsKey("secret_access_key_file")) {
+        throw HoldfastException.usage("give both access-key-id-file and secret-access-key-file, or neither "
+            + "(then AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS profile are used)");
+      }
+      target = target.withCredentials(new S3Credentials(
+          new String(secretFile("the S3 access key id", optPath(o, "access_key_id_file"))),
+          new String(secretFile("the S3 secret key", optPath(o, "secret_access_key_file")))));
+    }
+    return new S3Backend(target);
   }
 
   ArchiveCatalog catalog(Backend backend) {

@@ -36,6 +36,11 @@ public final class ConfigLoader {
   static final List<String> RETENTION_KEYS =
       List.of("keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_within");
   static final List<String> OFFSITE_KEYS = List.of("target", "retention");
+  /** Options a target may carry besides its url (see docs/targets.md). */
+  public static final List<String> TARGET_OPTION_KEYS =
+      List.of("identity_file", "identity_passphrase_file", "known_hosts_file", "host_key_policy", "ssh_config_file",
+          "connect_timeout", "endpoint", "region", "path_style", "storage_class", "access_key_id_file",
+          "secret_access_key_file", "part_size", "limit_upload", "retries");
   static final List<String> HOOK_KEYS = List.of("before", "after", "on_failure", "timeout");
   private static final Pattern JOB_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
@@ -85,6 +90,7 @@ public final class ConfigLoader {
     }
     String host = opt(top, "host", n -> r.requiredString(n, "host"));
     Map<String, JobSpec> jobs = new LinkedHashMap<>();
+    Map<String, Map<String, String>> targetOptions = new LinkedHashMap<>();
     if (!top.containsKey("jobs")) {
       r.problem(root, "jobs", "missing; define at least one job");
     } else {
@@ -98,7 +104,7 @@ public final class ConfigLoader {
           r.problem(e.getValue().getKeyNode(), "jobs." + jobName,
               "job names may use letters, digits, '.', '_' and '-' and start with a letter or digit");
         }
-        JobSpec job = job(r, jobName, e.getValue());
+        JobSpec job = job(r, jobName, e.getValue(), targetOptions);
         if (job != null) {
           jobs.put(jobName, job);
         }
@@ -107,10 +113,40 @@ public final class ConfigLoader {
     if (!r.problems.isEmpty()) {
       throw new ConfigException(r.problems);
     }
-    return new ConfigSpec(file, stateDir, logFile, zone, host, jobs);
+    return new ConfigSpec(file, stateDir, logFile, zone, host, jobs, targetOptions);
   }
 
-  private static JobSpec job(YamlReader r, String name, NodeTuple tuple) {
+  /** A target: a url string, or a mapping of url plus options; options are collected by url. */
+  private static String target(YamlReader r, Node n, String p, Map<String, Map<String, String>> options) {
+    if (n instanceof ScalarNode) {
+      return r.requiredString(n, p);
+    }
+    List<String> allowed = new ArrayList<>();
+    allowed.add("url");
+    allowed.addAll(TARGET_OPTION_KEYS);
+    Map<String, NodeTuple> m = r.mapping(n, p, allowed);
+    String url = opt(m, "url", x -> r.requiredString(x, p + ".url"));
+    if (url == null) {
+      r.problem(n, p + ".url", "missing; e.g. sftp://backup@nas/volume1/backups or s3://bucket/prefix");
+      return null;
+    }
+    Map<String, String> o = new LinkedHashMap<>();
+    for (var e : m.entrySet()) {
+      if (!e.getKey().equals("url")) {
+        String v = r.string(e.getValue().getValueNode(), p + "." + e.getKey());
+        if (v != null) {
+          o.put(e.getKey(), v);
+        }
+      }
+    }
+    Map<String, String> previous = options.putIfAbsent(url, o);
+    if (previous != null && !previous.equals(o) && !o.isEmpty()) {
+      r.problem(n, p, "target " + url + " is configured elsewhere with other options; give them once");
+    }
+    return url;
+  }
+
+  private static JobSpec job(YamlReader r, String name, NodeTuple tuple, Map<String, Map<String, String>> targetOptions) {
     String p = "jobs." + name;
     Node node = tuple.getValueNode();
     Map<String, NodeTuple> m = r.mapping(node, p, JOB_KEYS);
@@ -130,7 +166,7 @@ public final class ConfigLoader {
     List<String> exclude = orEmpty(opt(m, "exclude", n -> r.strings(n, p + ".exclude")));
     List<String> markers = orEmpty(opt(m, "exclude_if_present", n -> r.strings(n, p + ".exclude_if_present")));
     Boolean ofs = opt(m, "one_file_system", n -> r.bool(n, p + ".one_file_system"));
-    String target = opt(m, "target", n -> r.requiredString(n, p + ".target"));
+    String target = opt(m, "target", n -> target(r, n, p + ".target", targetOptions));
     if (target == null && !m.containsKey("target")) {
       r.problem(node, p + ".target", "missing; say where backups go (a directory such as /srv/backups)");
     }
@@ -209,7 +245,7 @@ public final class ConfigLoader {
           }
         } else {
           Map<String, NodeTuple> om = r.mapping(item, ip, OFFSITE_KEYS);
-          String t = opt(om, "target", n -> r.requiredString(n, ip + ".target"));
+          String t = opt(om, "target", n -> target(r, n, ip + ".target", targetOptions));
           if (t == null) {
             r.problem(item, ip + ".target", "missing; say where the copies go");
           }

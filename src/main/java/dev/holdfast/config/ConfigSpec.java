@@ -10,6 +10,8 @@ import java.util.Map;
  * @param logFile the run log file (null: {@code <stateDir>/holdfast.log})
  * @param timeZone zone for archive names and retention (null: the system's)
  * @param host the host name recorded in backups (null: the machine's)
+ * @param targetOptions options of targets written as mappings, by target url
  */
 public record ConfigSpec(
-    Path file, String stateDir, String logFile, String timeZone, String host, Map<String, JobSpec> jobs) {}
+    Path file, String stateDir, String logFile, String timeZone, String host, Map<String, JobSpec> jobs,
+    Map<String, Map<String, String>> targetOptions) {}
