@@ -39,6 +39,30 @@ public final class ArchiveCatalog implements Catalog {
       return sidecarSha256();
     }
 
+    /**
+     * The manifest's entries; for an encrypted archive they are read from the encrypted entries
+     * sidecar, which needs {@code decryption} (empty list without it).
+     */
+    public List<Manifest.ManifestEntry> entries(OpenPgpDecryption decryption) {
+      if (manifest.isEmpty()) {
+        return List.of();
+      }
+      Manifest m = manifest.get();
+      if (!m.hasEncryptedEntries()) {
+        return m.entries();
+      }
+      if (decryption == null) {
+        return List.of();
+      }
+      try (java.io.InputStream in = decryption.decrypt(backend.open(ref.id() + Manifest.ENTRIES_SUFFIX))) {
+        return Manifest.parseEntries(in.readAllBytes());
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new HoldfastException(ExitCode.DAMAGED, "the encrypted entry list of " + ref.id() + " is missing");
+      } catch (IOException e) {
+        throw HoldfastException.io("reading the entry list of " + ref.id(), e);
+      }
+    }
+
     /** The hash written in the {@code .sha256} sidecar, or null when there is none. */
     public String sidecarSha256() {
       if (checksum.isEmpty()) {

@@ -89,6 +89,7 @@ public final class ArchiveCopy {
       }
       // sidecars: copied as they are, the manifest last so the copy is marked complete only now
       copySidecar(source, key + ".sha256");
+      copySidecar(source, key + Manifest.ENTRIES_SUFFIX);
       if (item.manifest().isPresent()) {
         copySidecar(source, key + Manifest.SUFFIX);
       }

@@ -1,6 +1,8 @@
 package dev.holdfast.archive;
 
 import dev.holdfast.backend.Backend;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,15 +30,36 @@ public final class ArchiveReader {
   private ArchiveReader() {}
 
   public static Result read(Backend backend, String key, Visitor visitor) throws IOException {
+    return read(backend, key, null, visitor);
+  }
+
+  /**
+   * Reads an archive, decrypting it when its name ends in {@code .gpg}; {@code decryption} may be
+   * null for unencrypted archives. The OpenPGP integrity check (MDC) runs at the end of the stream.
+   */
+  public static Result read(Backend backend, String key, OpenPgpDecryption decryption, Visitor visitor)
+      throws IOException {
+    boolean encrypted = key.endsWith(".gpg");
+    if (encrypted && decryption == null) {
+      throw new HoldfastException(ExitCode.WRONG_KEY, "backup " + key + " is encrypted and no key was given",
+          "pass --identity SECRET-KEY-FILE (its passphrase from --passphrase-file or HOLDFAST_PASSPHRASE), "
+              + "or --passphrase-file for passphrase-encrypted backups");
+    }
     try (InputStream raw = backend.open(key)) {
-      return read(raw, visitor);
+      return read(raw, encrypted ? decryption : null, visitor);
     }
   }
 
   /** Reads from a stream the caller owns (and closes). */
   public static Result read(InputStream raw, Visitor visitor) throws IOException {
+    return read(raw, null, visitor);
+  }
+
+  /** Reads from a stream the caller owns (and closes), decrypting first when {@code decryption} is given. */
+  public static Result read(InputStream raw, OpenPgpDecryption decryption, Visitor visitor) throws IOException {
     HashingInputStream hashed = new HashingInputStream(raw);
-    InputStream plain = Compression.decompress(hashed);
+    InputStream decrypted = decryption == null ? hashed : decryption.decrypt(hashed);
+    InputStream plain = Compression.decompress(decrypted);
     TarArchiveInputStream tar = new TarArchiveInputStream(plain, "UTF-8");
     TarArchiveEntry t;
     while ((t = tar.getNextEntry()) != null) {
@@ -44,6 +67,9 @@ public final class ArchiveReader {
     }
     // drain: tar padding, the compressor's trailer (CRC check), and any trailing bytes
     plain.transferTo(OutputStreamSink.INSTANCE);
+    if (decrypted != hashed) {
+      decrypted.transferTo(OutputStreamSink.INSTANCE); // reaching the end checks the MDC
+    }
     hashed.transferTo(OutputStreamSink.INSTANCE);
     return new Result(hashed.hex(), hashed.count());
   }

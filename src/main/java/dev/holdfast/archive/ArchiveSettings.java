@@ -7,8 +7,18 @@ package dev.holdfast.archive;
  * @param level compression level within the compression's range
  * @param threads compressor threads (1 = single-threaded)
  * @param name the archive name template
+ * @param encryption OpenPGP encryption of the archive, or null for none
  */
-public record ArchiveSettings(Compression compression, int level, int threads, ArchiveName name) {
+public record ArchiveSettings(
+    Compression compression, int level, int threads, ArchiveName name, OpenPgpEncryption encryption) {
+  public ArchiveSettings(Compression compression, int level, int threads, ArchiveName name) {
+    this(compression, level, threads, name, null);
+  }
+
+  public ArchiveSettings withEncryption(OpenPgpEncryption e) {
+    return new ArchiveSettings(compression, level, threads, name, e);
+  }
+
   public static ArchiveSettings defaults() {
     return new ArchiveSettings(
         Compression.GZIP,
@@ -18,6 +28,6 @@ public record ArchiveSettings(Compression compression, int level, int threads, A
   }
 
   public String extension() {
-    return compression.extension();
+    return compression.extension() + (encryption == null ? "" : ".gpg");
   }
 }

@@ -76,7 +76,9 @@ public final class ArchiveWriter implements BackupWriter {
     }
     try {
       this.hashed = new HashingOutputStream(object);
-      OutputStream compressed = settings.compression().compress(hashed, settings.level(), settings.threads());
+      // tar -> compressor -> OpenPGP -> hash -> upload: no plaintext leaves this process
+      OutputStream sink = settings.encryption() == null ? hashed : settings.encryption().encrypt(hashed);
+      OutputStream compressed = settings.compression().compress(sink, settings.level(), settings.threads());
       this.tar = new TarArchiveOutputStream(compressed, StandardCharsets.UTF_8.name());
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -245,20 +247,28 @@ public final class ArchiveWriter implements BackupWriter {
     long size = hashed.count();
     Instant finished = clock.instant();
     String baseName = key.substring(key.lastIndexOf('/') + 1);
+    boolean encrypted = settings.encryption() != null;
     Manifest manifest =
         new Manifest(
             Manifest.FORMAT, 1, job, host, started, finished, Version.current(),
-            new Manifest.ArchiveInfo(baseName, size, sha, settings.compression().configName(), false),
+            new Manifest.ArchiveInfo(baseName, size, sha, settings.compression().configName(), encrypted),
             new Manifest.Totals(files, directories, links, bytes, warnings),
-            entries);
+            encrypted ? List.of() : entries, encrypted ? Boolean.TRUE : null);
     try {
       backend.put(key + ".sha256", (sha + "  " + baseName + "\n").getBytes(StandardCharsets.UTF_8));
+      if (encrypted) {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        try (OutputStream enc = settings.encryption().encrypt(buf)) {
+          enc.write(Manifest.entriesJson(entries));
+        }
+        backend.put(key + Manifest.ENTRIES_SUFFIX, buf.toByteArray());
+      }
       backend.put(key + Manifest.SUFFIX, manifest.toJson());
     } catch (IOException e) {
       throw HoldfastException.io(
           "writing the sidecars of " + key + " (the archive itself is complete)", e);
     }
-    return new BackupRef(key, started, job, host, size, files, "archive", true, false);
+    return new BackupRef(key, started, job, host, size, files, "archive", true, encrypted);
   }
 
   @Override

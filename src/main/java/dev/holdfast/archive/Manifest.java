@@ -28,10 +28,37 @@ public record Manifest(
     String toolVersion,
     ArchiveInfo archive,
     Totals totals,
-    List<ManifestEntry> entries) {
+    List<ManifestEntry> entries,
+    Boolean entriesEncrypted) {
 
   public static final String FORMAT = "holdfast-archive";
   public static final String SUFFIX = ".manifest.json";
+  /**
+   * Encrypted archives keep their entry list (file names) in this encrypted sidecar instead of the
+   * plain manifest, so the manifest leaks no names.
+   */
+  public static final String ENTRIES_SUFFIX = ".entries.json.gpg";
+
+  public boolean hasEncryptedEntries() {
+    return Boolean.TRUE.equals(entriesEncrypted);
+  }
+
+  /** The same manifest with the entry list given. */
+  public Manifest withEntries(List<ManifestEntry> list) {
+    return new Manifest(format, version, job, host, started, finished, toolVersion, archive, totals, list, entriesEncrypted);
+  }
+
+  static byte[] entriesJson(List<ManifestEntry> entries) {
+    try {
+      return JSON.writeValueAsBytes(entries);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise entries", e);
+    }
+  }
+
+  static List<ManifestEntry> parseEntries(byte[] json) throws IOException {
+    return JSON.readValue(json, JSON.getTypeFactory().constructCollectionType(List.class, ManifestEntry.class));
+  }
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   @JsonInclude(JsonInclude.Include.NON_NULL)

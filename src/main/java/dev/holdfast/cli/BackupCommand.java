@@ -56,6 +56,13 @@ final class BackupCommand implements Callable<Integer> {
   @Option(names = "--name", paramLabel = "TEMPLATE", description = "Archive name template. Default: " + ArchiveName.DEFAULT_TEMPLATE)
   String name;
 
+  @Option(names = "--recipient-file", paramLabel = "FILE",
+      description = "Encrypt to this OpenPGP public key (armored or binary; repeatable). gpg --decrypt opens the archive.")
+  List<String> recipients = new ArrayList<>();
+
+  @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Encrypt with the passphrase in this file (also possible together with recipients).")
+  java.nio.file.Path passphraseFile;
+
   BackupCommand(Main main) {
     this.main = main;
   }
@@ -70,14 +77,15 @@ final class BackupCommand implements Callable<Integer> {
       }
       jobs.add(adHocJob(w));
     } else {
-      if (compression != null || level != null || name != null || !exclude.isEmpty()) {
-        throw HoldfastException.usage("--compression, --level, --name and --exclude apply to ad-hoc backups (--to); "
+      if (compression != null || level != null || name != null || !exclude.isEmpty() || !recipients.isEmpty()
+          || passphraseFile != null) {
+        throw HoldfastException.usage("--compression, --level, --name, --exclude and keys apply to ad-hoc backups (--to); "
             + "for a job, set them in the config");
       }
       List<String> names = args.isEmpty() ? new ArrayList<>(w.config().jobs().keySet()) : args;
       for (String n : names) {
         JobSpec s = w.jobSpec(n);
-        jobs.add(w.job(s));
+        jobs.add(w.runnableJob(s));
       }
     }
     return JobBatch.run(main, spec.commandLine(), w, jobs, j -> RunSteps.BACKUP_ONLY);
@@ -104,7 +112,8 @@ final class BackupCommand implements Callable<Integer> {
       throw HoldfastException.usage("--job-name may use letters, digits, '.', '_' and '-'");
     }
     List<String> paths = args.stream().map(w::expandHome).toList();
-    ArchiveSettings settings = new ArchiveSettings(c, lv, Runtime.getRuntime().availableProcessors(), ArchiveName.of(template));
+    ArchiveSettings settings = new ArchiveSettings(c, lv, Runtime.getRuntime().availableProcessors(), ArchiveName.of(template),
+        w.encryption(recipients, passphraseFile));
     return Job.adHoc(jobName, List.of(new PathSource(paths, exclude, excludeIfPresent, oneFileSystem)),
         w.expandHome(to), settings);
   }

@@ -1,5 +1,7 @@
 package dev.holdfast.cli;
 
+import dev.holdfast.archive.KeyReadiness;
+import dev.holdfast.archive.KeyReport;
 import dev.holdfast.backend.Backend;
 import dev.holdfast.backend.TargetProbe;
 import dev.holdfast.config.ConfigSpec;
@@ -17,7 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code holdfast doctor}: checks every configured target (and --to targets); a pass/fail table. */
-@Command(name = "doctor", description = "Check that targets are reachable and writable, and report free space.")
+@Command(name = "doctor", description = "Check that targets are reachable and writable, report free space, and check encryption keys.")
 final class DoctorCommand implements Callable<Integer> {
   private final Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -52,6 +54,25 @@ final class DoctorCommand implements Callable<Integer> {
         }
       } catch (HoldfastException ex) {
         rows.add(new Row(e.getValue(), e.getKey(), "open", false, ex.getMessage()));
+      }
+    }
+    if (targets.isEmpty()) {
+      KeyReadiness readiness = new KeyReadiness(w.clock());
+      for (JobSpec j : w.config().jobs().values()) {
+        if (j.encryption() == null) {
+          continue;
+        }
+        for (String f : j.encryption().recipients()) {
+          try {
+            for (KeyReport k : readiness.inspect(java.nio.file.Path.of(w.expandHome(f)))) {
+              String detail = k.label() + ", expires " + k.expires().map(Object::toString).orElse("never")
+                  + k.problem().map(p -> ": " + p.message() + " (" + p.hint() + ")").orElse("");
+              rows.add(new Row(j.name(), f, "key", k.canEncrypt(), detail));
+            }
+          } catch (HoldfastException ex) {
+            rows.add(new Row(j.name(), f, "key", false, ex.getMessage()));
+          }
+        }
       }
     }
     PrintWriter out = spec.commandLine().getOut();

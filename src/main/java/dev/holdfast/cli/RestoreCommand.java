@@ -27,6 +27,7 @@ final class RestoreCommand implements Callable<Integer> {
   private final Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @CommandLine.Mixin TargetOptions target;
+  @CommandLine.Mixin KeyOptions keys;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "BACKUP", defaultValue = "latest",
       description = "'latest' (default), or a backup's name as 'list' shows it.")
@@ -52,7 +53,7 @@ final class RestoreCommand implements Callable<Integer> {
         ProgressDisplay progress = ProgressDisplay.startIfTerminal(spec.commandLine().getErr(), main.global.quiet)) {
       ArchiveCatalog.Item item = o.select(backup);
       EventSink sink = progress == null ? EventSink.NONE : progress;
-      RestoreResult r = new ArchiveRestore(sink).restore(item, new RestoreRequest(
+      RestoreResult r = new ArchiveRestore(sink, w.decryption(keys, o.job())).restore(item, new RestoreRequest(
           Path.of(w.expandHome(into.toString())), include, overwrite));
       if (main.global.json) {
         Json.print(spec.commandLine().getOut(), r);

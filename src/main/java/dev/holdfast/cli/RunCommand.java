@@ -68,12 +68,12 @@ final class RunCommand implements Callable<Integer> {
       throw HoldfastException.usage("no job selected", "name jobs, or use --all or --tag TAG; jobs: "
           + String.join(", ", c.jobs().keySet()));
     }
-    List<Job> jobs = selected.stream().map(w::job).toList();
+    List<Job> jobs = selected.stream().map(w::runnableJob).toList();
     RunSteps steps = new RunSteps(verify == null || verify, offsite == null || offsite, cleanup == null || cleanup);
     if (Boolean.TRUE.equals(verify)) {
       // --verify on a job without a verify level: use quick, the cheapest real check
       jobs = jobs.stream().map(j -> j.verify() != null ? j : new Job(j.name(), j.sources(), j.target(), j.archive(),
-          j.hooks(), dev.holdfast.verify.VerifyLevel.QUICK, j.offsite(), j.maxAge(), j.tags())).toList();
+          j.hooks(), dev.holdfast.verify.VerifyLevel.QUICK, j.offsite(), j.maxAge(), j.tags(), j.verifyKey())).toList();
     }
     return JobBatch.run(main, spec.commandLine(), w, jobs, j -> steps);
   }

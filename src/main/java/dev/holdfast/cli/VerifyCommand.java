@@ -23,6 +23,7 @@ final class VerifyCommand implements Callable<Integer> {
   private final Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @CommandLine.Mixin TargetOptions target;
+  @CommandLine.Mixin KeyOptions keys;
 
   @Parameters(paramLabel = "BACKUP", description = "Backups to check (default: latest).")
   List<String> backups = new ArrayList<>();
@@ -71,7 +72,7 @@ final class VerifyCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw HoldfastException.usage(e.getMessage());
       }
-      ArchiveVerifier verifier = new ArchiveVerifier();
+      ArchiveVerifier verifier = new ArchiveVerifier(w.decryption(keys, o.job()));
       for (ArchiveCatalog.Item item : items) {
         VerifyReport r = verifier.verify(item, lv);
         reports.add(r);
@@ -80,7 +81,7 @@ final class VerifyCommand implements Callable<Integer> {
             if (!main.global.quiet) {
               out.printf("ok       %s (%s: %d entries, %s%s)%n", r.backup(), lv.configName(), r.entries(),
                   lv == VerifyLevel.QUICK ? "sidecars and sizes" : RunLog.human(r.bytes()) + " checked",
-                  item.manifest().isPresent() ? "" : "; no manifest: stream integrity only");
+                  r.note() != null ? "; " + r.note() : item.manifest().isPresent() ? "" : "; no manifest: stream integrity only");
             }
           } else {
             out.printf("DAMAGED  %s%n", r.backup());

@@ -4,6 +4,9 @@ import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.archive.ArchiveName;
 import dev.holdfast.archive.ArchiveSettings;
 import dev.holdfast.archive.Compression;
+import dev.holdfast.archive.OpenPgpDecryption;
+import dev.holdfast.archive.OpenPgpEncryption;
+import dev.holdfast.config.EncryptionSpec;
 import dev.holdfast.backend.Backend;
 import dev.holdfast.backend.LocalBackend;
 import dev.holdfast.backend.RetryPolicy;
@@ -339,7 +342,7 @@ final class Wiring {
     VerifyLevel verify = s.verify().equals("none") ? null : VerifyLevel.parse(s.verify());
     List<String> offsite = s.offsite().stream().map(o -> expandHome(o.target())).toList();
     return new Job(s.name(), List.of(source), expandHome(s.target()), settings, hooks, verify, offsite,
-        s.maxAge(), s.tags());
+        s.maxAge(), s.tags(), null);
   }
 
   /** A target opened for reading, optionally narrowed to one job's backups. */
@@ -389,5 +392,62 @@ final class Wiring {
     Job j = job(c.jobs().values().iterator().next());
     Backend b = openBackend(j.target());
     return new Opened(b, catalog(b), j.name());
+  }
+
+  /** A decryptor from --identity / --passphrase-file / HOLDFAST_PASSPHRASE, else from the job's config; or null. */
+  OpenPgpDecryption decryption(KeyOptions k, String jobName) {
+    char[] pass = null;
+    if (k != null && k.passphraseFile != null) {
+      pass = secretFile("the passphrase", k.passphraseFile);
+    } else if (env.containsKey("HOLDFAST_PASSPHRASE")) {
+      pass = env.get("HOLDFAST_PASSPHRASE").toCharArray();
+    }
+    if (k != null && k.identity != null) {
+      return OpenPgpDecryption.create(Path.of(expandHome(k.identity.toString())), pass, pass);
+    }
+    if (pass != null) {
+      return OpenPgpDecryption.withPassphrase(pass);
+    }
+    if (jobName != null && configIfAny().map(c -> c.jobs().containsKey(jobName)).orElse(false)) {
+      return decryption(jobSpec(jobName).encryption());
+    }
+    return null;
+  }
+
+  /** The decryptor a job's own verify steps use: its identity file, else its passphrase file. */
+  OpenPgpDecryption decryption(EncryptionSpec e) {
+    if (e == null) {
+      return null;
+    }
+    char[] msgPass = e.passphraseFile() == null ? null : secretFile("the passphrase", Path.of(expandHome(e.passphraseFile())));
+    if (e.identityFile() != null) {
+      char[] keyPass = e.identityPassphraseFile() == null ? null
+          : secretFile("the key passphrase", Path.of(expandHome(e.identityPassphraseFile())));
+      return OpenPgpDecryption.create(Path.of(expandHome(e.identityFile())), keyPass, msgPass);
+    }
+    return msgPass == null ? null : OpenPgpDecryption.withPassphrase(msgPass);
+  }
+
+  /** The encryptor for a backup; checks the keys now, before any data is read. */
+  OpenPgpEncryption encryption(List<String> recipientFiles, Path passphraseFile) {
+    if (recipientFiles.isEmpty() && passphraseFile == null) {
+      return null;
+    }
+    char[] pass = passphraseFile == null ? null : secretFile("the passphrase", passphraseFile);
+    List<Path> keys = recipientFiles.stream().map(f -> Path.of(expandHome(f))).toList();
+    return OpenPgpEncryption.create(keys, pass, clock);
+  }
+
+  /** A job ready to run: with its encryption keys loaded and checked. */
+  Job runnableJob(JobSpec s) {
+    Job j = job(s);
+    EncryptionSpec e = s.encryption();
+    if (e == null) {
+      return j;
+    }
+    OpenPgpEncryption enc = encryption(e.recipients(),
+        e.passphraseFile() == null ? null : Path.of(expandHome(e.passphraseFile())));
+    return new Job(j.name(), j.sources(), j.target(), j.archive().withEncryption(enc), j.hooks(), j.verify(),
+        j.offsite(), j.maxAge(), j.tags(), decryption(e));
   }
 }

@@ -32,7 +32,9 @@ public final class ConfigLoader {
   static final List<String> JOB_KEYS =
       List.of("sources", "exclude", "exclude_if_present", "one_file_system", "target", "format",
           "compression", "level", "threads", "name", "hooks", "verify", "offsite", "retention",
-          "forget_after_failure", "max_age", "tags");
+          "forget_after_failure", "max_age", "tags", "encryption");
+  static final List<String> ENCRYPTION_KEYS =
+      List.of("recipients", "passphrase_file", "identity_file", "identity_passphrase_file", "required");
   static final List<String> RETENTION_KEYS =
       List.of("keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_within");
   static final List<String> OFFSITE_KEYS = List.of("target", "retention");
@@ -269,10 +271,26 @@ public final class ConfigLoader {
       }
     }
     List<String> tags = orEmpty(opt(m, "tags", n -> r.strings(n, p + ".tags")));
+    EncryptionSpec encryption = null;
+    if (m.containsKey("encryption")) {
+      Node en = m.get("encryption").getValueNode();
+      String ep = p + ".encryption";
+      Map<String, NodeTuple> em = r.mapping(en, ep, ENCRYPTION_KEYS);
+      List<String> recipients = orEmpty(opt(em, "recipients", n -> r.strings(n, ep + ".recipients")));
+      String pf = opt(em, "passphrase_file", n -> r.requiredString(n, ep + ".passphrase_file"));
+      String idf = opt(em, "identity_file", n -> r.requiredString(n, ep + ".identity_file"));
+      String idpf = opt(em, "identity_passphrase_file", n -> r.requiredString(n, ep + ".identity_passphrase_file"));
+      Boolean req = opt(em, "required", n -> r.bool(n, ep + ".required"));
+      boolean required = req == null || req;
+      if (required && recipients.isEmpty() && pf == null) {
+        r.problem(en, ep, "required, but neither recipients (public key files) nor passphrase_file is given");
+      }
+      encryption = new EncryptionSpec(recipients, pf, idf, idpf, required);
+    }
     return new JobSpec(name, YamlReader.line(tuple.getKeyNode()), sources, exclude, markers,
         ofs != null && ofs, target, format == null ? "archive" : format, compression, level, threads,
         archiveName, before, after, onFailure, timeout, verify == null ? "quick" : verify, offsite, retention,
-        faf != null && faf, maxAge, tags);
+        faf != null && faf, maxAge, tags, encryption);
   }
 
   private static RetentionSpec retention(YamlReader r, Node node, String p) {

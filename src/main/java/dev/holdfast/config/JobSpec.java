@@ -26,4 +26,5 @@ public record JobSpec(
     RetentionSpec retention,
     boolean forgetAfterFailure,
     Duration maxAge,
-    java.util.List<String> tags) {}
+    java.util.List<String> tags,
+    EncryptionSpec encryption) {}

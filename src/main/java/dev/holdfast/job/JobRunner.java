@@ -142,7 +142,7 @@ public final class JobRunner {
   private void verify(Job job, BackupRef ref, List<String> done) {
     try (Backend backend = backends.open(job.target())) {
       ArchiveCatalog.Item item = new ArchiveCatalog(backend, zone).item(ref.id());
-      VerifyReport report = new ArchiveVerifier().verify(item, job.verify());
+      VerifyReport report = new ArchiveVerifier(job.verifyKey()).verify(item, job.verify());
       if (!report.ok()) {
         VerifyReport.Problem p = report.problems().get(0);
         throw new HoldfastException(ExitCode.DAMAGED, "verification (" + job.verify().configName() + ") of "

@@ -4,6 +4,7 @@ import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.archive.ArchiveEntry;
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.Manifest;
+import dev.holdfast.archive.OpenPgpDecryption;
 import dev.holdfast.backend.Backend;
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
@@ -43,10 +44,17 @@ import java.util.Set;
  */
 public final class ArchiveRestore {
   private final EventSink events;
+  private final OpenPgpDecryption decryption;
   private final boolean asRoot;
 
   public ArchiveRestore(EventSink events) {
+    this(events, null);
+  }
+
+  /** {@code decryption} opens encrypted archives; null when none is expected. */
+  public ArchiveRestore(EventSink events, OpenPgpDecryption decryption) {
     this.events = events;
+    this.decryption = decryption;
     this.asRoot = "root".equals(System.getProperty("user.name"));
   }
 
@@ -61,7 +69,7 @@ public final class ArchiveRestore {
       includes.add(FileSystems.getDefault().getPathMatcher("glob:" + (p.endsWith("/") ? p.substring(0, p.length() - 1) : p)));
     }
     Map<String, Manifest.ManifestEntry> expected = new HashMap<>();
-    item.manifest().ifPresent(m -> m.entries().forEach(e -> expected.put(e.path(), e)));
+    item.entries(decryption).forEach(e -> expected.put(e.path(), e));
     String expectedSha = item.expectedSha256();
 
     Path staging;
@@ -83,6 +91,7 @@ public final class ArchiveRestore {
             ArchiveReader.read(
                 item.backend(),
                 key,
+                decryption,
                 (entry, content) -> {
                   String name = entry.normalizedName();
                   if (name.equals(".") || name.isEmpty() && entry.type() == ArchiveEntry.Type.DIRECTORY) {

@@ -2,6 +2,7 @@ package dev.holdfast.verify;
 
 import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.archive.Manifest;
+import dev.holdfast.archive.OpenPgpDecryption;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.event.EventSink;
 import dev.holdfast.restore.ArchiveRestore;
@@ -24,6 +25,12 @@ import java.util.stream.Stream;
  * directory is removed afterwards.
  */
 final class RestoreTest {
+  private final OpenPgpDecryption decryption;
+
+  RestoreTest(OpenPgpDecryption decryption) {
+    this.decryption = decryption;
+  }
+
   List<VerifyReport.Problem> run(ArchiveCatalog.Item item) {
     List<VerifyReport.Problem> problems = new ArrayList<>();
     Path scratch;
@@ -34,16 +41,17 @@ final class RestoreTest {
     }
     try {
       try {
-        new ArchiveRestore(EventSink.NONE).restore(item, new RestoreRequest(scratch, List.of(), false));
+        new ArchiveRestore(EventSink.NONE, decryption).restore(item, new RestoreRequest(scratch, List.of(), false));
       } catch (HoldfastException e) {
         problems.add(new VerifyReport.Problem("", "test restore failed: " + e.getMessage()));
         return problems;
       }
-      if (item.manifest().isEmpty()) {
+      List<Manifest.ManifestEntry> entries = item.entries(decryption);
+      if (entries.isEmpty()) {
         return problems; // nothing more to compare a foreign archive with
       }
       byte[] buf = new byte[1 << 16];
-      for (Manifest.ManifestEntry e : item.manifest().get().entries()) {
+      for (Manifest.ManifestEntry e : entries) {
         Path p = scratch.resolve(e.path());
         switch (e.type()) {
           case "file", "hardlink" -> {
