@@ -28,11 +28,11 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * disable part of a backup.
  */
 public final class ConfigLoader {
-  static final List<String> TOP_KEYS = List.of("state_dir", "log_file", "time_zone", "host", "jobs");
+  static final List<String> TOP_KEYS = List.of("state_dir", "log_file", "time_zone", "host", "jobs", "metrics", "log");
   static final List<String> JOB_KEYS =
       List.of("sources", "exclude", "exclude_if_present", "one_file_system", "target", "format",
           "compression", "level", "threads", "name", "hooks", "verify", "offsite", "retention",
-          "forget_after_failure", "max_age", "tags", "encryption");
+          "forget_after_failure", "max_age", "tags", "encryption", "schedule", "randomized_delay", "notify");
   static final List<String> ENCRYPTION_KEYS =
       List.of("recipients", "passphrase_file", "identity_file", "identity_passphrase_file", "required");
   static final List<String> RETENTION_KEYS =
@@ -106,16 +106,18 @@ public final class ConfigLoader {
           r.problem(e.getValue().getKeyNode(), "jobs." + jobName,
               "job names may use letters, digits, '.', '_' and '-' and start with a letter or digit");
         }
-        JobSpec job = job(r, jobName, e.getValue(), targetOptions);
+        JobSpec job = job(r, jobName, e.getValue(), targetOptions, zone);
         if (job != null) {
           jobs.put(jobName, job);
         }
       }
     }
+    MetricsSpec metrics = DaemonKeys.metrics(r, top);
+    LogSpec log = DaemonKeys.log(r, top);
     if (!r.problems.isEmpty()) {
       throw new ConfigException(r.problems);
     }
-    return new ConfigSpec(file, stateDir, logFile, zone, host, jobs, targetOptions);
+    return new ConfigSpec(file, stateDir, logFile, zone, host, jobs, targetOptions, metrics, log);
   }
 
   /** A target: a url string, or a mapping of url plus options; options are collected by url. */
@@ -148,7 +150,8 @@ public final class ConfigLoader {
     return url;
   }
 
-  private static JobSpec job(YamlReader r, String name, NodeTuple tuple, Map<String, Map<String, String>> targetOptions) {
+  private static JobSpec job(
+      YamlReader r, String name, NodeTuple tuple, Map<String, Map<String, String>> targetOptions, String zone) {
     String p = "jobs." + name;
     Node node = tuple.getValueNode();
     Map<String, NodeTuple> m = r.mapping(node, p, JOB_KEYS);
@@ -290,7 +293,8 @@ public final class ConfigLoader {
     return new JobSpec(name, YamlReader.line(tuple.getKeyNode()), sources, exclude, markers,
         ofs != null && ofs, target, format == null ? "archive" : format, compression, level, threads,
         archiveName, before, after, onFailure, timeout, verify == null ? "quick" : verify, offsite, retention,
-        faf != null && faf, maxAge, tags, encryption);
+        faf != null && faf, maxAge, tags, encryption, DaemonKeys.schedule(r, m, p, zone),
+        DaemonKeys.randomizedDelay(r, m, p), DaemonKeys.notifiers(r, m, p));
   }
 
   private static RetentionSpec retention(YamlReader r, Node node, String p) {

@@ -11,7 +11,9 @@ import java.util.Map;
  * @param timeZone zone for archive names and retention (null: the system's)
  * @param host the host name recorded in backups (null: the machine's)
  * @param targetOptions options of targets written as mappings, by target url
+ * @param metrics where metrics are served and written
+ * @param log run-log rotation
  */
 public record ConfigSpec(
     Path file, String stateDir, String logFile, String timeZone, String host, Map<String, JobSpec> jobs,
-    Map<String, Map<String, String>> targetOptions) {}
+    Map<String, Map<String, String>> targetOptions, MetricsSpec metrics, LogSpec log) {}

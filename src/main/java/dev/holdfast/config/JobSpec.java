@@ -27,4 +27,7 @@ public record JobSpec(
     boolean forgetAfterFailure,
     Duration maxAge,
     java.util.List<String> tags,
-    EncryptionSpec encryption) {}
+    EncryptionSpec encryption,
+    String schedule,
+    Duration randomizedDelay,
+    List<NotifySpec> notifiers) {}

@@ -37,9 +37,16 @@ public final class JobRunner {
   private final Clock clock;
   private final ZoneId zone;
   private final String host;
+  private final RunListener listener;
 
   public JobRunner(
       Path stateDir, StateStore state, RunLog log, BackendOpener backends, Clock clock, ZoneId zone, String host) {
+    this(stateDir, state, log, backends, clock, zone, host, RunListener.NONE);
+  }
+
+  public JobRunner(Path stateDir, StateStore state, RunLog log, BackendOpener backends, Clock clock, ZoneId zone,
+      String host, RunListener listener) {
+    this.listener = listener;
     this.stateDir = stateDir;
     this.state = state;
     this.log = log;
@@ -73,6 +80,7 @@ public final class JobRunner {
       env.put("HOLDFAST_JOB", job.name());
       env.put("HOLDFAST_TARGET", job.target());
       env.put("HOLDFAST_HOST", host);
+      tell(() -> listener.started(job.name(), started));
       try {
         runHooks("before", job.hooks().before(), job.hooks().timeout(), env);
         for (Source s : job.sources()) {
@@ -112,7 +120,9 @@ public final class JobRunner {
           log.line("PARTIAL", ref.id() + " stored without " + warnings.size() + " unreadable item"
               + (warnings.size() == 1 ? "" : "s") + " (" + RunLog.human(ref.size()) + ", " + took + ")" + extra);
         }
-        return new RunResult(withId(rec, id), ref, List.copyOf(warnings));
+        RunRecord stored = withId(rec, id);
+        tell(() -> listener.finished(stored));
+        return new RunResult(stored, ref, List.copyOf(warnings));
       } catch (HoldfastException | IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
         HoldfastException he = e instanceof HoldfastException h ? h
             : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
@@ -127,13 +137,15 @@ public final class JobRunner {
         Instant finished = clock.instant();
         // when the archive itself was stored and only a later step failed, say so
         String what = ref != null ? ref.id() + " stored, but " + he.getMessage() : job.name() + ": " + he.getMessage();
-        state.record(new RunRecord(0, job.name(), host, started, finished, "FAILURE", job.target(),
+        RunRecord failed = new RunRecord(0, job.name(), host, started, finished, "FAILURE", job.target(),
             ref == null ? null : ref.id(), ref == null ? 0 : ref.size(), ref == null ? 0 : ref.files(), 0,
-            warnings.size(), he.exitCode().code(), he.getMessage()));
+            warnings.size(), he.exitCode().code(), he.getMessage());
+        long id = state.record(failed);
         log.line("FAILURE", what);
         if (hookFailure != null) {
           log.line("WARNING", hookFailure);
         }
+        tell(() -> listener.finished(withId(failed, id)));
         throw he;
       }
     }
@@ -167,6 +179,15 @@ public final class JobRunner {
           done.add("copied " + r.copied().size() + " to " + dest.location());
         }
       }
+    }
+  }
+
+  /** A listener (notifier, metrics) must never change a run's outcome: its failure is a WARNING line. */
+  private void tell(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.line("WARNING", e.getMessage() == null ? e.toString() : e.getMessage());
     }
   }
 

@@ -23,8 +23,20 @@ public final class RunLog {
   private final Clock clock;
   private final ZoneId zone;
   private final boolean quiet;
+  private final long maxSize;
+  private final int keep;
 
   public RunLog(PrintWriter console, Path file, Clock clock, ZoneId zone, boolean quiet) {
+    this(console, file, clock, zone, quiet, Long.MAX_VALUE, 0);
+  }
+
+  /**
+   * @param maxSize the log file is rotated before a line would take it past this many bytes
+   * @param keep how many rotated files to keep ({@code holdfast.log.1} is the newest); 0 drops old lines
+   */
+  public RunLog(PrintWriter console, Path file, Clock clock, ZoneId zone, boolean quiet, long maxSize, int keep) {
+    this.maxSize = maxSize;
+    this.keep = keep;
     this.console = console;
     this.file = file;
     this.clock = clock;
@@ -45,11 +57,54 @@ public final class RunLog {
     if (file != null) {
       try {
         Files.createDirectories(file.toAbsolutePath().getParent());
+        rotateIfFull(line.getBytes(StandardCharsets.UTF_8).length + 1L);
         Files.writeString(file, line + "\n", StandardCharsets.UTF_8,
             StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
       } catch (IOException e) {
         console.println("warning: cannot append to log file " + file + ": " + e.getMessage());
       }
+    }
+  }
+
+  /** Shifts holdfast.log to .1, .1 to .2 ... dropping the oldest, when {@code adding} bytes would pass the limit. */
+  private void rotateIfFull(long adding) throws IOException {
+    long size = Files.exists(file) ? Files.size(file) : 0;
+    if (size == 0 || size + adding <= maxSize) {
+      return;
+    }
+    Files.deleteIfExists(rotated(keep));
+    for (int i = keep - 1; i >= 1; i--) {
+      if (Files.exists(rotated(i))) {
+        Files.move(rotated(i), rotated(i + 1), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    if (keep > 0) {
+      Files.move(file, rotated(1), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } else {
+      Files.delete(file);
+    }
+  }
+
+  private Path rotated(int i) {
+    return file.resolveSibling(file.getFileName() + "." + i);
+  }
+
+  /** The last {@code n} lines of the log file (for notifications); empty when there is none. */
+  public synchronized java.util.List<String> tail(int n) {
+    if (file == null || !Files.isRegularFile(file)) {
+      return java.util.List.of();
+    }
+    try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
+      java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>(n);
+      lines.forEach(l -> {
+        if (last.size() == n) {
+          last.removeFirst();
+        }
+        last.addLast(l);
+      });
+      return java.util.List.copyOf(last);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return java.util.List.of("(cannot read " + file + ": " + e.getMessage() + ")");
     }
   }
 
