@@ -63,6 +63,10 @@ final class BackupCommand implements Callable<Integer> {
   @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Encrypt with the passphrase in this file (also possible together with recipients).")
   java.nio.file.Path passphraseFile;
 
+  @Option(names = "--metrics-textfile", paramLabel = "DIR",
+      description = "After the runs, write holdfast.prom (Prometheus metrics) into DIR for node-exporter's textfile collector.")
+  java.nio.file.Path metricsTextfile;
+
   BackupCommand(Main main) {
     this.main = main;
   }
@@ -88,7 +92,7 @@ final class BackupCommand implements Callable<Integer> {
         jobs.add(w.runnableJob(s));
       }
     }
-    return JobBatch.run(main, spec.commandLine(), w, jobs, j -> RunSteps.BACKUP_ONLY);
+    return JobBatch.run(main, spec.commandLine(), w, jobs, j -> RunSteps.BACKUP_ONLY, metricsTextfile);
   }
 
   private Job adHocJob(Wiring w) {

@@ -23,6 +23,12 @@ final class JobBatch {
   private JobBatch() {}
 
   static int run(Main main, CommandLine cl, Wiring w, List<Job> jobs, Function<Job, RunSteps> steps) {
+    return run(main, cl, w, jobs, steps, null);
+  }
+
+  /** @param textfileDir where to write the metrics textfile after the runs (null: the config's, or none) */
+  static int run(Main main, CommandLine cl, Wiring w, List<Job> jobs, Function<Job, RunSteps> steps,
+      java.nio.file.Path textfileDir) {
     ExitCode worst = ExitCode.OK;
     HoldfastException failure = null;
     List<Map<String, Object>> results = new ArrayList<>();
@@ -48,6 +54,14 @@ final class JobBatch {
           m.put("error", e.getMessage());
           m.put("exit_code", e.exitCode().code());
           results.add(m);
+        }
+      }
+      java.nio.file.Path dir = w.metricsTextfileDir(textfileDir);
+      if (dir != null) {
+        try {
+          Wiring.metrics(state).writeTextfile(dir);
+        } catch (java.io.IOException e) {
+          w.runLog().line("WARNING", "cannot write metrics textfile in " + dir + ": " + e.getMessage());
         }
       }
     }

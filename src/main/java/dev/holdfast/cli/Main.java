@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
       CopyCommand.class,
       DoctorCommand.class,
       ConfigCommand.class,
+      DaemonCommand.class,
+      ScheduleCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

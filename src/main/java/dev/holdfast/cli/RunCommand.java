@@ -39,6 +39,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--cleanup", negatable = true, description = "Apply retention (default: as configured).")
   Boolean cleanup;
 
+  @Option(names = "--metrics-textfile", paramLabel = "DIR",
+      description = "After the runs, write holdfast.prom (Prometheus metrics) into DIR for node-exporter's textfile collector.")
+  java.nio.file.Path metricsTextfile;
+
   RunCommand(Main main) {
     this.main = main;
   }
@@ -75,6 +79,6 @@ final class RunCommand implements Callable<Integer> {
       jobs = jobs.stream().map(j -> j.verify() != null ? j : new Job(j.name(), j.sources(), j.target(), j.archive(),
           j.hooks(), dev.holdfast.verify.VerifyLevel.QUICK, j.offsite(), j.maxAge(), j.tags(), j.verifyKey())).toList();
     }
-    return JobBatch.run(main, spec.commandLine(), w, jobs, j -> steps);
+    return JobBatch.run(main, spec.commandLine(), w, jobs, j -> steps, metricsTextfile);
   }
 }

@@ -21,6 +21,17 @@ import dev.holdfast.backend.ThrottledBackend;
 import dev.holdfast.config.ConfigLoader;
 import dev.holdfast.config.ConfigSpec;
 import dev.holdfast.config.JobSpec;
+import dev.holdfast.config.LogSpec;
+import dev.holdfast.config.NotifySpec;
+import dev.holdfast.job.RunListener;
+import dev.holdfast.metrics.HoldfastMetrics;
+import dev.holdfast.notify.EmailNotifier;
+import dev.holdfast.notify.HealthchecksNotifier;
+import dev.holdfast.notify.Notice;
+import dev.holdfast.notify.Notifications;
+import dev.holdfast.notify.Notifier;
+import dev.holdfast.notify.NtfyNotifier;
+import dev.holdfast.notify.WebhookNotifier;
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.Hooks;
@@ -311,11 +322,77 @@ final class Wiring {
   }
 
   RunLog runLog() {
-    return new RunLog(err, logFile(), clock, zone(), main.global.quiet);
+    return runLog(err);
+  }
+
+  /** The run log, echoing to {@code console}, rotated as the config's {@code log:} says. */
+  RunLog runLog(PrintWriter console) {
+    LogSpec l = configIfAny().map(ConfigSpec::log).orElse(LogSpec.defaults());
+    return new RunLog(console, logFile(), clock, zone(), main.global.quiet, l.maxSize(), l.keep());
   }
 
   JobRunner runner(StateStore state, RunLog log) {
-    return new JobRunner(stateDir(), state, log, this::openBackend, clock, zone(), host());
+    return runner(state, log, RunListener.NONE);
+  }
+
+  /** A runner that tells {@code extra} and the configured jobs' notifiers about each run. */
+  JobRunner runner(StateStore state, RunLog log, RunListener extra) {
+    return new JobRunner(stateDir(), state, log, this::openBackend, clock, zone(), host(),
+        RunListener.all(List.of(notifications(log), extra)));
+  }
+
+  /** Dispatches to the notifiers of the job that runs (ad-hoc jobs have none). */
+  RunListener notifications(RunLog log) {
+    Map<String, Notifications> byJob = new java.util.HashMap<>();
+    configIfAny().ifPresent(c -> c.jobs().values().forEach(j -> {
+      if (!j.notifiers().isEmpty()) {
+        byJob.put(j.name(), new Notifications(j.notifiers().stream().map(this::notifier).toList(), log, host()));
+      }
+    }));
+    return new RunListener() {
+      @Override
+      public void started(String job, java.time.Instant at) {
+        if (byJob.containsKey(job)) {
+          byJob.get(job).started(job, at);
+        }
+      }
+
+      @Override
+      public void finished(dev.holdfast.state.RunRecord r) {
+        if (byJob.containsKey(r.job())) {
+          byJob.get(r.job()).finished(r);
+        }
+      }
+    };
+  }
+
+  Notifier notifier(NotifySpec s) {
+    java.util.Set<Notice.Kind> on = s.on().stream()
+        .map(o -> Notice.Kind.valueOf(o.toUpperCase(java.util.Locale.ROOT)))
+        .collect(java.util.stream.Collectors.toSet());
+    return switch (s) {
+      case NotifySpec.Email e -> new EmailNotifier(
+          new EmailNotifier.Smtp(e.smtpHost(), e.smtpPort(), e.starttls(), e.tls(), e.username(),
+              e.passwordFile() == null ? null : Path.of(expandHome(e.passwordFile()))),
+          e.from(), e.to(), on);
+      case NotifySpec.Webhook h -> new WebhookNotifier(URI.create(h.url()), on);
+      case NotifySpec.Healthchecks h -> new HealthchecksNotifier(URI.create(h.url()));
+      case NotifySpec.Ntfy n -> new NtfyNotifier(URI.create(n.url()), on);
+    };
+  }
+
+  /** The textfile directory: the option's, else the config's metrics.textfile_dir, else none. */
+  Path metricsTextfileDir(Path option) {
+    if (option != null) {
+      return option;
+    }
+    String d = configIfAny().map(c -> c.metrics().textfileDir()).orElse(null);
+    return d == null ? null : Path.of(expandHome(d));
+  }
+
+  /** Every run of the history, for seeding metrics. */
+  static HoldfastMetrics metrics(StateStore state) {
+    return new HoldfastMetrics(state.history(null, Integer.MAX_VALUE));
   }
 
   JobSpec jobSpec(String name) {

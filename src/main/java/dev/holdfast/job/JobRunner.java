@@ -124,8 +124,13 @@ public final class JobRunner {
         tell(() -> listener.finished(stored));
         return new RunResult(stored, ref, List.copyOf(warnings));
       } catch (HoldfastException | IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
-        HoldfastException he = e instanceof HoldfastException h ? h
-            : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
+        // an abort (daemon stopping) interrupts the run: clear the flag so the failure can still be
+        // logged and recorded (interruptible file channels refuse to write otherwise), restore it after
+        boolean interrupted = Thread.interrupted();
+        HoldfastException he = interrupted
+            ? new HoldfastException(ExitCode.INTERRUPTED, "interrupted; nothing was stored ("
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")", null, e)
+            : e instanceof HoldfastException h ? h : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
         env.put("HOLDFAST_STATUS", "FAILURE");
         env.put("HOLDFAST_ERROR", he.getMessage());
         String hookFailure = null;
@@ -146,6 +151,9 @@ public final class JobRunner {
           log.line("WARNING", hookFailure);
         }
         tell(() -> listener.finished(withId(failed, id)));
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
         throw he;
       }
     }

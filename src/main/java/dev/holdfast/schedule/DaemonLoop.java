@@ -106,6 +106,16 @@ public final class DaemonLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops scheduling but lets running jobs finish (a config reload hands over to a new loop);
+   * waits until the timer thread is idle, so the scheduler may then be read from another thread.
+   */
+  public void stopScheduling() throws InterruptedException {
+    timer.shutdownNow();
+    runs.shutdown();
+    timer.awaitTermination(MAX_SLEEP.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   /** Stops scheduling and interrupts running jobs, waiting up to {@code grace} for them to end. */
   public void stop(Duration grace) throws InterruptedException {
     timer.shutdownNow();
