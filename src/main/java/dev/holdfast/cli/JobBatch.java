@@ -34,35 +34,31 @@ final class JobBatch {
     List<Map<String, Object>> results = new ArrayList<>();
     try (StateStore state = w.openState()) {
       JobRunner runner = w.runner(state, w.runLog());
-      for (Job job : jobs) {
-        try (ProgressDisplay progress =
-            ProgressDisplay.startIfTerminal(cl.getErr(), main.global.quiet || main.global.json)) {
-          EventSink sink = progress == null ? EventSink.NONE : progress;
-          RunResult r = runner.run(job, steps.apply(job), sink);
-          if (r.exitCode() == ExitCode.PARTIAL && worst == ExitCode.OK) {
-            worst = ExitCode.PARTIAL;
+      try {
+        for (Job job : jobs) {
+          try (ProgressDisplay progress =
+              ProgressDisplay.startIfTerminal(cl.getErr(), main.global.quiet || main.global.json)) {
+            EventSink sink = progress == null ? EventSink.NONE : progress;
+            RunResult r = runner.run(job, steps.apply(job), sink);
+            if (r.exitCode() == ExitCode.PARTIAL && worst == ExitCode.OK) {
+              worst = ExitCode.PARTIAL;
+            }
+            results.add(json(job.name(), r));
+          } catch (HoldfastException e) {
+            if (jobs.size() == 1 && !main.global.json) {
+              throw e;
+            }
+            failure = failure == null ? e : failure;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("job", job.name());
+            m.put("status", "FAILURE");
+            m.put("error", e.getMessage());
+            m.put("exit_code", e.exitCode().code());
+            results.add(m);
           }
-          results.add(json(job.name(), r));
-        } catch (HoldfastException e) {
-          if (jobs.size() == 1 && !main.global.json) {
-            throw e;
-          }
-          failure = failure == null ? e : failure;
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("job", job.name());
-          m.put("status", "FAILURE");
-          m.put("error", e.getMessage());
-          m.put("exit_code", e.exitCode().code());
-          results.add(m);
         }
-      }
-      java.nio.file.Path dir = w.metricsTextfileDir(textfileDir);
-      if (dir != null) {
-        try {
-          Wiring.metrics(state).writeTextfile(dir);
-        } catch (java.io.IOException e) {
-          w.runLog().line("WARNING", "cannot write metrics textfile in " + dir + ": " + e.getMessage());
-        }
+      } finally {
+        writeTextfile(w, state, textfileDir);
       }
     }
     if (main.global.json) {
@@ -76,6 +72,18 @@ final class JobBatch {
           failure.hint(), failure);
     }
     return worst.code();
+  }
+
+  /** Failed runs count too: the textfile is written whatever happened. */
+  private static void writeTextfile(Wiring w, StateStore state, java.nio.file.Path option) {
+    java.nio.file.Path dir = w.metricsTextfileDir(option);
+    if (dir != null) {
+      try {
+        Wiring.metrics(state).writeTextfile(dir);
+      } catch (java.io.IOException | RuntimeException e) {
+        w.runLog().line("WARNING", "cannot write metrics textfile in " + dir + ": " + e.getMessage());
+      }
+    }
   }
 
   private static Map<String, Object> json(String job, RunResult r) {
