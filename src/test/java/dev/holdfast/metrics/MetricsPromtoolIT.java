@@ -88,15 +88,7 @@ class MetricsPromtoolIT {
     assertThat(r.toString()).contains("SUCCESS: 3 rules found");
   }
 
-  /** promtool check metrics prints lint problems and exits non-zero on any. */
-  static void assertPromtoolAccepts(String metrics) throws Exception {
-    Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
-    try (var in = p.getOutputStream()) {
-      in.write(metrics.getBytes(StandardCharsets.UTF_8));
-    }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(out).as("promtool check metrics on:\n" + metrics).isEmpty();
-    assertThat(p.exitValue()).isZero();
+  private static void assertPromtoolAccepts(String metrics) throws Exception {
+    dev.holdfast.testkit.Promtool.assertAccepts(metrics);
   }
 }
