@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 declare -A NEED=(
   [mvn]=maven [tar]=tar [gzip]=gzip [zstd]=zstd [pigz]=pigz [sha256sum]=coreutils
   [python3]=python3 [setpriv]=util-linux [gpg]=gnupg [/usr/sbin/sshd]=openssh-server
-  [ssh-keygen]=openssh-client [restic]=restic
+  [ssh-keygen]=openssh-client [restic]=restic [systemd-analyze]=systemd
 )
 missing=()
 for tool in "${!NEED[@]}"; do
