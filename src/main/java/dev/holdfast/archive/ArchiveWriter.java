@@ -262,6 +262,11 @@ public final class ArchiveWriter implements BackupWriter {
             Instant.ofEpochSecond(e.mtime().getEpochSecond()), link));
   }
 
+  /** Content bytes of the files stored so far (before compression). */
+  public long contentBytes() {
+    return bytes;
+  }
+
   public long warnings() {
     return warnings;
   }

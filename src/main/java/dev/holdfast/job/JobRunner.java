@@ -68,7 +68,16 @@ public final class JobRunner {
         };
     String key = null;
     BackupRef ref = null;
-    try (JobLock lock = JobLock.acquire(stateDir, job.name())) {
+    long contentBytes = 0;
+    JobLock held;
+    try {
+      held = JobLock.acquire(stateDir, job.name());
+    } catch (HoldfastException e) {
+      // not a run of its own (nothing recorded in history), but cron's log must show it
+      log.line("FAILURE", job.name() + ": " + e.getMessage());
+      throw e;
+    }
+    try (JobLock lock = held) {
       Map<String, String> env = new LinkedHashMap<>();
       env.put("HOLDFAST_JOB", job.name());
       env.put("HOLDFAST_TARGET", job.target());
@@ -89,6 +98,7 @@ public final class JobRunner {
               }
             }
             ref = writer.finish();
+            contentBytes = writer.contentBytes();
           }
         }
         List<String> done = new ArrayList<>();
@@ -106,7 +116,7 @@ public final class JobRunner {
         runHooks("after", job.hooks().after(), job.hooks().timeout(), env);
         Instant finished = clock.instant();
         RunRecord rec = new RunRecord(0, job.name(), host, started, finished, status, job.target(), ref.id(),
-            ref.size(), ref.files(), 0, warnings.size(), warnings.isEmpty() ? 0 : ExitCode.PARTIAL.code(), null);
+            ref.size(), ref.files(), contentBytes, warnings.size(), warnings.isEmpty() ? 0 : ExitCode.PARTIAL.code(), null);
         long id = state.record(rec);
         String took = RunLog.seconds(Duration.between(started, finished).toMillis());
         String extra = done.isEmpty() ? "" : "; " + String.join(", ", done);
