@@ -63,6 +63,9 @@ final class BackupCommand implements Callable<Integer> {
   @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Encrypt with the passphrase in this file (also possible together with recipients).")
   java.nio.file.Path passphraseFile;
 
+  @Option(names = "--sync-offsite", description = "After the backup, copy to the job's off-site targets (as `run` does).")
+  boolean syncOffsite;
+
   BackupCommand(Main main) {
     this.main = main;
   }
@@ -88,7 +91,8 @@ final class BackupCommand implements Callable<Integer> {
         jobs.add(w.runnableJob(s));
       }
     }
-    return JobBatch.run(main, spec.commandLine(), w, jobs, j -> RunSteps.BACKUP_ONLY);
+    RunSteps steps = syncOffsite ? new RunSteps(false, true, false) : RunSteps.BACKUP_ONLY;
+    return JobBatch.run(main, spec.commandLine(), w, jobs, j -> steps);
   }
 
   private Job adHocJob(Wiring w) {
