@@ -68,7 +68,7 @@ public final class ArchiveCopy {
     long size = 0;
     try {
       if (destination.stat(key).isEmpty()) {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        MessageDigest md = Digests.sha256();
         try (InputStream in = source.open(key); ObjectWriter out = destination.create(key)) {
           byte[] buf = new byte[1 << 20];
           int n;
@@ -96,8 +96,6 @@ public final class ArchiveCopy {
       return size;
     } catch (IOException e) {
       throw HoldfastException.io("copying " + key + " from " + source.location() + " to " + destination.location(), e);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -128,8 +129,14 @@ public final class ArchiveWriter implements BackupWriter {
   }
 
   private void addFile(Entry e) throws IOException {
+    addFile(e, false);
+  }
+
+  /** {@code strict}: a read error or short read fails the backup instead of being a warning. */
+  private void addFile(Entry e, boolean strict) throws IOException {
     if (e.size() < 0) {
-      throw new IllegalArgumentException("entries of unknown size are not supported in archives yet: " + e.path());
+      addStream(e);
+      return;
     }
     InputStream in;
     try {
@@ -152,10 +159,16 @@ public final class ArchiveWriter implements BackupWriter {
         try {
           n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
         } catch (IOException ex) {
+          if (strict) {
+            throw ex;
+          }
           problem = "read error after " + (e.size() - remaining) + " bytes: " + reasonOf(ex);
           break;
         }
         if (n < 0) {
+          if (strict) {
+            throw new IOException(e.path() + " ended " + remaining + " bytes early");
+          }
           problem = "file shrank while being read; padded with zeros to its original size";
           break;
         }
@@ -194,6 +207,32 @@ public final class ArchiveWriter implements BackupWriter {
     }
   }
 
+  /**
+   * A stream of unknown length (a dump): spooled, encrypted, to learn its size, then written. A
+   * failure of the producer (a dump command exiting non-zero) fails the whole backup: a database
+   * backup with a cut-off dump must never look complete.
+   */
+  private void addStream(Entry e) throws IOException {
+    Path dir = spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir"));
+    try (EncryptedSpool spool = new EncryptedSpool(dir)) {
+      long size;
+      try (InputStream in = e.content().open()) {
+        size = spool.fill(in, buffer);
+      }
+      Entry sized = new Entry(e.path(), Entry.Kind.FILE, size, e.mode(), e.mtime(), e.uid(), e.gid(), e.owner(),
+          e.group(), null, spool::open);
+      addFile(sized, true);
+    }
+  }
+
+  private java.nio.file.Path spoolDir;
+
+  /** Where streams of unknown length are spooled (encrypted); default: the system temp directory. */
+  public ArchiveWriter spoolIn(java.nio.file.Path dir) {
+    this.spoolDir = dir;
+    return this;
+  }
+
   private static String reasonOf(IOException ex) {
     if (ex instanceof java.nio.file.AccessDeniedException) {
       return "permission denied";
@@ -221,6 +260,11 @@ public final class ArchiveWriter implements BackupWriter {
         new Manifest.ManifestEntry(
             e.path(), type, size, sha, String.format("%04o", e.permissions()),
             Instant.ofEpochSecond(e.mtime().getEpochSecond()), link));
+  }
+
+  /** Content bytes of the files stored so far (before compression). */
+  public long contentBytes() {
+    return bytes;
   }
 
   public long warnings() {

@@ -67,6 +67,9 @@ final class BackupCommand implements Callable<Integer> {
       description = "After the runs, write holdfast.prom (Prometheus metrics) into DIR for node-exporter's textfile collector.")
   java.nio.file.Path metricsTextfile;
 
+  @Option(names = "--sync-offsite", description = "After the backup, copy to the job's off-site targets (as `run` does).")
+  boolean syncOffsite;
+
   BackupCommand(Main main) {
     this.main = main;
   }
@@ -92,7 +95,8 @@ final class BackupCommand implements Callable<Integer> {
         jobs.add(w.runnableJob(s));
       }
     }
-    return JobBatch.run(main, spec.commandLine(), w, jobs, j -> RunSteps.BACKUP_ONLY, metricsTextfile);
+    RunSteps steps = syncOffsite ? new RunSteps(false, true, false) : RunSteps.BACKUP_ONLY;
+    return JobBatch.run(main, spec.commandLine(), w, jobs, j -> steps, metricsTextfile);
   }
 
   private Job adHocJob(Wiring w) {

@@ -76,8 +76,7 @@ final class RunCommand implements Callable<Integer> {
     RunSteps steps = new RunSteps(verify == null || verify, offsite == null || offsite, cleanup == null || cleanup);
     if (Boolean.TRUE.equals(verify)) {
       // --verify on a job without a verify level: use quick, the cheapest real check
-      jobs = jobs.stream().map(j -> j.verify() != null ? j : new Job(j.name(), j.sources(), j.target(), j.archive(),
-          j.hooks(), dev.holdfast.verify.VerifyLevel.QUICK, j.offsite(), j.maxAge(), j.tags(), j.verifyKey())).toList();
+      jobs = jobs.stream().map(j -> j.verify() != null ? j : j.withVerify(dev.holdfast.verify.VerifyLevel.QUICK)).toList();
     }
     return JobBatch.run(main, spec.commandLine(), w, jobs, j -> steps, metricsTextfile);
   }

@@ -7,6 +7,9 @@ import dev.holdfast.archive.Compression;
 import dev.holdfast.archive.OpenPgpDecryption;
 import dev.holdfast.archive.OpenPgpEncryption;
 import dev.holdfast.config.EncryptionSpec;
+import dev.holdfast.config.RetentionSpec;
+import dev.holdfast.retention.CalendarDuration;
+import dev.holdfast.retention.RetentionPolicy;
 import dev.holdfast.backend.Backend;
 import dev.holdfast.backend.LocalBackend;
 import dev.holdfast.backend.RetryPolicy;
@@ -417,9 +420,15 @@ final class Wiring {
             ArchiveName.of(s.archiveName() == null ? ArchiveName.DEFAULT_TEMPLATE : s.archiveName()));
     Hooks hooks = new Hooks(s.beforeHooks(), s.afterHooks(), s.onFailureHooks(), s.hookTimeout());
     VerifyLevel verify = s.verify().equals("none") ? null : VerifyLevel.parse(s.verify());
-    List<String> offsite = s.offsite().stream().map(o -> expandHome(o.target())).toList();
+    List<Job.Offsite> offsite =
+        s.offsite().stream().map(o -> new Job.Offsite(expandHome(o.target()), policy(o.retention()))).toList();
     return new Job(s.name(), List.of(source), expandHome(s.target()), settings, hooks, verify, offsite,
-        s.maxAge(), s.tags(), null);
+        policy(s.retention()), s.forgetAfterFailure(), s.maxAge(), s.tags(), null);
+  }
+
+  static RetentionPolicy policy(RetentionSpec r) {
+    return new RetentionPolicy(r.keepLast(), r.keepHourly(), r.keepDaily(), r.keepWeekly(), r.keepMonthly(),
+        r.keepYearly(), r.keepWithin() == null ? CalendarDuration.ZERO : CalendarDuration.parse(r.keepWithin()));
   }
 
   /** A target opened for reading, optionally narrowed to one job's backups. */
@@ -524,7 +533,6 @@ final class Wiring {
     }
     OpenPgpEncryption enc = encryption(e.recipients(),
         e.passphraseFile() == null ? null : Path.of(expandHome(e.passphraseFile())));
-    return new Job(j.name(), j.sources(), j.target(), j.archive().withEncryption(enc), j.hooks(), j.verify(),
-        j.offsite(), j.maxAge(), j.tags(), decryption(e));
+    return j.withArchive(j.archive().withEncryption(enc), decryption(e));
   }
 }

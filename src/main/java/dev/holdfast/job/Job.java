@@ -2,6 +2,7 @@ package dev.holdfast.job;
 
 import dev.holdfast.archive.ArchiveSettings;
 import dev.holdfast.archive.OpenPgpDecryption;
+import dev.holdfast.retention.RetentionPolicy;
 import dev.holdfast.source.Source;
 import dev.holdfast.verify.VerifyLevel;
 import java.time.Duration;
@@ -13,7 +14,9 @@ import java.util.List;
  *
  * @param target the target URL or path, as the user wrote it (for messages and records)
  * @param verify verification after each backup, or null for none
- * @param offsite targets that receive a copy of each backup
+ * @param offsite targets that receive a copy of each backup, each with its retention policy
+ * @param retention the policy applied to the job's backups on its target (empty: keep all)
+ * @param forgetAfterFailure apply retention even when the job's latest run failed
  * @param maxAge the newest backup older than this makes the job stale
  * @param verifyKey opens the job's encrypted archives for its verify step, or null
  */
@@ -24,15 +27,30 @@ public record Job(
     ArchiveSettings archive,
     Hooks hooks,
     VerifyLevel verify,
-    List<String> offsite,
+    List<Offsite> offsite,
+    RetentionPolicy retention,
+    boolean forgetAfterFailure,
     Duration maxAge,
     List<String> tags,
     OpenPgpDecryption verifyKey) {
 
   public static final Duration DEFAULT_MAX_AGE = Duration.ofHours(25);
 
+  /** An off-site target and the retention policy applied there. */
+  public record Offsite(String target, RetentionPolicy retention) {}
+
   /** An ad-hoc job: no lifecycle steps after the backup. */
   public static Job adHoc(String name, List<Source> sources, String target, ArchiveSettings archive) {
-    return new Job(name, sources, target, archive, Hooks.none(), null, List.of(), DEFAULT_MAX_AGE, List.of(), null);
+    return new Job(name, sources, target, archive, Hooks.none(), null, List.of(), RetentionPolicy.none(), false,
+        DEFAULT_MAX_AGE, List.of(), null);
+  }
+
+  public Job withArchive(ArchiveSettings a, OpenPgpDecryption key) {
+    return new Job(name, sources, target, a, hooks, verify, offsite, retention, forgetAfterFailure, maxAge, tags, key);
+  }
+
+  public Job withVerify(VerifyLevel level) {
+    return new Job(name, sources, target, archive, hooks, level, offsite, retention, forgetAfterFailure, maxAge, tags,
+        verifyKey);
   }
 }

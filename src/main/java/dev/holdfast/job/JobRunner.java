@@ -75,7 +75,16 @@ public final class JobRunner {
         };
     String key = null;
     BackupRef ref = null;
-    try (JobLock lock = JobLock.acquire(stateDir, job.name())) {
+    long contentBytes = 0;
+    JobLock held;
+    try {
+      held = JobLock.acquire(stateDir, job.name());
+    } catch (HoldfastException e) {
+      // not a run of its own (nothing recorded in history), but cron's log must show it
+      log.line("FAILURE", job.name() + ": " + e.getMessage());
+      throw e;
+    }
+    try (JobLock lock = held) {
       Map<String, String> env = new LinkedHashMap<>();
       env.put("HOLDFAST_JOB", job.name());
       env.put("HOLDFAST_TARGET", job.target());
@@ -87,7 +96,8 @@ public final class JobRunner {
           s.check();
         }
         try (Backend backend = backends.open(job.target())) {
-          key = job.archive().name().render(job.name(), host, started.atZone(zone), job.archive().extension());
+          key = freeName(backend,
+              job.archive().name().render(job.name(), host, started.atZone(zone), job.archive().extension()));
           env.put("HOLDFAST_ARCHIVE", key);
           try (ArchiveWriter writer = new ArchiveWriter(backend, key, job.archive(), job.name(), host, clock, sink)) {
             for (Source s : job.sources()) {
@@ -96,6 +106,7 @@ public final class JobRunner {
               }
             }
             ref = writer.finish();
+            contentBytes = writer.contentBytes();
           }
         }
         List<String> done = new ArrayList<>();
@@ -105,12 +116,15 @@ public final class JobRunner {
         if (steps.offsite() && !job.offsite().isEmpty()) {
           copyOffsite(job, ref, done);
         }
+        if (steps.cleanup()) {
+          cleanup(job, done);
+        }
         String status = warnings.isEmpty() ? "SUCCESS" : "PARTIAL";
         env.put("HOLDFAST_STATUS", status);
         runHooks("after", job.hooks().after(), job.hooks().timeout(), env);
         Instant finished = clock.instant();
         RunRecord rec = new RunRecord(0, job.name(), host, started, finished, status, job.target(), ref.id(),
-            ref.size(), ref.files(), 0, warnings.size(), warnings.isEmpty() ? 0 : ExitCode.PARTIAL.code(), null);
+            ref.size(), ref.files(), contentBytes, warnings.size(), warnings.isEmpty() ? 0 : ExitCode.PARTIAL.code(), null);
         long id = state.record(rec);
         String took = RunLog.seconds(Duration.between(started, finished).toMillis());
         String extra = done.isEmpty() ? "" : "; " + String.join(", ", done);
@@ -128,7 +142,7 @@ public final class JobRunner {
         // logged and recorded (interruptible file channels refuse to write otherwise), restore it after
         boolean interrupted = Thread.interrupted();
         HoldfastException he = interrupted
-            ? new HoldfastException(ExitCode.INTERRUPTED, "interrupted; nothing was stored ("
+            ? new HoldfastException(ExitCode.INTERRUPTED, (ref == null ? "interrupted; nothing was stored (" : "interrupted (")
                 + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")", null, e)
             : e instanceof HoldfastException h ? h : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
         env.put("HOLDFAST_STATUS", "FAILURE");
@@ -178,8 +192,8 @@ public final class JobRunner {
       // every backup of this job the off-site target lacks, so a missed night catches up
       List<ArchiveCatalog.Item> mine =
           source.items().stream().filter(i -> i.ref().job().equals(job.name())).toList();
-      for (String off : job.offsite()) {
-        try (Backend dest = backends.open(off)) {
+      for (Job.Offsite off : job.offsite()) {
+        try (Backend dest = backends.open(off.target())) {
           ArchiveCopy.Result r = new ArchiveCopy(dest).copy(mine);
           for (String id : r.copied()) {
             log.line("INFO", "copied " + id + " to " + dest.location());
@@ -197,6 +211,48 @@ public final class JobRunner {
     } catch (RuntimeException e) {
       log.line("WARNING", e.getMessage() == null ? e.toString() : e.getMessage());
     }
+  }
+
+  /** Retention on the primary target and each off-site one, for this job's backups from this host. */
+  private void cleanup(Job job, List<String> done) {
+    List<String> targets = new ArrayList<>();
+    List<dev.holdfast.retention.RetentionPolicy> policies = new ArrayList<>();
+    targets.add(job.target());
+    policies.add(job.retention());
+    for (Job.Offsite off : job.offsite()) {
+      targets.add(off.target());
+      policies.add(off.retention().isEmpty() ? job.retention() : off.retention());
+    }
+    int removed = 0;
+    for (int i = 0; i < targets.size(); i++) {
+      if (policies.get(i).isEmpty()) {
+        continue;
+      }
+      try (Backend backend = backends.open(targets.get(i))) {
+        ArchiveCatalog catalog = new ArchiveCatalog(backend, zone);
+        List<Forget.GroupPlan> plans = Forget.plan(catalog, policies.get(i), zone,
+            it -> it.ref().job().equals(job.name()) && it.ref().host().equals(host));
+        removed += Forget.apply(backend, plans, log).size();
+      }
+    }
+    if (!job.retention().isEmpty() || job.offsite().stream().anyMatch(o -> !o.retention().isEmpty())) {
+      done.add("removed " + removed + " by retention");
+    }
+  }
+
+  /** The name itself, or with "-2", "-3"... before the extension when a run in the same second took it. */
+  static String freeName(Backend backend, String key) {
+    String ext = dev.holdfast.archive.ArchiveName.extensionOf(key);
+    String base = ext == null ? key : key.substring(0, key.length() - ext.length());
+    String candidate = key;
+    try {
+      for (int n = 2; backend.stat(candidate).isPresent() || backend.stat(candidate + ".manifest.json").isPresent(); n++) {
+        candidate = base + "-" + n + (ext == null ? "" : ext);
+      }
+    } catch (java.io.IOException e) {
+      throw HoldfastException.io("checking " + key + " on " + backend.location(), e);
+    }
+    return candidate;
   }
 
   private static RunRecord withId(RunRecord r, long id) {

@@ -42,7 +42,7 @@ public final class HoldfastMetrics implements RunListener {
   private final Counter files = Counter.builder().name("holdfast_files_total")
       .help("Files stored by the job's runs").labelNames("job").register(registry);
   private final Counter bytes = Counter.builder().name("holdfast_bytes_total")
-      .help("Backup bytes stored by the job's runs").labelNames("job").register(registry);
+      .help("Content bytes read from sources by the job's runs").labelNames("job").register(registry);
 
   /** @param history past runs, in any order (they are applied oldest first) */
   public HoldfastMetrics(List<RunRecord> history) {
@@ -71,7 +71,7 @@ public final class HoldfastMetrics implements RunListener {
       lastSize.labelValues(job).set(r.size());
       lastFiles.labelValues(job).set(r.files());
       files.labelValues(job).inc(r.files());
-      bytes.labelValues(job).inc(r.size());
+      bytes.labelValues(job).inc(r.bytes());
     }
   }
 

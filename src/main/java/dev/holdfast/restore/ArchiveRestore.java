@@ -3,6 +3,7 @@ package dev.holdfast.restore;
 import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.archive.ArchiveEntry;
 import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.Digests;
 import dev.holdfast.archive.Manifest;
 import dev.holdfast.archive.OpenPgpDecryption;
 import dev.holdfast.backend.Backend;
@@ -209,7 +210,7 @@ public final class ArchiveRestore {
     switch (entry.type()) {
       case DIRECTORY -> Files.createDirectories(stagedPath);
       case FILE -> {
-        MessageDigest md = sha256();
+        MessageDigest md = Digests.sha256();
         byte[] buf = new byte[1 << 16];
         long total = 0;
         try (OutputStream out = Files.newOutputStream(stagedPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -355,11 +356,4 @@ public final class ArchiveRestore {
     return s;
   }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -3,6 +3,7 @@ package dev.holdfast.verify;
 import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.archive.ArchiveEntry;
 import dev.holdfast.archive.ArchiveReader;
+import dev.holdfast.archive.Digests;
 import dev.holdfast.archive.Manifest;
 import dev.holdfast.archive.OpenPgpDecryption;
 import dev.holdfast.backend.ObjectInfo;
@@ -97,7 +98,7 @@ public final class ArchiveVerifier {
                 seen.put(name, true);
                 Manifest.ManifestEntry want = expected.get(name);
                 if (entry.type() == ArchiveEntry.Type.FILE) {
-                  MessageDigest md = sha256();
+                  MessageDigest md = Digests.sha256();
                   long total = 0;
                   int n;
                   while ((n = content.read(buf)) > 0) {
@@ -147,7 +148,7 @@ public final class ArchiveVerifier {
       return List.of();
     }
     try (InputStream in = item.backend().open(item.ref().id())) {
-      MessageDigest md = sha256();
+      MessageDigest md = Digests.sha256();
       byte[] buf = new byte[1 << 16];
       int n;
       while ((n = in.read(buf)) > 0) {
@@ -161,11 +162,4 @@ public final class ArchiveVerifier {
     }
   }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -135,6 +135,29 @@ class RemoteTargetsCliIT {
   }
 
   @Test
+  void aRetryRecoversWhenTheServerComesBack() throws Exception {
+    Cli cli = new Cli(dir.resolve("state-retry"));
+    s3.stop();
+    Thread restart = new Thread(() -> {
+      try {
+        Thread.sleep(1500);
+        s3.start();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    restart.start();
+    try {
+      // exponential backoff (0.5 s base, up to 4 retries) outlasts the 1.5 s outage
+      Cli.Result r = cli.run(args(s3Opts(), "list", "--from", s3Url(), "-o", "s3.retries=8"));
+      assertThat(r.exitCode()).as(r.all()).isZero();
+      assertThat(r.err()).contains("WARNING: retrying listing");
+    } finally {
+      restart.join();
+    }
+  }
+
+  @Test
   void wrongS3SecretIsExit13AndNeverPrinted() throws Exception {
     Path wrong = Files.writeString(dir.resolve("wrong-secret"), "not-the-secret-9876\n");
     Cli.Result r = new Cli(dir.resolve("state-s3")).run("list", "--from", s3Url(),

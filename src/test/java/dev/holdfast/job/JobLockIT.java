@@ -53,6 +53,7 @@ class JobLockIT {
 
       assertThat(r.exitCode()).as(r.toString()).isEqualTo(11);
       assertThat(r.err()).contains("error: job 'nightly' is already running");
+      assertThat(r.err()).as("the refusal is in the run log too").containsPattern("\\] FAILURE: nightly: job 'nightly' is already running");
       assertThat(Trees.list(target.resolve("nightly"))).isEmpty();
     } finally {
       holder.destroyForcibly();

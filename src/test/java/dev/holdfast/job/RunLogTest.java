@@ -64,6 +64,7 @@ class RunLogTest {
     assertThat(runs.get(0).get("error").asText()).contains(missing);
     assertThat(runs.get(1).get("status").asText()).isEqualTo("SUCCESS");
     assertThat(runs.get(1).get("backup").asText()).startsWith("backup/").endsWith(".tar.gz");
+    assertThat(runs.get(1).get("bytes").asLong()).as("content bytes recorded").isPositive();
   }
 
   @Test

@@ -1,0 +1,159 @@
+package dev.holdfast.cli;
+
+import dev.holdfast.archive.ArchiveCatalog;
+import dev.holdfast.config.JobSpec;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.job.Forget;
+import dev.holdfast.job.Job;
+import dev.holdfast.job.RunLog;
+import dev.holdfast.retention.CalendarDuration;
+import dev.holdfast.retention.Plan;
+import dev.holdfast.retention.RetentionPolicy;
+import dev.holdfast.state.RunRecord;
+import dev.holdfast.state.StateStore;
+import java.io.PrintWriter;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code holdfast forget}: applies retention policies, printing every backup with keep/remove and
+ * the rule that kept it; {@code --dry-run} changes nothing.
+ */
+@Command(name = "forget", description = {
+    "Remove backups that a retention policy no longer keeps (with their sidecars); --dry-run shows the plan.",
+    "  holdfast forget --job daily --dry-run",
+    "  holdfast forget --from /srv/backups --keep-daily 7 --keep-weekly 4 --keep-monthly 12"})
+final class ForgetCommand implements Callable<Integer> {
+  private final Main main;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--job", paramLabel = "JOB", description = "Configured job(s) whose policy and target to use (default: all jobs).")
+  List<String> jobs = new ArrayList<>();
+
+  @Option(names = "--from", paramLabel = "TARGET", description = "A target to apply the --keep-* policy to, without a config.")
+  String from;
+
+  @Option(names = "--keep-last", paramLabel = "N") int keepLast;
+  @Option(names = "--keep-hourly", paramLabel = "N") int keepHourly;
+  @Option(names = "--keep-daily", paramLabel = "N") int keepDaily;
+  @Option(names = "--keep-weekly", paramLabel = "N") int keepWeekly;
+  @Option(names = "--keep-monthly", paramLabel = "N") int keepMonthly;
+  @Option(names = "--keep-yearly", paramLabel = "N") int keepYearly;
+
+  @Option(names = "--keep-within", paramLabel = "DURATION", description = "Keep everything within this of the newest backup (e.g. 30d, 6m, 1y6m).")
+  String keepWithin;
+
+  @Option(names = "--host", paramLabel = "HOST", description = "Apply to this host's backups (default: this machine's, plus archives of unknown host).")
+  String host;
+
+  @Option(names = "--all-hosts", description = "Apply to every host's backups on the target.")
+  boolean allHosts;
+
+  @Option(names = {"-n", "--dry-run"}, description = "Show what would be removed; remove nothing.")
+  boolean dryRun;
+
+  ForgetCommand(Main main) {
+    this.main = main;
+  }
+
+  private RetentionPolicy flags() {
+    try {
+      return new RetentionPolicy(keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly,
+          keepWithin == null ? CalendarDuration.ZERO : CalendarDuration.parse(keepWithin));
+    } catch (IllegalArgumentException e) {
+      throw HoldfastException.usage(e.getMessage());
+    }
+  }
+
+  @Override
+  public Integer call() {
+    Wiring w = new Wiring(main, spec.commandLine().getErr());
+    RetentionPolicy flagPolicy = flags();
+    String thisHost = host != null ? host : w.host();
+    Predicate<ArchiveCatalog.Item> hostFilter =
+        i -> allHosts || i.ref().host().equals(thisHost) || (host == null && i.ref().host().isEmpty());
+    RunLog log = w.runLog();
+    List<Map<String, Object>> report = new ArrayList<>();
+    PrintWriter out = spec.commandLine().getOut();
+    if (from != null) {
+      if (flagPolicy.isEmpty()) {
+        throw HoldfastException.usage("no policy given", "add --keep-last/--keep-daily/... or --keep-within");
+      }
+      Predicate<ArchiveCatalog.Item> jobFilter = jobs.isEmpty() ? i -> true : i -> jobs.contains(i.ref().job());
+      apply(w, from, flagPolicy, hostFilter.and(jobFilter), log, out, report);
+    } else {
+      List<String> names = jobs.isEmpty() ? new ArrayList<>(w.config().jobs().keySet()) : jobs;
+      try (StateStore state = w.openState()) {
+        for (String n : names) {
+          JobSpec s = w.jobSpec(n);
+          Job j = w.job(s);
+          RetentionPolicy policy = flagPolicy.isEmpty() ? j.retention() : flagPolicy;
+          if (policy.isEmpty()) {
+            out.printf("job %s: no retention policy configured; keeping everything%n", n);
+            continue;
+          }
+          List<RunRecord> last = state.history(n, 1);
+          if (!dryRun && !j.forgetAfterFailure() && !last.isEmpty() && last.get(0).status().equals("FAILURE")) {
+            log.line("WARNING", "not applying retention to job " + n + ": its latest run failed ("
+                + last.get(0).error() + "); set forget_after_failure: true to change this");
+            continue;
+          }
+          Predicate<ArchiveCatalog.Item> mine = i -> i.ref().job().equals(n);
+          apply(w, j.target(), policy, hostFilter.and(mine), log, out, report);
+          for (Job.Offsite o : j.offsite()) {
+            apply(w, o.target(), o.retention().isEmpty() ? policy : o.retention(), hostFilter.and(mine), log, out, report);
+          }
+        }
+      }
+    }
+    if (main.global.json) {
+      Json.print(out, report);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private void apply(Wiring w, String target, RetentionPolicy policy, Predicate<ArchiveCatalog.Item> filter,
+      RunLog log, PrintWriter out, List<Map<String, Object>> report) {
+    DateTimeFormatter f = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(w.zone());
+    try (var backend = w.openBackend(target)) {
+      List<Forget.GroupPlan> plans = Forget.plan(w.catalog(backend), policy, w.zone(), filter);
+      for (Forget.GroupPlan g : plans) {
+        if (!main.global.json) {
+          out.printf("%s: host %s, job %s: %s%n", backend.location(), g.host().isEmpty() ? "-" : g.host(),
+              g.job().isEmpty() ? "-" : g.job(), policy.describe());
+        }
+        for (Plan.Decision d : g.plan().decisions()) {
+          if (!main.global.json) {
+            out.printf("  %-6s  %s  %-45s  %s%n", d.keep() ? "keep" : "remove", f.format(d.item().time()),
+                d.item().id(), g.plan().describe(d));
+          }
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("target", backend.location());
+          m.put("host", g.host());
+          m.put("job", g.job());
+          m.put("backup", d.item().id());
+          m.put("time", d.item().time());
+          m.put("keep", d.keep());
+          m.put("reasons", g.plan().describe(d));
+          report.add(m);
+        }
+        if (!main.global.json) {
+          out.printf("  %d to keep, %d to remove%s%n", g.plan().keep().size(), g.plan().remove().size(),
+              dryRun ? " (dry run: nothing removed)" : "");
+        }
+      }
+      if (!dryRun) {
+        Forget.apply(backend, plans, log);
+      }
+    }
+  }
+}
