@@ -45,6 +45,12 @@ class ArchitectureTest {
       noClasses().that().resideInAnyPackage(ROOT + "archive..", ROOT + "restore..", ROOT + "verify..")
           .should().dependOnClassesThat().resideInAnyPackage(ROOT + "cli..", ROOT + "config..", ROOT + "job..");
 
+  /** Notifications and metrics listen to runs; they never reach up to the front end or the config. */
+  @ArchTest
+  static final ArchRule listenersDoNotReachUp =
+      noClasses().that().resideInAnyPackage(ROOT + "notify..", ROOT + "metrics..")
+          .should().dependOnClassesThat().resideInAnyPackage(ROOT + "cli..", ROOT + "config..", ROOT + "schedule..");
+
   /** A bottom package: uses no other holdfast package but event and error. */
   private static ArchRule leaf(String name) {
     return classes().that().resideInAPackage(ROOT + name + "..")

@@ -133,6 +133,32 @@ class NotificationsIT {
   }
 
   @Test
+  void smtpLoginUsesThePasswordFileAndAWrongPasswordIsOnlyAWarning() throws Exception {
+    MAIL.setUser("hf@example.org", "hf", "s3cret");
+    Path password = tmp.resolve("smtp-password");
+    String notify = """
+        - email: {to: [ops@example.org], from: hf@example.org, smtp_host: 127.0.0.1, smtp_port: %d, starttls: false,
+                  username: hf, password_file: %s}
+          on: [success]
+        """.formatted(MAIL.getSmtp().getPort(), password);
+    Path c = config(src.toString(), notify);
+
+    Files.writeString(password, "wrong\n");
+    Cli.Result denied = cli.run("--config", c.toString(), "run", "nightly");
+    assertThat(denied.exitCode()).as(denied.toString()).isZero();
+    assertThat(MAIL.getReceivedMessages()).isEmpty();
+    assertThat(denied.err()).contains("WARNING: notification of nightly success by email to ops@example.org via 127.0.0.1:")
+        .doesNotContain("wrong");
+
+    Thread.sleep(1100); // archive names have one-second resolution
+    Files.writeString(password, "s3cret\n");
+    Cli.Result sent = cli.run("--config", c.toString(), "run", "nightly");
+    assertThat(sent.exitCode()).as(sent.toString()).isZero();
+    assertThat(MAIL.getReceivedMessages()).singleElement()
+        .satisfies(m -> assertThat(m.getSubject()).isEqualTo("[holdfast] nightly SUCCESS"));
+  }
+
+  @Test
   void deadEndpointsAreWarningsAndDoNotChangeTheExitCode() throws Exception {
     int dead;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
