@@ -538,7 +538,15 @@ public final class S3Backend implements Backend {
       } catch (SdkException e) {
         state = WriterState.FAILED;
         if (e instanceof S3Exception s && s.statusCode() == 412) {
-          throw exists(); // If-None-Match: another writer committed this key since our check
+          // If-None-Match refused. Either another writer committed this key since our check, or
+          // the SDK retried a request whose first attempt succeeded but whose answer was lost:
+          // then the stored object is ours, byte for byte, which its ETag shows.
+          if (storedIsOurs()) {
+            state = WriterState.COMMITTED;
+            buffer = null;
+            return;
+          }
+          throw exists();
         }
         throw failure("committing " + key + " to " + where, e);
       } catch (IOException | RuntimeException e) {
@@ -547,6 +555,28 @@ public final class S3Backend implements Backend {
       }
       state = WriterState.COMMITTED;
       buffer = null;
+    }
+
+    /** True when the object under our key has the ETag our own upload produces. */
+    private boolean storedIsOurs() {
+      try {
+        String etag = client.headObject(b -> b.bucket(target.bucket()).key(objectKey)).eTag();
+        if (etag == null) {
+          return false;
+        }
+        etag = etag.replace("\"", "").toLowerCase(java.util.Locale.ROOT);
+        if (uploadId == null) {
+          return etag.equals(hexMd5(buffer, filled));
+        }
+        // multipart: MD5 of the concatenated binary part MD5s, then "-<number of parts>"
+        MessageDigest md = MessageDigest.getInstance("MD5");
+        for (CompletedPart p : parts) {
+          md.update(java.util.HexFormat.of().parseHex(p.eTag().replace("\"", "")));
+        }
+        return etag.equals(java.util.HexFormat.of().formatHex(md.digest()) + "-" + parts.size());
+      } catch (RuntimeException | NoSuchAlgorithmException e) {
+        return false;
+      }
     }
 
     private void putObject() throws IOException {
@@ -595,6 +625,10 @@ public final class S3Backend implements Backend {
             "could not abort the multipart upload of {} to {}: {}", key, where, e.getMessage());
       }
     }
+  }
+
+  private static String hexMd5(byte[] bytes, int length) {
+    return java.util.HexFormat.of().formatHex(Base64.getDecoder().decode(md5(bytes, length)));
   }
 
   private static String md5(byte[] bytes, int length) {

@@ -273,6 +273,31 @@ class S3BackendIT {
     assertThat(pendingUploads()).isEmpty();
   }
 
+  /**
+   * Regression (flaky under load): when the SDK retries a PutObject whose first attempt was stored
+   * but whose answer was lost, If-None-Match refuses the retry with 412. The object is ours, byte
+   * for byte, so the commit succeeds. Simulated by storing our exact bytes just before the request.
+   */
+  @Test
+  void a412ForOurOwnBytesIsASuccessfulCommit() throws IOException {
+    byte[] ours = SeededBytes.of(17, 100);
+    ExecutionInterceptor firstAttemptLanded =
+        new ExecutionInterceptor() {
+          @Override
+          public void beforeExecution(Context.BeforeExecution c, ExecutionAttributes a) {
+            if (c.request() instanceof PutObjectRequest p) {
+              raw.putObject(b -> b.bucket(BUCKET).key(p.key()), RequestBody.fromBytes(ours));
+            }
+          }
+        };
+    try (S3Backend retried = intercepted(target, firstAttemptLanded);
+        ObjectWriter w = retried.create("retried")) {
+      w.write(ours);
+      w.commit();
+    }
+    assertThat(backend.readAll("retried")).isEqualTo(ours);
+  }
+
   /** s3proxy honours If-None-Match: * on PutObject and CompleteMultipartUpload. */
   @Test
   void ifNoneMatchStopsAWriterThatRacedPastTheCheck() throws IOException {
