@@ -28,6 +28,10 @@ final class SourceItems {
   private SourceItems() {}
 
   static List<String> read(YamlReader r, Node node, String p) {
+    if (!(node instanceof SequenceNode) && !(node instanceof ScalarNode)) {
+      r.problem(node, p, "must be a list of values");
+      return List.of();
+    }
     List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
     List<String> out = new ArrayList<>();
     int i = 0;
@@ -39,7 +43,7 @@ final class SourceItems {
       }
       String problem = problem(s);
       if (problem != null) {
-        r.problem(item, ip, problem);
+        r.problem(item, item instanceof ScalarNode ? p : ip, problem);
       } else {
         out.add(s);
       }
