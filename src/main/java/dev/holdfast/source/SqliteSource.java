@@ -65,7 +65,7 @@ public final class SqliteSource implements Source {
   private InputStream copy() throws IOException {
     Path tmp = Files.createTempFile("holdfast-sqlite-", ".db",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + db + "?mode=ro");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
         Statement st = c.createStatement()) {
       st.setQueryTimeout(600);
       st.executeUpdate("backup to '" + tmp.toString().replace("'", "''") + "'");
