@@ -152,6 +152,25 @@ class PostgresBackupIT {
   }
 
   @Test
+  void encryptedBackupRestoresWithThePassphrase() throws IOException {
+    createShop("secretshop");
+    String before = pg.dataDump("secretshop");
+    Path pass = tmp.resolve("pass");
+    Files.writeString(pass, "correct horse battery staple\n");
+    Path target = tmp.resolve("backups");
+    Cli cli = cli();
+    Cli.Result b = cli.run("backup", "--to", target.toString(), "--passphrase-file", pass.toString(), pg.uri("secretshop"));
+    assertThat(b.exitCode()).as(b.toString()).isZero();
+    Cli.Result noKey = cli.run("restore", "--from", target.toString(), "--database", "secretshop",
+        "--into", pg.uri("secretshop_copy"), "--create");
+    assertThat(noKey.exitCode()).as(noKey.toString()).isEqualTo(12);
+    Cli.Result r = cli.run("restore", "--from", target.toString(), "--passphrase-file", pass.toString(),
+        "--database", "secretshop", "--into", pg.uri("secretshop_copy"), "--create");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(pg.dataDump("secretshop_copy")).isEqualTo(before);
+  }
+
+  @Test
   void wrongPasswordFailsWithTheClientsMessageAndPublishesNothing() throws IOException {
     Path target = tmp.resolve("backups");
     Cli.Result b = new Cli(tmp.resolve("state")).env("PGPASSWORD", "wrong")
