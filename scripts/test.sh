@@ -12,6 +12,7 @@ declare -A NEED=(
   [ssh-keygen]=openssh-client [restic]=restic [systemd-analyze]=systemd
   [/usr/lib/postgresql/15/bin/initdb]=postgresql [pg_dump]=postgresql-client [runuser]=util-linux
   [/usr/sbin/mariadbd]=mariadb-server [mariadb-dump]=mariadb-client [sqlite3]=sqlite3
+  [podman]=podman [runc]=runc [busybox]=busybox-static
 )
 missing=()
 for tool in "${!NEED[@]}"; do

@@ -31,6 +31,7 @@ import dev.holdfast.job.Job;
 import dev.holdfast.job.JobRunner;
 import dev.holdfast.job.RunLog;
 import dev.holdfast.source.CommandSource;
+import dev.holdfast.source.DockerVolumeSource;
 import dev.holdfast.source.MysqlConnection;
 import dev.holdfast.source.MysqlSource;
 import dev.holdfast.source.PathSource;
@@ -369,6 +370,8 @@ final class Wiring {
         others.add(new MysqlSource(MysqlConnection.parse(item), env));
       } else if (item.startsWith("sqlite://")) {
         others.add(SqliteSource.parse(item));
+      } else if (item.startsWith("docker-volume:")) {
+        others.add(DockerVolumeSource.parse(item, env));
       } else if (item.startsWith("command:")) {
         others.add(CommandSource.parse(item));
       } else {

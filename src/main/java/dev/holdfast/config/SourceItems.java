@@ -23,7 +23,8 @@ final class SourceItems {
       List.of("host", "port", "user", "database", "all", "format", "sslmode", "password_file");
   static final List<String> MARIADB_KEYS = List.of("host", "port", "user", "database", "password_file", "socket");
   static final List<String> COMMAND_KEYS = List.of("run", "name", "timeout");
-  static final List<String> KINDS = List.of("postgres", "mariadb", "mysql", "sqlite", "command");
+  static final List<String> DOCKER_VOLUME_KEYS = List.of("name", "stop", "docker_host");
+  static final List<String> KINDS = List.of("postgres", "mariadb", "mysql", "sqlite", "command", "docker_volume");
 
   private SourceItems() {}
 
@@ -71,7 +72,7 @@ final class SourceItems {
     if (s.startsWith("sqlite:///")) {
       return null;
     }
-    if (s.startsWith("command:")) {
+    if (s.startsWith("command:") || s.startsWith("docker-volume:")) {
       return null;
     }
     return "'" + s + "' must be an absolute path or a database URI (postgresql://, mariadb://, sqlite:///)";
@@ -101,6 +102,20 @@ final class SourceItems {
           yield null;
         }
         yield "sqlite://" + path;
+      }
+      case "docker_volume" -> {
+        Map<String, String> m = v instanceof ScalarNode ? Map.of("name", r.requiredString(v, kp))
+            : values(r, r.mapping(v, kp, DOCKER_VOLUME_KEYS), kp);
+        if (m.get("name") == null) {
+          r.problem(v, kp + ".name", "missing; the volume's name as docker volume ls shows it");
+          yield null;
+        }
+        if (m.containsKey("stop") && !List.of("true", "false").contains(m.get("stop"))) {
+          r.problem(v, kp + ".stop", "must be true or false");
+          yield null;
+        }
+        yield "docker-volume:" + enc(m.get("name")) + "?stop=" + m.getOrDefault("stop", "false")
+            + (m.containsKey("docker_host") ? "&docker_host=" + enc(m.get("docker_host")) : "");
       }
       default -> {
         Map<String, String> m = values(r, r.mapping(v, kp, COMMAND_KEYS), kp);
