@@ -63,6 +63,7 @@ class DockerVolumeIT {
     if (service != null) {
       podman("rm", "-f", "holdfast-it-app");
       podman("volume", "rm", "-f", "holdfast-it-data");
+      podman("image", "rm", "localhost/holdfast-bb:test");
       service.destroy();
       service.waitFor(20, TimeUnit.SECONDS);
       Processes.run(dir.getParent(), List.of("rm", "-rf", dir.toString()));
