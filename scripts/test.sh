@@ -10,6 +10,9 @@ declare -A NEED=(
   [mvn]=maven [tar]=tar [gzip]=gzip [zstd]=zstd [pigz]=pigz [sha256sum]=coreutils
   [python3]=python3 [setpriv]=util-linux [gpg]=gnupg [/usr/sbin/sshd]=openssh-server
   [ssh-keygen]=openssh-client [restic]=restic [promtool]=prometheus [systemd-analyze]=systemd
+  [/usr/lib/postgresql/15/bin/initdb]=postgresql [pg_dump]=postgresql-client [runuser]=util-linux
+  [/usr/sbin/mariadbd]=mariadb-server [mariadb-dump]=mariadb-client [sqlite3]=sqlite3
+  [podman]=podman [runc]=runc [busybox]=busybox-static
 )
 missing=()
 for tool in "${!NEED[@]}"; do

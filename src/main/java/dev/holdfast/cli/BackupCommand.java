@@ -7,7 +7,6 @@ import dev.holdfast.config.JobSpec;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.Job;
 import dev.holdfast.job.RunSteps;
-import dev.holdfast.source.PathSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,13 +21,14 @@ import picocli.CommandLine.Parameters;
     description = {
       "Back up configured jobs, or paths to a target given with --to.",
       "  holdfast backup daily",
-      "  holdfast backup --to /srv/backups ~/notes /var/log/app"
+      "  holdfast backup --to /srv/backups ~/notes /var/log/app",
+      "  holdfast backup --to /srv/backups ~/app postgresql://app@db:5432/shop"
     })
 final class BackupCommand implements Callable<Integer> {
   private final Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(paramLabel = "JOB|PATH", description = "Job names (no --to; none = every job), or paths with --to.")
+  @Parameters(paramLabel = "JOB|PATH", description = "Job names (no --to; none = every job), or paths and database URIs with --to.")
   List<String> args = new ArrayList<>();
 
   @Option(names = "--to", paramLabel = "TARGET", description = "Back up the given paths to this target (no config needed).")
@@ -119,10 +119,8 @@ final class BackupCommand implements Callable<Integer> {
     if (!jobName.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
       throw HoldfastException.usage("--job-name may use letters, digits, '.', '_' and '-'");
     }
-    List<String> paths = args.stream().map(w::expandHome).toList();
     ArchiveSettings settings = new ArchiveSettings(c, lv, Runtime.getRuntime().availableProcessors(), ArchiveName.of(template),
         w.encryption(recipients, passphraseFile));
-    return Job.adHoc(jobName, List.of(new PathSource(paths, exclude, excludeIfPresent, oneFileSystem)),
-        w.expandHome(to), settings);
+    return Job.adHoc(jobName, w.sources(args, exclude, excludeIfPresent, oneFileSystem), w.expandHome(to), settings);
   }
 }

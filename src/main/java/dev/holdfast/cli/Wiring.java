@@ -41,7 +41,15 @@ import dev.holdfast.job.Hooks;
 import dev.holdfast.job.Job;
 import dev.holdfast.job.JobRunner;
 import dev.holdfast.job.RunLog;
+import dev.holdfast.source.CommandSource;
+import dev.holdfast.source.DockerVolumeSource;
+import dev.holdfast.source.MysqlConnection;
+import dev.holdfast.source.MysqlSource;
 import dev.holdfast.source.PathSource;
+import dev.holdfast.source.PostgresConnection;
+import dev.holdfast.source.PostgresSource;
+import dev.holdfast.source.Source;
+import dev.holdfast.source.SqliteSource;
 import dev.holdfast.state.StateStore;
 import dev.holdfast.verify.VerifyLevel;
 import java.io.PrintWriter;
@@ -409,8 +417,7 @@ final class Wiring {
   }
 
   Job job(JobSpec s) {
-    List<String> sources = s.sources().stream().map(this::expandHome).toList();
-    PathSource source = new PathSource(sources, s.exclude(), s.excludeIfPresent(), s.oneFileSystem());
+    List<Source> sources = sources(s.sources(), s.exclude(), s.excludeIfPresent(), s.oneFileSystem());
     Compression c = s.compression() == null ? Compression.GZIP : Compression.parse(s.compression());
     ArchiveSettings settings =
         new ArchiveSettings(
@@ -422,8 +429,44 @@ final class Wiring {
     VerifyLevel verify = s.verify().equals("none") ? null : VerifyLevel.parse(s.verify());
     List<Job.Offsite> offsite =
         s.offsite().stream().map(o -> new Job.Offsite(expandHome(o.target()), policy(o.retention()))).toList();
-    return new Job(s.name(), List.of(source), expandHome(s.target()), settings, hooks, verify, offsite,
+    return new Job(s.name(), sources, expandHome(s.target()), settings, hooks, verify, offsite,
         policy(s.retention()), s.forgetAfterFailure(), s.maxAge(), s.tags(), null);
+  }
+
+  /**
+   * Sources from a job's items: database URIs each become their own source; the paths together
+   * form one PathSource (first, in the order given).
+   */
+  List<Source> sources(List<String> items, List<String> exclude, List<String> markers, boolean oneFileSystem) {
+    List<String> paths = new ArrayList<>();
+    List<Source> others = new ArrayList<>();
+    for (String item : items) {
+      if (PostgresConnection.isUri(item)) {
+        others.add(new PostgresSource(PostgresConnection.parse(item), env));
+      } else if (MysqlConnection.isUri(item)) {
+        others.add(new MysqlSource(MysqlConnection.parse(item), env));
+      } else if (item.startsWith("sqlite://")) {
+        others.add(SqliteSource.parse(item));
+      } else if (item.startsWith("docker-volume:")) {
+        others.add(DockerVolumeSource.parse(item, env));
+      } else if (item.startsWith("command:")) {
+        others.add(CommandSource.parse(item));
+      } else {
+        int colon = item.indexOf(':');
+        int slash = item.indexOf('/');
+        if (colon > 1 && (slash < 0 || colon < slash)) {
+          throw HoldfastException.usage("unknown kind of source '" + item.substring(0, colon) + ":' in " + item,
+              "use a path, postgresql://user@host/db, mariadb://user@host/db or sqlite:///path/to.db (see docs/databases.md)");
+        }
+        paths.add(expandHome(item));
+      }
+    }
+    List<Source> out = new ArrayList<>();
+    if (!paths.isEmpty()) {
+      out.add(new PathSource(paths, exclude, markers, oneFileSystem));
+    }
+    out.addAll(others);
+    return out;
   }
 
   static RetentionPolicy policy(RetentionSpec r) {

@@ -156,17 +156,12 @@ public final class ConfigLoader {
     Node node = tuple.getValueNode();
     Map<String, NodeTuple> m = r.mapping(node, p, JOB_KEYS);
     int problemsBefore = r.problems.size();
-    List<String> sources = opt(m, "sources", n -> r.strings(n, p + ".sources"));
+    List<String> sources = opt(m, "sources", n -> SourceItems.read(r, n, p + ".sources"));
     if (sources == null) {
       r.problem(node, p + ".sources", "missing; list the paths to back up");
       sources = List.of();
     } else if (sources.isEmpty() && r.problems.size() == problemsBefore) { // not when it was not a list at all
       r.problem(m.get("sources").getValueNode(), p + ".sources", "must list at least one path");
-    }
-    for (String s : sources) {
-      if (!s.startsWith("/") && !s.startsWith("~")) {
-        r.problem(m.get("sources").getValueNode(), p + ".sources", "'" + s + "' must be an absolute path");
-      }
     }
     List<String> exclude = orEmpty(opt(m, "exclude", n -> r.strings(n, p + ".exclude")));
     List<String> markers = orEmpty(opt(m, "exclude_if_present", n -> r.strings(n, p + ".exclude_if_present")));
