@@ -62,6 +62,11 @@ public final class SftpBackend implements Backend {
     this.location = SftpTarget.url(endpoint.user(), target.host(), endpoint.port(), base);
   }
 
+  /** The session's SFTP client (connecting on first use), for callers that need file-tree operations (mirror). */
+  public SftpClient sftpClient() throws IOException {
+    return connection.sftp();
+  }
+
   public SftpTarget target() {
     return target;
   }

@@ -78,6 +78,7 @@ final class BackupCommand implements Callable<Integer> {
   public Integer call() {
     Wiring w = new Wiring(main, spec.commandLine().getErr());
     List<Job> jobs = new ArrayList<>();
+    RunSteps steps = syncOffsite ? new RunSteps(false, true, false) : RunSteps.BACKUP_ONLY;
     if (to != null) {
       if (args.isEmpty()) {
         throw HoldfastException.usage("nothing to back up", "name the paths: holdfast backup --to " + to + " PATH...");
@@ -90,12 +91,11 @@ final class BackupCommand implements Callable<Integer> {
             + "for a job, set them in the config");
       }
       List<String> names = args.isEmpty() ? new ArrayList<>(w.config().jobs().keySet()) : args;
-      for (String n : names) {
-        JobSpec s = w.jobSpec(n);
-        jobs.add(w.runnableJob(s));
-      }
+      List<JobSpec> specs = names.stream().map(w::jobSpec).toList();
+      return MirrorCommand.runJobs(main, spec.commandLine(), w, specs, metricsTextfile, archiveJobs ->
+          JobBatch.run(main, spec.commandLine(), w, archiveJobs.stream().map(w::runnableJob).toList(),
+              j -> steps, metricsTextfile));
     }
-    RunSteps steps = syncOffsite ? new RunSteps(false, true, false) : RunSteps.BACKUP_ONLY;
     return JobBatch.run(main, spec.commandLine(), w, jobs, j -> steps, metricsTextfile);
   }
 

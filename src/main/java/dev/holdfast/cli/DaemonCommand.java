@@ -118,6 +118,7 @@ final class DaemonCommand implements Runnable {
     private final RandomGenerator random = new SplittableRandom();
     private volatile Wiring wiring;
     private volatile JobRunner runner;
+    private volatile RunListener listeners;
     private Scheduler scheduler;
 
     Daemon(StateStore state, RunLog log, HoldfastMetrics metrics, Duration grace) {
@@ -179,6 +180,7 @@ final class DaemonCommand implements Runnable {
       RunListener textfile = textfileWriter(w);
       this.wiring = w;
       this.runner = w.runner(state, log, RunListener.all(List.of(metrics, textfile)));
+      this.listeners = RunListener.all(List.of(w.notifications(log), metrics, textfile));
       this.scheduler = new Scheduler(jobs, lastStarts, random);
       DaemonLoop loop = new DaemonLoop(scheduler, w.clock(), this::launch);
       loops.add(loop);
@@ -220,6 +222,21 @@ final class DaemonCommand implements Runnable {
         }
         log.line("INFO", "starting " + due.job() + " ("
             + (due.kind() == Due.Kind.CATCH_UP ? "catch-up for " : "scheduled for ") + due.scheduledFor() + ")");
+        if (MirrorCommand.isMirror(spec)) {
+          dev.holdfast.mirror.MirrorJob mirror;
+          try {
+            mirror = MirrorCommand.job(w, spec);
+          } catch (HoldfastException e) {
+            log.line("FAILURE", due.job() + ": " + e.getMessage());
+            return;
+          }
+          try {
+            MirrorCommand.runner(w, state, log, listeners).run(mirror, line -> {});
+          } catch (HoldfastException e) {
+            // the mirror runner has logged the FAILURE line and recorded the run
+          }
+          return;
+        }
         Job job;
         try {
           job = w.runnableJob(spec);

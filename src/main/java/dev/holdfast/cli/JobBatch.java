@@ -75,7 +75,7 @@ final class JobBatch {
   }
 
   /** Failed runs count too: the textfile is written whatever happened. */
-  private static void writeTextfile(Wiring w, StateStore state, java.nio.file.Path option) {
+  static void writeTextfile(Wiring w, StateStore state, java.nio.file.Path option) {
     java.nio.file.Path dir = w.metricsTextfileDir(option);
     if (dir != null) {
       try {

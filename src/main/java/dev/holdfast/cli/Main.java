@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       StatusCommand.class,
       CopyCommand.class,
+      MirrorCommand.class,
       ForgetCommand.class,
       DoctorCommand.class,
       ConfigCommand.class,

@@ -72,12 +72,14 @@ final class RunCommand implements Callable<Integer> {
       throw HoldfastException.usage("no job selected", "name jobs, or use --all or --tag TAG; jobs: "
           + String.join(", ", c.jobs().keySet()));
     }
-    List<Job> jobs = selected.stream().map(w::runnableJob).toList();
-    RunSteps steps = new RunSteps(verify == null || verify, offsite == null || offsite, cleanup == null || cleanup);
-    if (Boolean.TRUE.equals(verify)) {
-      // --verify on a job without a verify level: use quick, the cheapest real check
-      jobs = jobs.stream().map(j -> j.verify() != null ? j : j.withVerify(dev.holdfast.verify.VerifyLevel.QUICK)).toList();
-    }
-    return JobBatch.run(main, spec.commandLine(), w, jobs, j -> steps, metricsTextfile);
+    return MirrorCommand.runJobs(main, spec.commandLine(), w, selected, metricsTextfile, archiveJobs -> {
+      List<Job> jobs = archiveJobs.stream().map(w::runnableJob).toList();
+      RunSteps steps = new RunSteps(verify == null || verify, offsite == null || offsite, cleanup == null || cleanup);
+      if (Boolean.TRUE.equals(verify)) {
+        // --verify on a job without a verify level: use quick, the cheapest real check
+        jobs = jobs.stream().map(j -> j.verify() != null ? j : j.withVerify(dev.holdfast.verify.VerifyLevel.QUICK)).toList();
+      }
+      return JobBatch.run(main, spec.commandLine(), w, jobs, j -> steps, metricsTextfile);
+    });
   }
 }

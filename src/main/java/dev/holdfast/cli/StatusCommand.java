@@ -74,6 +74,10 @@ final class StatusCommand implements Callable<Integer> {
       } else {
         List<JobSpec> specs = target.job != null ? List.of(w.jobSpec(target.job)) : List.copyOf(w.config().jobs().values());
         for (JobSpec s : specs) {
+          if (MirrorCommand.isMirror(s)) {
+            rows.add(mirrorRow(s, override == null ? s.maxAge() : override, now, state));
+            continue;
+          }
           Job j = w.job(s);
           BackupRef newest = null;
           try (var b = w.openBackend(j.target())) {
@@ -122,6 +126,21 @@ final class StatusCommand implements Callable<Integer> {
     long age = Duration.between(newest.time(), now).toSeconds();
     String st = age > maxAge.toSeconds() ? "stale" : "FAILURE".equals(lastRun) ? "failing" : "ok";
     return new JobStatus(job, target, st, newest.time(), newest.id(), age, maxAge.toSeconds(), newest.size(), lastRun, lastError);
+  }
+
+  /** A mirror job is as fresh as its newest successful run (a skipped run does not count). */
+  private static JobStatus mirrorRow(JobSpec s, Duration maxAge, Instant now, StateStore state) {
+    List<RunRecord> runs = state.history(s.name(), 1000);
+    String lastRun = runs.isEmpty() ? null : runs.get(0).status();
+    String lastError = runs.isEmpty() ? null : runs.get(0).error();
+    RunRecord ok = runs.stream().filter(r -> r.status().equals("SUCCESS")).findFirst().orElse(null);
+    if (ok == null) {
+      return new JobStatus(s.name(), s.target(), "missing", null, null, null, maxAge.toSeconds(), null, lastRun, lastError);
+    }
+    long age = Duration.between(ok.finished(), now).toSeconds();
+    String st = age > maxAge.toSeconds() ? "stale" : "FAILURE".equals(lastRun) ? "failing" : "ok";
+    return new JobStatus(s.name(), s.target(), st, ok.finished(), "mirror " + ok.finished(), age, maxAge.toSeconds(),
+        ok.bytes(), lastRun, lastError);
   }
 
   static String age(long s) {

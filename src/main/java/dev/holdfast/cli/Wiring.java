@@ -264,7 +264,13 @@ final class Wiring {
     }
   }
 
-  private Backend sftp(String url, Map<String, String> o) {
+  /** An SFTP backend for a target with its options, without the retry and throttle decorators (mirror). */
+  SftpBackend sftpBackend(String target) {
+    String t = expandHome(target);
+    return sftp(t, targetOptions(target));
+  }
+
+  private SftpBackend sftp(String url, Map<String, String> o) {
     SftpTarget target = SftpTarget.parse(url);
     SftpOptions options = SftpOptions.defaults();
     char[] passphrase = null;

@@ -154,7 +154,7 @@ public final class ConfigLoader {
       YamlReader r, String name, NodeTuple tuple, Map<String, Map<String, String>> targetOptions, String zone) {
     String p = "jobs." + name;
     Node node = tuple.getValueNode();
-    Map<String, NodeTuple> m = r.mapping(node, p, JOB_KEYS);
+    Map<String, NodeTuple> m = r.mapping(node, p, withMirrorKeys(JOB_KEYS));
     int problemsBefore = r.problems.size();
     List<String> sources = opt(m, "sources", n -> SourceItems.read(r, n, p + ".sources"));
     if (sources == null) {
@@ -171,10 +171,11 @@ public final class ConfigLoader {
       r.problem(node, p + ".target", "missing; say where backups go (a directory such as /srv/backups)");
     }
     String format = opt(m, "format", n -> r.requiredString(n, p + ".format"));
-    if (format != null && !format.equals("archive")) {
+    if (format != null && !format.equals("archive") && !format.equals("mirror")) {
       r.problem(m.get("format").getValueNode(), p + ".format",
-          "'" + format + "' is not supported by this version; use: archive");
+          "'" + format + "' is not supported by this version; use: archive or mirror");
     }
+    MirrorSpec mirror = MirrorSpec.read(r, m, p, format);
     String compression = opt(m, "compression", n -> r.requiredString(n, p + ".compression"));
     int[] range = {1, 19};
     if (compression != null) {
@@ -289,7 +290,13 @@ public final class ConfigLoader {
         ofs != null && ofs, target, format == null ? "archive" : format, compression, level, threads,
         archiveName, before, after, onFailure, timeout, verify == null ? "quick" : verify, offsite, retention,
         faf != null && faf, maxAge, tags, encryption, DaemonKeys.schedule(r, m, p, zone),
-        DaemonKeys.randomizedDelay(r, m, p), DaemonKeys.notifiers(r, m, p));
+        DaemonKeys.randomizedDelay(r, m, p), DaemonKeys.notifiers(r, m, p), mirror);
+  }
+
+  private static List<String> withMirrorKeys(List<String> keys) {
+    List<String> all = new ArrayList<>(keys);
+    all.addAll(MirrorSpec.KEYS);
+    return all;
   }
 
   private static RetentionSpec retention(YamlReader r, Node node, String p) {

@@ -3,7 +3,11 @@ package dev.holdfast.config;
 import java.time.Duration;
 import java.util.List;
 
-/** A job as written in the config file, after interpolation and validation. */
+/**
+ * A job as written in the config file, after interpolation and validation.
+ *
+ * @param mirror the mirror settings of a {@code format: mirror} job, else null
+ */
 public record JobSpec(
     String name,
     int line,
@@ -30,4 +34,5 @@ public record JobSpec(
     EncryptionSpec encryption,
     String schedule,
     Duration randomizedDelay,
-    List<NotifySpec> notifiers) {}
+    List<NotifySpec> notifiers,
+    MirrorSpec mirror) {}

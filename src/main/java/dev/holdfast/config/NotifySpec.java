@@ -6,7 +6,7 @@ import java.util.Set;
 /** One notifier of a job as written in the config; {@code on} holds the outcomes that trigger it. */
 public sealed interface NotifySpec {
   /** Outcomes a notifier can be told about; {@code failure} alone by default. */
-  List<String> OUTCOMES = List.of("failure", "success", "partial", "start");
+  List<String> OUTCOMES = List.of("failure", "success", "partial", "start", "skipped");
 
   Set<String> on();
 

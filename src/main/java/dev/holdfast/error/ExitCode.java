@@ -12,6 +12,8 @@ public enum ExitCode {
   DAMAGED(4),
   /** The newest backup of a job is older than its max_age (status). */
   STALE(5),
+  /** A mirror run skipped because its destination's drive is not mounted (when_absent: skip). */
+  SKIPPED(6),
   TARGET_MISSING(10),
   LOCKED(11),
   WRONG_KEY(12),

@@ -134,7 +134,7 @@ public final class JobRunner {
           log.line("PARTIAL", ref.id() + " stored without " + warnings.size() + " unreadable item"
               + (warnings.size() == 1 ? "" : "s") + " (" + RunLog.human(ref.size()) + ", " + took + ")" + extra);
         }
-        RunRecord stored = withId(rec, id);
+        RunRecord stored = rec.withId(id);
         tell(() -> listener.finished(stored));
         return new RunResult(stored, ref, List.copyOf(warnings));
       } catch (HoldfastException | IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
@@ -164,7 +164,7 @@ public final class JobRunner {
         if (hookFailure != null) {
           log.line("WARNING", hookFailure);
         }
-        tell(() -> listener.finished(withId(failed, id)));
+        tell(() -> listener.finished(failed.withId(id)));
         if (interrupted) {
           Thread.currentThread().interrupt();
         }
@@ -204,13 +204,8 @@ public final class JobRunner {
     }
   }
 
-  /** A listener (notifier, metrics) must never change a run's outcome: its failure is a WARNING line. */
   private void tell(Runnable call) {
-    try {
-      call.run();
-    } catch (RuntimeException e) {
-      log.line("WARNING", e.getMessage() == null ? e.toString() : e.getMessage());
-    }
+    RunListener.safely(log, call);
   }
 
   /** Retention on the primary target and each off-site one, for this job's backups from this host. */
@@ -253,11 +248,6 @@ public final class JobRunner {
       throw HoldfastException.io("checking " + key + " on " + backend.location(), e);
     }
     return candidate;
-  }
-
-  private static RunRecord withId(RunRecord r, long id) {
-    return new RunRecord(id, r.job(), r.host(), r.started(), r.finished(), r.status(), r.target(), r.backup(),
-        r.size(), r.files(), r.bytes(), r.warnings(), r.exitCode(), r.error());
   }
 
   private void runHooks(String phase, List<String> commands, Duration timeout, Map<String, String> env) {

@@ -17,6 +17,15 @@ public interface RunListener {
   /** The run is recorded and its SUCCESS, PARTIAL or FAILURE line is in the log. */
   default void finished(RunRecord record) {}
 
+  /** A listener (notifier, metrics) must never change a run's outcome: its failure is a WARNING line. */
+  static void safely(RunLog log, Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.line("WARNING", e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+  }
+
   static RunListener all(List<RunListener> listeners) {
     List<RunListener> copy = List.copyOf(listeners);
     return new RunListener() {

@@ -38,7 +38,7 @@ public final class HoldfastMetrics implements RunListener {
   private final Gauge lastFiles = Gauge.builder().name("holdfast_last_backup_files")
       .help("Files in the job's last backup").labelNames("job").register(registry);
   private final Counter runs = Counter.builder().name("holdfast_runs_total")
-      .help("Runs of the job by outcome (success, partial, failure)").labelNames("job", "status").register(registry);
+      .help("Runs of the job by outcome (success, partial, failure, skipped)").labelNames("job", "status").register(registry);
   private final Counter files = Counter.builder().name("holdfast_files_total")
       .help("Files stored by the job's runs").labelNames("job").register(registry);
   private final Counter bytes = Counter.builder().name("holdfast_bytes_total")
@@ -62,8 +62,11 @@ public final class HoldfastMetrics implements RunListener {
 
   private void apply(RunRecord r) {
     String job = r.job();
-    boolean stored = !r.status().equals("FAILURE");
     runs.labelValues(job, r.status().toLowerCase(java.util.Locale.ROOT)).inc();
+    if (r.status().equals("SKIPPED")) {
+      return; // nothing was written: the last run's status and success time stay as they were
+    }
+    boolean stored = !r.status().equals("FAILURE");
     lastStatus.labelValues(job).set(stored ? 1 : 0);
     lastDuration.labelValues(job).set(Duration.between(r.started(), r.finished()).toMillis() / 1000.0);
     if (stored) {

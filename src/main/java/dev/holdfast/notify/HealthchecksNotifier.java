@@ -26,7 +26,8 @@ public final class HealthchecksNotifier implements Notifier {
   public void send(Notice n) throws IOException, InterruptedException {
     String url = switch (n.kind()) {
       case START -> base + "/start";
-      case SUCCESS, PARTIAL -> base;
+      // a skip within max_age is healthy by policy; a longer absence is recorded as FAILURE and pings /fail
+      case SUCCESS, PARTIAL, SKIPPED -> base;
       case FAILURE -> base + "/fail";
     };
     Http.post(URI.create(url), "text/plain; charset=utf-8", n.text(), Map.of());

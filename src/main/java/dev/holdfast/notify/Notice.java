@@ -16,7 +16,9 @@ import java.util.Locale;
 public record Notice(Kind kind, String job, String host, Instant at, RunRecord record, List<String> logTail) {
   /** The events; their config names are the lower-case names ({@code on: [failure, success]}). */
   public enum Kind {
-    START, SUCCESS, PARTIAL, FAILURE;
+    START, SUCCESS, PARTIAL, FAILURE,
+    /** A mirror run skipped because its drive was absent (within its max_age). */
+    SKIPPED;
 
     public String configName() {
       return name().toLowerCase(Locale.ROOT);
@@ -26,6 +28,7 @@ public record Notice(Kind kind, String job, String host, Instant at, RunRecord r
       return switch (status) {
         case "SUCCESS" -> SUCCESS;
         case "PARTIAL" -> PARTIAL;
+        case "SKIPPED" -> SKIPPED;
         default -> FAILURE;
       };
     }

@@ -32,6 +32,7 @@ public final class NtfyNotifier implements Notifier {
       case PARTIAL -> "warning";
       case SUCCESS -> "white_check_mark";
       case START -> "hourglass";
+      case SKIPPED -> "fast_forward";
     };
     // header values must be ASCII; job names are (config validation)
     Http.post(topic, "text/plain; charset=utf-8", n.text(),

@@ -21,4 +21,11 @@ public record RunRecord(
     long bytes,
     long warnings,
     int exitCode,
-    String error) {}
+    String error) {
+
+  /** This record as stored under {@code newId}. */
+  public RunRecord withId(long newId) {
+    return new RunRecord(newId, job, host, started, finished, status, target, backup, size, files, bytes, warnings,
+        exitCode, error);
+  }
+}

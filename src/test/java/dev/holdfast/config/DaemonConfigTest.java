@@ -89,7 +89,7 @@ class DaemonConfigTest {
         "holdfast.yaml:10: jobs.a.notify[0].email.to: 'nobody' is not a mail address",
         "holdfast.yaml:10: jobs.a.notify[0].email.from: missing; the sender address, e.g. holdfast@example.org",
         "holdfast.yaml:11: jobs.a.notify[1].webhook: 'ftp://example.org' is not an http:// or https:// URL",
-        "holdfast.yaml:12: jobs.a.notify[1].on: 'always' is not one of: failure, success, partial, start");
+        "holdfast.yaml:12: jobs.a.notify[1].on: 'always' is not one of: failure, success, partial, start, skipped");
     assertThat(e.problems().stream().map(ConfigProblem::toString))
         .anyMatch(p -> p.startsWith("holdfast.yaml:13: jobs.a.notify[2].pager: unknown key"));
   }

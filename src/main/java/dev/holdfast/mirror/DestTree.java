@@ -1,0 +1,62 @@
+package dev.holdfast.mirror;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+
+/**
+ * The destination side of a mirror: a directory tree on the local disk or on an SFTP server,
+ * addressed by absolute '/'-separated paths. Nothing here follows symbolic links.
+ */
+public interface DestTree extends AutoCloseable {
+  /** The destination root as shown to the user. */
+  String location();
+
+  /** The root directory's path in this tree. */
+  String root();
+
+  /** lstat, or null when nothing is there. */
+  Mirror.Meta stat(String path) throws IOException;
+
+  List<String> list(String dir) throws IOException;
+
+  void mkdir(String path) throws IOException;
+
+  /** mkdir -p. */
+  void mkdirs(String path) throws IOException;
+
+  /** Sets ownership (when {@code owner}), permission bits (not on links) and mtime. */
+  void setAttributes(String path, Mirror.Meta source, boolean owner, boolean link) throws IOException;
+
+  void setMode(String path, int perms) throws IOException;
+
+  String readLink(String path) throws IOException;
+
+  void symlink(String path, String target) throws IOException;
+
+  void hardLink(String path, String existing) throws IOException;
+
+  /** Writes the content of a local file to a new file at {@code path}. */
+  void write(String path, Path source) throws IOException;
+
+  boolean sameContent(Path source, String path) throws IOException;
+
+  /** Atomically renames, replacing what is at {@code to}. */
+  void rename(String from, String to) throws IOException;
+
+  /** Removes a file, link or empty directory. */
+  void delete(String path) throws IOException;
+
+  /** Whether stat reports device and inode numbers (hard links in DEST can be recognised). */
+  boolean hasInodes();
+
+  /** Whether mtimes keep sub-second precision (SFTP v3 keeps whole seconds). */
+  boolean hasNanoTimes();
+
+  /** Whether symbolic links' own mtimes can be set (not over SFTP). */
+  boolean setsLinkTimes();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,146 @@
+package dev.holdfast.mirror;
+
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.job.JobLock;
+import dev.holdfast.job.RunListener;
+import dev.holdfast.job.RunLog;
+import dev.holdfast.state.RunRecord;
+import dev.holdfast.state.StateStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.function.Consumer;
+
+/**
+ * Runs a mirror job the way JobRunner runs a backup: under the job's lock, after the mount check,
+ * ending with one run record and one log line whatever happened. Dry runs record and log nothing.
+ */
+public final class MirrorRunner {
+  private final Path stateDir;
+  private final StateStore state;
+  private final RunLog log;
+  private final Clock clock;
+  private final ZoneId zone;
+  private final String host;
+  private final java.util.function.Function<String, DestTree> trees;
+  private final RunListener listener;
+
+  /** The run's record (null for a dry run), what the pass did (null when skipped), and the exit code. */
+  public record Outcome(RunRecord record, MirrorResult result, ExitCode exitCode) {}
+
+  /** @param trees opens the destination tree of a request's {@code dest} */
+  public MirrorRunner(Path stateDir, StateStore state, RunLog log, Clock clock, ZoneId zone, String host,
+      java.util.function.Function<String, DestTree> trees, RunListener listener) {
+    this.trees = trees;
+    this.listener = listener;
+    this.stateDir = stateDir;
+    this.state = state;
+    this.log = log;
+    this.clock = clock;
+    this.zone = zone;
+    this.host = host;
+  }
+
+  public Outcome run(MirrorJob job, Consumer<String> itemized) {
+    Instant started = clock.instant();
+    boolean dry = job.request().dryRun();
+    JobLock held;
+    try {
+      held = JobLock.acquire(stateDir, job.name());
+    } catch (HoldfastException e) {
+      log.line("FAILURE", job.name() + ": " + e.getMessage());
+      throw e;
+    }
+    try (JobLock lock = held) {
+      if (!dry) {
+        tell(() -> listener.started(job.name(), started));
+      }
+      try {
+        if (job.mount() != null && !job.mount().await(MirrorRunner::sleep)) {
+          String why = job.mount().dir() + " is not a mount point (drive not mounted?)";
+          if (job.mount().whenAbsent() == MountRequirement.WhenAbsent.SKIP) {
+            Instant lastGood = lastSuccess(job.name());
+            Instant since = lastGood != null ? lastGood : state.history(job.name(), Integer.MAX_VALUE).stream()
+                .map(RunRecord::started).min(Instant::compareTo).orElse(started);
+            if (job.maxAge() == null || Duration.between(since, started).compareTo(job.maxAge()) <= 0) {
+              RunRecord rec = record(job, started, "SKIPPED", null, ExitCode.SKIPPED, why);
+              if (!dry) {
+                RunRecord stored = rec.withId(state.record(rec));
+                log.line("SKIPPED", "mirror " + job.name() + " to " + job.target() + ": " + why);
+                tell(() -> listener.finished(stored));
+                return new Outcome(stored, null, ExitCode.SKIPPED);
+              }
+              log.line("SKIPPED", "mirror " + job.name() + " to " + job.target() + ": " + why);
+              return new Outcome(null, null, ExitCode.SKIPPED);
+            }
+            // absent for longer than max_age: from now on each skipped run is a failure, so it alerts
+            throw new HoldfastException(ExitCode.TARGET_MISSING, "mirror destination " + job.target() + " has been absent "
+                + "since " + since + ", longer than max_age " + job.maxAge() + ": " + why,
+                "mount the drive so the mirror can catch up");
+          }
+          throw new HoldfastException(ExitCode.TARGET_MISSING, "refusing to mirror to " + job.target() + ": " + why,
+              "mount it, or set when_absent: skip to skip runs while it is away");
+        }
+        MirrorRequest req = job.request();
+        if (req.backupDir() != null && req.backupDir().toString().contains("{date}")) {
+          String date = DateTimeFormatter.ISO_LOCAL_DATE.format(started.atZone(zone));
+          req = new MirrorRequest(req.sources(), req.dest(), req.delete(), req.checksum(),
+              Path.of(req.backupDir().toString().replace("{date}", date)), req.excludes(), req.dryRun());
+        }
+        MirrorResult r;
+        try (DestTree tree = trees.apply(req.dest())) {
+          r = new Mirror(req, tree, itemized).run();
+        }
+        if (dry) {
+          return new Outcome(null, r, ExitCode.OK);
+        }
+        Instant finished = clock.instant();
+        RunRecord rec = new RunRecord(0, job.name(), host, started, finished, "SUCCESS", job.target(), null,
+            r.bytes(), r.copied(), r.bytes(), 0, 0, null);
+        RunRecord stored = rec.withId(state.record(rec));
+        log.line("SUCCESS", "mirror " + job.name() + " to " + job.target() + " (" + r.copied() + " copied, "
+            + r.deleted() + " deleted, " + RunLog.human(r.bytes()) + ", "
+            + RunLog.seconds(Duration.between(started, finished).toMillis()) + ")");
+        tell(() -> listener.finished(stored));
+        return new Outcome(stored, r, ExitCode.OK);
+      } catch (HoldfastException | IllegalStateException | IllegalArgumentException e) {
+        HoldfastException he = e instanceof HoldfastException h ? h
+            : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
+        log.line("FAILURE", "mirror " + job.name() + " to " + job.target() + ": " + he.getMessage());
+        if (!dry) {
+          RunRecord rec = record(job, started, "FAILURE", null, he.exitCode(), he.getMessage());
+          RunRecord stored = rec.withId(state.record(rec));
+          tell(() -> listener.finished(stored));
+        }
+        throw he;
+      }
+    }
+  }
+
+  private RunRecord record(MirrorJob job, Instant started, String status, MirrorResult r, ExitCode code, String error) {
+    return new RunRecord(0, job.name(), host, started, clock.instant(), status, job.target(), null,
+        r == null ? 0 : r.bytes(), r == null ? 0 : r.copied(), r == null ? 0 : r.bytes(), 0, code.code(), error);
+  }
+
+  private Instant lastSuccess(String job) {
+    return state.history(job, Integer.MAX_VALUE).stream().filter(r -> r.status().equals("SUCCESS"))
+        .map(RunRecord::finished).max(Instant::compareTo).orElse(null);
+  }
+
+  private void tell(Runnable call) {
+    RunListener.safely(log, call);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while waiting for the mount");
+    }
+  }
+}

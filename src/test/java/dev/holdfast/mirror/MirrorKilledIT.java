@@ -1,0 +1,65 @@
+package dev.holdfast.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.holdfast.testkit.Cli;
+import dev.holdfast.testkit.Processes;
+import dev.holdfast.testkit.Trees;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A mirror killed with SIGKILL while copying a 300 MB file leaves only its temporary file, never a
+ * partial file under the real name; the next run removes the leftover and completes.
+ */
+class MirrorKilledIT {
+  @TempDir Path tmp;
+
+  @Test
+  void aKilledRunLeavesNoPartialFileAndTheNextRunCompletes() throws Exception {
+    Path src = tmp.resolve("src");
+    Trees.randomFile(src.resolve("small.txt"), new Random(1), 100);
+    Trees.randomFile(src.resolve("big.bin"), new Random(300), 300L << 20);
+    Path dest = tmp.resolve("dest");
+    Cli cli = new Cli(tmp.resolve("state"));
+    String[] args = {"mirror", src.toString(), "--to", dest.toString()};
+
+    Process child = Processes.startHoldfast(cli, tmp.resolve("child"), List.of(), args);
+    Optional<Path> temp = Optional.empty();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (temp.isEmpty() && child.isAlive() && System.nanoTime() < deadline) {
+      temp = temps(dest).stream().filter(p -> p.getFileName().toString().startsWith(".big.bin.")).findFirst();
+      if (temp.isEmpty()) {
+        Thread.onSpinWait();
+      }
+    }
+    child.destroyForcibly(); // SIGKILL
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(temp).as("the temporary file appeared before the child ended; stderr: %s",
+        Files.readString(tmp.resolve("child/stderr.txt"))).isPresent();
+    assertThat(child.exitValue()).isEqualTo(137);
+    assertThat(dest.resolve("big.bin")).as("no half-written file under its real name").doesNotExist();
+
+    Cli.Result next = cli.run(args);
+    assertThat(next.exitCode()).as(next.toString()).isZero();
+    assertThat(temps(dest)).as("leftovers of the killed run").isEmpty();
+    assertThat(Trees.sha256(dest.resolve("big.bin"))).isEqualTo(Trees.sha256(src.resolve("big.bin")));
+    assertThat(MirrorRsyncIT.rsync(src, dest)).isEmpty();
+  }
+
+  private static List<Path> temps(Path dir) throws Exception {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> Mirror.isTempName(p.getFileName().toString())).toList();
+    }
+  }
+}
