@@ -35,6 +35,15 @@ final class ConfigCommand implements Runnable {
           "pass --config FILE or create $XDG_CONFIG_HOME/holdfast/holdfast.yaml"));
       PrintWriter out = spec.commandLine().getOut();
       for (JobSpec s : c.jobs().values()) {
+        if (s.mirror() != null) {
+          if (!main.global.quiet) {
+            var m = s.mirror();
+            out.printf("job %-12s %s -> %s (mirror%s%s%s)%n", s.name(), String.join(", ", s.sources()), s.target(),
+                m.delete() ? ", delete" : "", m.backupDir() == null ? "" : ", backup_dir " + m.backupDir(),
+                m.requireMount() == null ? "" : ", require_mount " + m.requireMount() + " (" + m.whenAbsent() + ")");
+          }
+          continue;
+        }
         Job j = w.job(s);
         if (!main.global.quiet) {
           out.printf("job %-12s %s -> %s (%s, %s)%n", j.name(), String.join(", ", s.sources()), j.target(),

@@ -40,13 +40,26 @@ final class DoctorCommand implements Callable<Integer> {
     for (String t : targets) {
       toCheck.put(t, "-");
     }
+    List<Row> rows = new ArrayList<>();
     if (targets.isEmpty()) {
       ConfigSpec c = w.config();
       for (JobSpec j : c.jobs().values()) {
+        if (j.mirror() != null && j.mirror().requireMount() != null) {
+          // never probe (write into) a drive's mount directory while the drive is away
+          java.nio.file.Path mount = java.nio.file.Path.of(w.expandHome(j.mirror().requireMount()));
+          boolean mounted = dev.holdfast.mirror.MountPoint.isMountPoint(mount);
+          rows.add(new Row(j.name(), j.target(), "mount", mounted,
+              mounted ? mount + " is mounted" : mount + " is not a mount point (drive not mounted?)"));
+          if (!mounted) {
+            continue;
+          }
+        }
         toCheck.putIfAbsent(w.expandHome(j.target()), j.name());
+        for (var o : j.offsite()) {
+          toCheck.putIfAbsent(w.expandHome(o.target()), j.name() + " (offsite)");
+        }
       }
     }
-    List<Row> rows = new ArrayList<>();
     for (var e : toCheck.entrySet()) {
       try (Backend b = w.openBackend(e.getKey())) {
         for (TargetProbe.Check c : TargetProbe.run(b)) {
@@ -62,6 +75,9 @@ final class DoctorCommand implements Callable<Integer> {
         if (j.encryption() == null) {
           continue;
         }
+        if (j.encryption().passphraseFile() != null) {
+          rows.add(passphraseRow(j.name(), java.nio.file.Path.of(w.expandHome(j.encryption().passphraseFile()))));
+        }
         for (String f : j.encryption().recipients()) {
           try {
             for (KeyReport k : readiness.inspect(java.nio.file.Path.of(w.expandHome(f)))) {
@@ -75,6 +91,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
       }
     }
+    rows.sort(java.util.Comparator.comparing(Row::job));
     PrintWriter out = spec.commandLine().getOut();
     if (main.global.json) {
       Json.print(out, rows);
@@ -91,5 +108,15 @@ final class DoctorCommand implements Callable<Integer> {
           "see the FAIL lines above");
     }
     return 0;
+  }
+
+  /** A passphrase file must be readable and not empty; its content is never shown. */
+  private static Row passphraseRow(String job, java.nio.file.Path f) {
+    try {
+      boolean empty = java.nio.file.Files.readString(f).strip().isEmpty();
+      return new Row(job, f.toString(), "passphrase", !empty, empty ? "the file is empty" : "readable");
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      return new Row(job, f.toString(), "passphrase", false, "cannot read: " + e.getMessage());
+    }
   }
 }
