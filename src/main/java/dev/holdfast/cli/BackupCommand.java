@@ -63,6 +63,10 @@ final class BackupCommand implements Callable<Integer> {
   @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Encrypt with the passphrase in this file (also possible together with recipients).")
   java.nio.file.Path passphraseFile;
 
+  @Option(names = "--passphrase-env", paramLabel = "VAR",
+      description = "Encrypt with the passphrase held by the environment variable VAR (its name, not the passphrase).")
+  String passphraseEnv;
+
   @Option(names = "--metrics-textfile", paramLabel = "DIR",
       description = "After the runs, write holdfast.prom (Prometheus metrics) into DIR for node-exporter's textfile collector.")
   java.nio.file.Path metricsTextfile;
@@ -86,7 +90,7 @@ final class BackupCommand implements Callable<Integer> {
       jobs.add(adHocJob(w));
     } else {
       if (compression != null || level != null || name != null || !exclude.isEmpty() || !recipients.isEmpty()
-          || passphraseFile != null) {
+          || passphraseFile != null || passphraseEnv != null) {
         throw HoldfastException.usage("--compression, --level, --name, --exclude and keys apply to ad-hoc backups (--to); "
             + "for a job, set them in the config");
       }
@@ -120,7 +124,17 @@ final class BackupCommand implements Callable<Integer> {
       throw HoldfastException.usage("--job-name may use letters, digits, '.', '_' and '-'");
     }
     ArchiveSettings settings = new ArchiveSettings(c, lv, Runtime.getRuntime().availableProcessors(), ArchiveName.of(template),
-        w.encryption(recipients, passphraseFile));
+        w.encryption(recipients, passphrase(w)));
     return Job.adHoc(jobName, w.sources(args, exclude, excludeIfPresent, oneFileSystem), w.expandHome(to), settings);
+  }
+
+  private char[] passphrase(Wiring w) {
+    if (passphraseFile != null && passphraseEnv != null) {
+      throw HoldfastException.usage("give --passphrase-file or --passphrase-env, not both");
+    }
+    if (passphraseEnv != null) {
+      return w.envSecret(passphraseEnv);
+    }
+    return passphraseFile == null ? null : w.secretFile("the passphrase", passphraseFile);
   }
 }

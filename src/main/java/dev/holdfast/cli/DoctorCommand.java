@@ -78,6 +78,11 @@ final class DoctorCommand implements Callable<Integer> {
         if (j.encryption().passphraseFile() != null) {
           rows.add(passphraseRow(j.name(), java.nio.file.Path.of(w.expandHome(j.encryption().passphraseFile()))));
         }
+        if (j.encryption().passphraseEnv() != null) {
+          String var = j.encryption().passphraseEnv();
+          boolean set = !main.env.getOrDefault(var, "").isEmpty();
+          rows.add(new Row(j.name(), "$" + var, "passphrase", set, set ? "set" : "not set in this environment"));
+        }
         for (String f : j.encryption().recipients()) {
           try {
             for (KeyReport k : readiness.inspect(java.nio.file.Path.of(w.expandHome(f)))) {

@@ -554,7 +554,7 @@ final class Wiring {
     if (e == null) {
       return null;
     }
-    char[] msgPass = e.passphraseFile() == null ? null : secretFile("the passphrase", Path.of(expandHome(e.passphraseFile())));
+    char[] msgPass = passphrase(e);
     if (e.identityFile() != null) {
       char[] keyPass = e.identityPassphraseFile() == null ? null
           : secretFile("the key passphrase", Path.of(expandHome(e.identityPassphraseFile())));
@@ -563,12 +563,32 @@ final class Wiring {
     return msgPass == null ? null : OpenPgpDecryption.withPassphrase(msgPass);
   }
 
-  /** The encryptor for a backup; checks the keys now, before any data is read. */
-  OpenPgpEncryption encryption(List<String> recipientFiles, Path passphraseFile) {
-    if (recipientFiles.isEmpty() && passphraseFile == null) {
+  /** A job's symmetric passphrase, from its passphrase_file or passphrase_env; null when it has none. */
+  private char[] passphrase(EncryptionSpec e) {
+    if (e.passphraseFile() != null) {
+      return secretFile("the passphrase", Path.of(expandHome(e.passphraseFile())));
+    }
+    return e.passphraseEnv() == null ? null : envSecret(e.passphraseEnv());
+  }
+
+  /** A secret from the environment variable {@code name}; never echoed in messages. */
+  char[] envSecret(String name) {
+    String v = env.get(name);
+    if (v == null || v.isEmpty()) {
+      throw HoldfastException.usage("the environment variable " + name + " that should hold the passphrase is not set",
+          "export " + name + " in the environment that runs holdfast (e.g. the systemd unit's EnvironmentFile)");
+    }
+    return v.toCharArray();
+  }
+
+  /**
+   * The encryptor for a backup from recipient key files and/or a passphrase (null when neither is
+   * given); checks the keys now, before any data is read.
+   */
+  OpenPgpEncryption encryption(List<String> recipientFiles, char[] pass) {
+    if (recipientFiles.isEmpty() && pass == null) {
       return null;
     }
-    char[] pass = passphraseFile == null ? null : secretFile("the passphrase", passphraseFile);
     List<Path> keys = recipientFiles.stream().map(f -> Path.of(expandHome(f))).toList();
     return OpenPgpEncryption.create(keys, pass, clock);
   }
@@ -580,8 +600,7 @@ final class Wiring {
     if (e == null) {
       return j;
     }
-    OpenPgpEncryption enc = encryption(e.recipients(),
-        e.passphraseFile() == null ? null : Path.of(expandHome(e.passphraseFile())));
+    OpenPgpEncryption enc = encryption(e.recipients(), passphrase(e));
     return j.withArchive(j.archive().withEncryption(enc), decryption(e));
   }
 }

@@ -34,7 +34,7 @@ public final class ConfigLoader {
           "compression", "level", "threads", "name", "hooks", "verify", "offsite", "retention",
           "forget_after_failure", "max_age", "tags", "encryption", "schedule", "randomized_delay", "notify");
   static final List<String> ENCRYPTION_KEYS =
-      List.of("recipients", "passphrase_file", "identity_file", "identity_passphrase_file", "required");
+      List.of("recipients", "passphrase_file", "passphrase_env", "identity_file", "identity_passphrase_file", "required");
   static final List<String> RETENTION_KEYS =
       List.of("keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_within");
   static final List<String> OFFSITE_KEYS = List.of("target", "retention");
@@ -277,14 +277,22 @@ public final class ConfigLoader {
       Map<String, NodeTuple> em = r.mapping(en, ep, ENCRYPTION_KEYS);
       List<String> recipients = orEmpty(opt(em, "recipients", n -> r.strings(n, ep + ".recipients")));
       String pf = opt(em, "passphrase_file", n -> r.requiredString(n, ep + ".passphrase_file"));
+      String pe = opt(em, "passphrase_env", n -> r.requiredString(n, ep + ".passphrase_env"));
+      if (pe != null && !pe.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        r.problem(em.get("passphrase_env").getValueNode(), ep + ".passphrase_env",
+            "'" + pe + "' is not an environment variable name (the name, not the passphrase)");
+      }
+      if (pe != null && pf != null) {
+        r.problem(em.get("passphrase_env").getKeyNode(), ep + ".passphrase_env", "give passphrase_file or passphrase_env, not both");
+      }
       String idf = opt(em, "identity_file", n -> r.requiredString(n, ep + ".identity_file"));
       String idpf = opt(em, "identity_passphrase_file", n -> r.requiredString(n, ep + ".identity_passphrase_file"));
       Boolean req = opt(em, "required", n -> r.bool(n, ep + ".required"));
       boolean required = req == null || req;
-      if (required && recipients.isEmpty() && pf == null) {
-        r.problem(en, ep, "required, but neither recipients (public key files) nor passphrase_file is given");
+      if (required && recipients.isEmpty() && pf == null && pe == null) {
+        r.problem(en, ep, "required, but neither recipients (public key files) nor passphrase_file/passphrase_env is given");
       }
-      encryption = new EncryptionSpec(recipients, pf, idf, idpf, required);
+      encryption = new EncryptionSpec(recipients, pf, pe, idf, idpf, required);
     }
     return new JobSpec(name, YamlReader.line(tuple.getKeyNode()), sources, exclude, markers,
         ofs != null && ofs, target, format == null ? "archive" : format, compression, level, threads,

@@ -152,6 +152,50 @@ class EncryptedBackupCliIT {
   }
 
   @Test
+  void passphraseFromTheEnvironmentBothWaysAndAWrongSecretKeyIsExit12() throws Exception {
+    String secret = "env passphrase 4 holdfast";
+    Path target = dir.resolve("t-env");
+    Cli cli = new Cli(dir.resolve("state-env")).env("BACKUP_PASS", secret);
+    Cli.Result b = cli.run("backup", "--to", target.toString(), "--passphrase-env", "BACKUP_PASS", src.toString());
+    assertThat(b.exitCode()).as(b.all()).isZero();
+    Path archive = only(target, ".tar.gz.gpg");
+    Path passFile = Files.writeString(dir.resolve("env-pass"), secret + "\n");
+    Path out = Files.createDirectories(dir.resolve("env-out"));
+    ShellResult dec = sh(GnuPgHome.GPG + " --homedir " + dir.resolve("gnupg").resolve("gnupg")
+        + " --batch --pinentry-mode loopback --passphrase-file '" + passFile + "' --decrypt '" + archive
+        + "' | tar -xzf - -C '" + out + "'");
+    assertThat(dec.exitCode()).as(dec.stderr()).isZero();
+    Trees.assertSameTree(src, out.resolve(src.toString().substring(1)));
+
+    // restore and verify read HOLDFAST_PASSPHRASE
+    Cli reader = new Cli(dir.resolve("state-env")).env("HOLDFAST_PASSPHRASE", secret);
+    assertThat(reader.run("verify", "--from", target.toString(), "--level", "full").exitCode()).isZero();
+    Path restored = dir.resolve("env-restored");
+    Cli.Result r = reader.run("restore", "--from", target.toString(), "--target", restored.toString());
+    assertThat(r.exitCode()).as(r.all()).isZero();
+    Trees.assertSameTree(src, restored.resolve(src.toString().substring(1)));
+
+    Cli.Result unset = new Cli(dir.resolve("state-env")).run("backup", "--to", target.toString(),
+        "--passphrase-env", "NOT_SET_ANYWHERE", src.toString());
+    assertThat(unset.exitCode()).isEqualTo(2);
+    assertThat(unset.err()).contains("NOT_SET_ANYWHERE").contains("is not set");
+
+    // an archive for our recipient, opened with somebody else's secret key
+    Path pubTarget = dir.resolve("t-pub-wrongkey");
+    assertThat(cli.run("backup", "--to", pubTarget.toString(), "--recipient-file", pub.toString(), src.toString())
+        .exitCode()).isZero();
+    GeneratedKey other = GeneratedKey.ed25519(dir, "other");
+    Cli.Result wrongKey = cli.run("verify", "--from", pubTarget.toString(), "--level", "full",
+        "--identity", other.secretKeyFile().toString());
+    assertThat(wrongKey.exitCode()).as(wrongKey.all()).isEqualTo(12);
+    assertThat(wrongKey.err()).startsWith("error: ").doesNotContain("Exception");
+    Cli.Result wrongRestore = cli.run("restore", "--from", pubTarget.toString(), "--identity",
+        other.secretKeyFile().toString(), "--target", dir.resolve("never-wrongkey").toString());
+    assertThat(wrongRestore.exitCode()).as(wrongRestore.all()).isEqualTo(12);
+    assertThat(dir.resolve("never-wrongkey/secret-project")).doesNotExist();
+  }
+
+  @Test
   void weRestoreArchivesMadeByTarAndGpg() throws Exception {
     Path target = Files.createDirectories(dir.resolve("t-seed/backups"));
     Path pass = Files.writeString(dir.resolve("seedpass"), "seed-pass\n");
