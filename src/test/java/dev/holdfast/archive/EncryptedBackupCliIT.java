@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * wrong or missing keys give the documented exit codes.
  */
 class EncryptedBackupCliIT {
-  private static final String KEY = """
+  static final String KEY = """
       Key-Type: eddsa
       Key-Curve: ed25519
       Key-Usage: sign

@@ -58,11 +58,6 @@ class PostgresLargeDumpIT {
   }
 
   static Processes.Result holdfast64m(Cli cli, String... args) {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-        "dev.holdfast.cli.Main"));
-    cmd.addAll(List.of(args));
-    Map<String, String> env = new HashMap<>(cli.env());
-    return Processes.run(Path.of(System.getProperty("java.io.tmpdir")), cmd, env);
+    return Processes.runHoldfastInHeap(cli, "64m", args);
   }
 }

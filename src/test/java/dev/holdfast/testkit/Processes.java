@@ -103,6 +103,15 @@ public final class Processes {
     }
   }
 
+  /** Runs the CLI in a child JVM whose whole heap is {@code maxHeap} (e.g. "64m"): proof of streaming. */
+  public static Result runHoldfastInHeap(Cli cli, String maxHeap, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--enable-native-access=ALL-UNNAMED", "-Xmx" + maxHeap, "-cp", System.getProperty("java.class.path"),
+        "dev.holdfast.cli.Main"));
+    cmd.addAll(List.of(args));
+    return run(Path.of(System.getProperty("java.io.tmpdir")), cmd, cli.env());
+  }
+
   public static boolean onPath(String tool) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
