@@ -112,6 +112,24 @@ class RemoteTargetsCliIT {
       Cli.Result doctor = cli.run(args(opts, "doctor", "--to", target[0]));
       assertThat(doctor.exitCode()).as(doctor.all()).isZero();
       assertThat(doctor.out()).contains("writable").doesNotContain("FAIL");
+
+      // retention on the remote target: a second "backup" run makes that group two backups
+      Thread.sleep(1100); // a new archive name (the default template is per second)
+      assertThat(cli.run(args(opts, "backup", "--to", target[0], src.toString())).exitCode()).isZero();
+      Cli.Result dry = cli.run(args(opts, "forget", "--from", target[0], "--keep-last", "1", "--dry-run"));
+      assertThat(dry.exitCode()).as(dry.all()).isZero();
+      // per group (host and job): every backup with keep/remove and the rule that kept it
+      assertThat(dry.out()).contains("job backup: keep 1 last", "job nas: keep 1 last",
+          "1 to keep, 1 to remove (dry run: nothing removed)", "1 to keep, 0 to remove (dry run: nothing removed)");
+      assertThat(dry.out().lines().filter(l -> l.trim().startsWith("remove")).toList()).hasSize(1);
+      assertThat(dry.out().lines().filter(l -> l.trim().startsWith("keep") && l.trim().endsWith("last")).toList())
+          .hasSize(2);
+      assertThat(cli.run(args(opts, "list", "--from", target[0])).out()).contains("3 backups");
+      Cli.Result forget = cli.run(args(opts, "forget", "--from", target[0], "--keep-last", "1"));
+      assertThat(forget.exitCode()).as(forget.all()).isZero();
+      Cli.Result after = cli.run(args(opts, "list", "--from", target[0]));
+      assertThat(after.out()).contains("2 backups");
+      assertThat(cli.run(args(opts, "verify", "--from", target[0], "--all")).exitCode()).isZero();
     }
   }
 
