@@ -390,7 +390,8 @@ final class Wiring {
     return switch (s) {
       case NotifySpec.Email e -> new EmailNotifier(
           new EmailNotifier.Smtp(e.smtpHost(), e.smtpPort(), e.starttls(), e.tls(), e.username(),
-              e.passwordFile() == null ? null : Path.of(expandHome(e.passwordFile()))),
+              e.passwordFile() == null ? null : Path.of(expandHome(e.passwordFile())),
+              e.caFile() == null ? null : Path.of(expandHome(e.caFile()))),
           e.from(), e.to(), on);
       case NotifySpec.Webhook h -> new WebhookNotifier(URI.create(h.url()), on);
       case NotifySpec.Healthchecks h -> new HealthchecksNotifier(URI.create(h.url()));

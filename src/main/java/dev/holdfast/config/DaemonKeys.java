@@ -24,7 +24,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 final class DaemonKeys {
   static final List<String> EMAIL_KEYS =
-      List.of("to", "from", "smtp_host", "smtp_port", "starttls", "tls", "username", "password_file");
+      List.of("to", "from", "smtp_host", "smtp_port", "starttls", "tls", "username", "password_file", "ca_file");
   static final List<String> METRICS_KEYS = List.of("listen", "textfile_dir");
   static final List<String> LOG_KEYS = List.of("max_size", "keep");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)?");
@@ -178,8 +178,12 @@ final class DaemonKeys {
     if (pw != null && user == null) {
       r.problem(m.get("password_file").getValueNode(), p + ".password_file", "needs a username");
     }
+    String ca = m.containsKey("ca_file") ? r.requiredString(m.get("ca_file").getValueNode(), p + ".ca_file") : null;
+    if (ca != null && !tls && !starttls) {
+      r.problem(m.get("ca_file").getValueNode(), p + ".ca_file", "applies only with tls or starttls");
+    }
     return new NotifySpec.Email(List.copyOf(to), from, host, port != null ? port : tls ? 465 : starttls ? 587 : 25,
-        starttls, tls, user, pw, on);
+        starttls, tls, user, pw, ca, on);
   }
 
   static MetricsSpec metrics(YamlReader r, Map<String, NodeTuple> top) {

@@ -11,7 +11,7 @@ public sealed interface NotifySpec {
   Set<String> on();
 
   record Email(List<String> to, String from, String smtpHost, int smtpPort, boolean starttls, boolean tls,
-      String username, String passwordFile, Set<String> on) implements NotifySpec {}
+      String username, String passwordFile, String caFile, Set<String> on) implements NotifySpec {}
 
   record Webhook(String url, Set<String> on) implements NotifySpec {}
 

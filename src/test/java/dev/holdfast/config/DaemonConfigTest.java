@@ -44,7 +44,7 @@ class DaemonConfigTest {
     assertThat(j.randomizedDelay()).isEqualTo(Duration.ofMinutes(10));
     assertThat(j.notifiers()).hasSize(4);
     assertThat(j.notifiers().get(0)).isEqualTo(new NotifySpec.Email(List.of("a@example.org", "b@example.org"),
-        "hf@example.org", "mail.example.org", 2525, true, false, "hf", "/etc/hf-smtp", Set.of("failure", "success")));
+        "hf@example.org", "mail.example.org", 2525, true, false, "hf", "/etc/hf-smtp", null, Set.of("failure", "success")));
     assertThat(j.notifiers().get(1)).isEqualTo(new NotifySpec.Webhook("https://example.org/hook", Set.of("failure")));
     assertThat(j.notifiers().get(2)).isInstanceOf(NotifySpec.Healthchecks.class);
     assertThat(j.notifiers().get(3)).isEqualTo(new NotifySpec.Ntfy("https://ntfy.sh/backups", Set.of("failure")));
