@@ -2,6 +2,17 @@
 # Prints the path of the newest java binary >= 21 from JAVA_HOME, PATH or /usr/lib/jvm/*, or
 # exits 2 with a hint. Sourced by ../holdfast and the other scripts; also runnable on its own.
 holdfast_java_major() {
+  # the JDK's release file says it without starting a JVM (each start costs a few hundred ms)
+  local release v
+  release="$(dirname "$(dirname "$(readlink -f "$1")")")/release"
+  if [ -r "$release" ]; then
+    v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")"
+    if [ -n "$v" ]; then
+      [ "$v" = 1 ] && v=8
+      echo "$v"
+      return
+    fi
+  fi
   "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}'
 }
 
