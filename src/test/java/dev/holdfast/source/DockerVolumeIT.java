@@ -339,6 +339,40 @@ class DockerVolumeIT {
     assertThat(unknown.err()).contains("holds no docker volume 'not-in-it'", "volumes in it: " + src);
   }
 
+  @Test
+  void failedVolumeRestoreRemovesTheVolumeItCreated() throws Exception {
+    String src = volume("holdfast-it-src2");
+    Trees.randomFile(mountpoint(src).resolve("big.bin"), new Random(5), 2 * 1024 * 1024);
+    Path target = tmp.resolve("backups");
+    Cli cli = new Cli(tmp.resolve("state"));
+    Cli.Result b = cli.run("backup", "--to", target.toString(), "--compression", "none",
+        "docker-volume:" + src + "?docker_host=" + sock);
+    assertThat(b.exitCode()).as(b.toString()).isZero();
+    volumes.add("holdfast-it-new");
+    podman("volume", "rm", "-f", "holdfast-it-new");
+
+    Cli.Result noImage = cli.run("restore", "--from", target.toString(), "--volume", src, "--into", "holdfast-it-new",
+        "--docker-host", sock, "--helper-image", "localhost/holdfast-no-such-image:test");
+    assertThat(noImage.exitCode()).as(noImage.toString()).isEqualTo(1);
+    assertThat(noImage.err()).contains("helper image localhost/holdfast-no-such-image:test", "--helper-image");
+    assertThat(podman("volume", "ls", "-q")).as("the volume it created is gone").doesNotContain("holdfast-it-new");
+
+    // one byte of the stored file changed: the tar still reads, the file's SHA-256 does not match
+    Path archive;
+    try (Stream<Path> s = Files.walk(target)) {
+      archive = s.filter(p -> p.toString().endsWith(".tar")).findFirst().orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(archive);
+    bytes[bytes.length / 2] ^= 0x55;
+    Files.write(archive, bytes);
+    Cli.Result damaged = cli.run("restore", "--from", target.toString(), "--volume", src, "--into", "holdfast-it-new",
+        "--docker-host", sock, "--helper-image", IMAGE);
+    assertThat(damaged.exitCode()).as(damaged.toString()).isEqualTo(4);
+    assertThat(damaged.err()).contains("big.bin", "SHA-256");
+    assertThat(podman("volume", "ls", "-q")).doesNotContain("holdfast-it-new");
+    assertThat(podman("ps", "-a", "-q", "--filter", "label=holdfast.helper=restore")).as("helper removed").isEmpty();
+  }
+
   private static String root(Path p) throws Exception {
     Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
     return a.get("uid") + ":" + a.get("gid") + " " + Integer.toOctalString((Integer) a.get("mode") & 07777) + " "
