@@ -95,7 +95,7 @@ final class RestoreCommand implements Callable<Integer> {
       return restoreDatabase(w);
     }
     if (into == null) {
-      throw HoldfastException.usage("say where to restore: --target DIR (files) or --database NAME (a database dump)");
+      throw HoldfastException.usage("say where to restore: --target DIR (files), --database NAME (a database dump) or --volume NAME (a Docker volume)");
     }
     if (intoDatabase != null || create || clean) {
       throw HoldfastException.usage("--into, --create and --clean apply to --database (and --into, --clean to --volume)");

@@ -1,10 +1,12 @@
 package dev.holdfast.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.holdfast.testkit.Cli;
+import dev.holdfast.testkit.Processes;
 import dev.holdfast.testkit.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -217,6 +219,30 @@ class HooksIT {
     // the failing on_failure hook is a warning; the run's error stays the after hook's
     assertThat(run.get("error").asText()).contains("after hook");
     assertThat(runLog()).contains("FAILURE: " + name + " stored, but after hook", "WARNING: on_failure hook");
+  }
+
+  @Test
+  void afterHooksSeeAPartialRun() throws Exception {
+    List<String> prefix = List.of();
+    if (Processes.isRoot()) {
+      // root reads a mode-000 file anyway: run holdfast without the DAC bypass, as UnreadableFileIT does
+      assumeTrue(Processes.onPath("setpriv"), "setpriv (util-linux) is needed to drop root's DAC bypass");
+      prefix = List.of("setpriv", "--inh-caps=-dac_override,-dac_read_search",
+          "--bounding-set=-dac_override,-dac_read_search");
+    }
+    Path secret = Trees.randomFile(src.resolve("secret.bin"), new Random(3), 1000);
+    Files.setAttribute(secret, "unix:mode", 0);
+    Path c = config(src.toString(), q("true"), q(capture("after.env", "true")), q(capture("failure.env", "true")),
+        "30s");
+
+    Process run = Processes.startHoldfast(cli, tmp.resolve("child"), prefix, "--config", c.toString(), "run", "nightly");
+    assertThat(run.waitFor(2, TimeUnit.MINUTES)).as("run finished").isTrue();
+
+    assertThat(run.exitValue()).as(Files.readString(tmp.resolve("child/stderr.txt"))).isEqualTo(3);
+    Map<String, String> after = env("after.env");
+    assertThat(after).containsEntry("HOLDFAST_STATUS", "PARTIAL").doesNotContainKey("HOLDFAST_ERROR");
+    assertThat(after.get("HOLDFAST_ARCHIVE")).isEqualTo(target.relativize(archives().get(0)).toString());
+    assertThat(out.resolve("failure.env")).doesNotExist();
   }
 
   @Test
