@@ -70,8 +70,13 @@ final class RestoreCommand implements Callable<Integer> {
   String volume;
 
   @Option(names = "--docker-host", paramLabel = "URI",
-      description = "With --volume: the engine. Default: $DOCKER_HOST, else unix:///var/run/docker.sock.")
+      description = "With --volume: the engine. Default: the docker_host of the --job's docker_volume sources, "
+          + "else $DOCKER_HOST, else unix:///var/run/docker.sock.")
   String dockerHost;
+
+  @Option(names = "--stop", description = "With --volume: stop every running container that uses the volume "
+      + "for the restore (those labelled holdfast.stop-during-backup=true always are), and start them again after.")
+  boolean stop;
 
   @Option(names = "--helper-image", paramLabel = "IMAGE",
       description = "With --volume: image of the helper container that mounts the volume (needs sh, sleep, ls, rm). "
@@ -88,8 +93,8 @@ final class RestoreCommand implements Callable<Integer> {
     if (volume != null) {
       return restoreVolume(w);
     }
-    if (dockerHost != null || helperImage != null) {
-      throw HoldfastException.usage("--docker-host and --helper-image apply to --volume");
+    if (dockerHost != null || helperImage != null || stop) {
+      throw HoldfastException.usage("--docker-host, --helper-image and --stop apply to --volume");
     }
     if (database != null) {
       return restoreDatabase(w);
@@ -126,16 +131,31 @@ final class RestoreCommand implements Callable<Integer> {
     try (Wiring.Opened o = w.open(target)) {
       ArchiveCatalog.Item item = o.select(backup);
       VolumeRestore.Result r = new VolumeRestore(w.decryption(keys, o.job())).restore(item, new VolumeRestore.Request(
-          volume, intoDatabase, DockerVolumeSource.dockerHost(dockerHost, main.env), helperImage, clean, overwrite));
+          volume, intoDatabase, dockerHost(w, o.job()), helperImage, clean, overwrite, stop));
       if (main.global.json) {
         Json.print(spec.commandLine().getOut(), r);
       } else if (!main.global.quiet) {
         spec.commandLine().getOut().printf("restored docker volume %s from %s into %svolume %s: %d files, "
-            + "%d directories, %d links, %s%n", r.volume(), r.backup(), r.created() ? "new " : "", r.into(), r.files(),
-            r.directories(), r.links(), RunLog.human(r.bytes()));
+            + "%d directories, %d links, %s%s%n", r.volume(), r.backup(), r.created() ? "new " : "", r.into(), r.files(),
+            r.directories(), r.links(), RunLog.human(r.bytes()),
+            r.stopped().isEmpty() ? "" : "; stopped and started again: " + String.join(", ", r.stopped()));
       }
       return 0;
     }
+  }
+
+  /** --docker-host, else the engine the job's docker_volume sources name (when they agree on one), else the default. */
+  private String dockerHost(Wiring w, String job) {
+    if (dockerHost != null || job == null) {
+      return DockerVolumeSource.dockerHost(dockerHost, main.env);
+    }
+    List<String> hosts = w.jobSpec(job).sources().stream().filter(s -> s.startsWith("docker-volume:"))
+        .map(s -> DockerVolumeSource.parse(s, main.env).dockerHost()).distinct().toList();
+    if (hosts.size() > 1) {
+      throw HoldfastException.usage("job " + job + " backs up volumes from several engines: " + String.join(", ", hosts),
+          "say which with --docker-host");
+    }
+    return hosts.isEmpty() ? DockerVolumeSource.dockerHost(null, main.env) : hosts.get(0);
   }
 
   private int restoreDatabase(Wiring w) {

@@ -17,6 +17,7 @@ import dev.holdfast.archive.OpenPgpDecryption;
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.source.DockerVolumeSource;
+import dev.holdfast.source.StoppedContainers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,13 +61,18 @@ public final class VolumeRestore {
    * @param helperImage the helper container's image, or null for {@link #DEFAULT_HELPER_IMAGE}
    * @param clean empty a volume that holds files before restoring
    * @param overwrite restore over the files of a volume that holds files
+   * @param stopAll stop every running container that uses the volume, not only those labelled
+   *     {@code holdfast.stop-during-backup=true}
    */
   public record Request(String volume, String into, String dockerHost, String helperImage, boolean clean,
-      boolean overwrite) {}
+      boolean overwrite, boolean stopAll) {}
 
-  /** What was restored; {@code created} when the volume did not exist before. */
+  /**
+   * What was restored; {@code created} when the volume did not exist before, {@code stopped} the
+   * containers stopped for the restore and started again.
+   */
   public record Result(String backup, String volume, String into, boolean created, long files, long directories,
-      long links, long bytes) {}
+      long links, long bytes, List<String> stopped) {}
 
   public Result restore(ArchiveCatalog.Item item, Request req) {
     String key = item.ref().id();
@@ -106,7 +112,9 @@ public final class VolumeRestore {
       }
       String helper = null;
       boolean done = false;
+      StoppedContainers stopped = null;
       try {
+        stopped = StoppedContainers.stop(c, java.util.Set.of(into), req.stopAll(), "restoring docker volume " + into);
         helper = startHelper(c, into, image);
         if (!created) {
           String present = exec(c, helper, "ls -A " + MOUNT, "looking into docker volume " + into).strip();
@@ -126,7 +134,21 @@ public final class VolumeRestore {
         }
         Counts n = upload(c, helper, item, key, base, expected, into);
         done = true;
-        return new Result(key, req.volume(), into, created, n.files, n.directories, n.links, n.bytes);
+        List<String> names = stopped.names();
+        stopped.close();
+        return new Result(key, req.volume(), into, created, n.files, n.directories, n.links, n.bytes, names);
+      } catch (RuntimeException e) {
+        if (!done && stopped != null) {
+          try {
+            stopped.close(); // started again after a failed restore too
+          } catch (HoldfastException restart) {
+            HoldfastException he = e instanceof HoldfastException h ? h
+                : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
+            throw new HoldfastException(he.exitCode(), he.getMessage() + "; and " + restart.getMessage(),
+                restart.hint(), he);
+          }
+        }
+        throw e;
       } finally {
         if (helper != null) {
           try {

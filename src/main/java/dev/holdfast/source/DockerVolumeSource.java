@@ -3,7 +3,6 @@ package dev.holdfast.source;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
@@ -14,7 +13,6 @@ import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -92,6 +90,11 @@ public final class DockerVolumeSource implements Source {
     return given != null ? given : env.getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
   }
 
+  /** The engine this source talks to. */
+  public String dockerHost() {
+    return dockerHost;
+  }
+
   @Override
   public String name() {
     return volume != null ? "docker volume " + volume : "docker volumes labelled " + label;
@@ -166,35 +169,20 @@ public final class DockerVolumeSource implements Source {
     }
   }
 
-  /** Running containers that mount one of these volumes and are to be stopped for the copy. */
-  private List<Container> toStop(DockerClient c, java.util.Set<String> volumes) {
-    List<Container> out = new ArrayList<>();
-    for (Container k : c.listContainersCmd().exec()) {
-      boolean uses = k.getMounts() != null && k.getMounts().stream().anyMatch(m -> volumes.contains(m.getName()));
-      boolean labelled = k.getLabels() != null && "true".equalsIgnoreCase(k.getLabels().get(STOP_LABEL));
-      if (uses && (stopAll || labelled)) {
-        out.add(k);
-      }
-    }
-    return out;
-  }
-
   @Override
   public Stream<Entry> entries(EventSink events) {
     DockerClient c = client();
-    List<Container> stopped = new ArrayList<>();
+    StoppedContainers stopped = null;
     try {
       java.util.SortedMap<String, String> volumes = volumes(c);
-      for (Container k : toStop(c, volumes.keySet())) {
-        c.stopContainerCmd(k.getId()).withTimeout(30).exec();
-        stopped.add(k);
-      }
+      stopped = StoppedContainers.stop(c, volumes.keySet(), stopAll, "backing up " + name());
+      StoppedContainers restart = stopped;
       // each volume's stream is opened only when the previous one is done, and closed by flatMap
       return volumes.entrySet().stream()
           .flatMap(v -> files(v.getKey(), v.getValue(), events))
-          .onClose(() -> restart(c, stopped, events));
+          .onClose(() -> restart(c, restart));
     } catch (RuntimeException e) {
-      restart(c, stopped, events);
+      restart(c, stopped);
       throw e;
     }
   }
@@ -216,28 +204,14 @@ public final class DockerVolumeSource implements Source {
         e.content());
   }
 
-  /** Starts every container stopped for the copy; all are tried, the first failure is raised. */
-  private void restart(DockerClient c, List<Container> stopped, EventSink events) {
-    RuntimeException first = null;
-    for (Container k : stopped) {
-      try {
-        c.startContainerCmd(k.getId()).exec();
-      } catch (RuntimeException e) {
-        if (first == null) {
-          first = new HoldfastException(ExitCode.FAILED, "could not start container "
-              + String.join(",", k.getNames()) + " again after backing up " + name() + ": " + e.getMessage(),
-              "start it by hand: docker start " + k.getId());
-        }
+  /** Starts what was stopped (raising the first failure) and closes the client. */
+  private static void restart(DockerClient c, StoppedContainers stopped) {
+    try (c) {
+      if (stopped != null) {
+        stopped.close();
       }
-    }
-    stopped.clear();
-    try {
-      c.close();
     } catch (IOException ignored) {
       // the HTTP client is going away anyway
-    }
-    if (first != null) {
-      throw first;
     }
   }
 }

@@ -292,13 +292,22 @@ class DockerVolumeIT {
     Files.setAttribute(m, "unix:mode", 0750);
     Files.setLastModifiedTime(m, FileTime.from(Instant.parse("2024-05-06T07:08:09Z")));
     Path target = tmp.resolve("backups");
+    Path config = tmp.resolve("holdfast.yaml");
+    Files.writeString(config, """
+        jobs:
+          app:
+            sources:
+              - docker_volume: {name: %s, docker_host: "%s"}
+            target: %s
+        """.formatted(src, sock, target));
     Cli cli = new Cli(tmp.resolve("state"));
-    Cli.Result b = cli.run("backup", "--to", target.toString(), "docker-volume:" + src + "?docker_host=" + sock);
+    Cli.Result b = cli.run("--config", config.toString(), "backup", "app");
     assertThat(b.exitCode()).as(b.toString()).isZero();
     podman("volume", "rm", "-f", "holdfast-it-copy");
     volumes.add("holdfast-it-copy");
-    String[] restore = {"restore", "--from", target.toString(), "latest", "--volume", src, "--into",
-        "holdfast-it-copy", "--docker-host", sock, "--helper-image", IMAGE};
+    // no --docker-host: the job's docker_volume source names the engine ($DOCKER_HOST is not set here)
+    String[] restore = {"--config", config.toString(), "restore", "--job", "app", "latest", "--volume", src, "--into",
+        "holdfast-it-copy", "--helper-image", IMAGE};
 
     Cli.Result r = cli.run(restore);
 
@@ -315,22 +324,40 @@ class DockerVolumeIT {
     String inContainer = podman("run", "--rm", "-v", "holdfast-it-copy:/v:ro", IMAGE, "cat", "/v/owned.conf");
     assertThat(inContainer).isEqualTo("secret=1");
 
-    // a volume with files is refused, unless --clean (emptied first) or --overwrite (written over)
+    // a volume with files is refused, unless --clean (emptied first) or --overwrite (written over);
+    // a labelled container using it is stopped for the restore and started again, even when refused
+    String app = container("holdfast-it-copyapp", List.of("--label", DockerVolumeSource.STOP_LABEL + "=true",
+        "-v", "holdfast-it-copy:/data"), "trap 'exit 0' TERM; while true; do sleep 1; done");
+    String reader = container("holdfast-it-copyreader", List.of("-v", "holdfast-it-copy:/data:ro"),
+        "trap 'exit 0' TERM; while true; do sleep 1; done");
     Files.writeString(copy.resolve("extra.txt"), "not from the backup");
     Files.writeString(copy.resolve("owned.conf"), "changed");
+    String appStarted = inspect(app, "{{.State.StartedAt}}");
+    String readerStarted = inspect(reader, "{{.State.StartedAt}}");
     Cli.Result refused = cli.run(restore);
     assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
     assertThat(refused.err()).contains("docker volume holdfast-it-copy is not empty", "--clean", "--overwrite");
     assertThat(copy.resolve("owned.conf")).hasContent("changed");
+    assertThat(inspect(app, "{{.State.Running}}")).as("started again after a refused restore").isEqualTo("true");
+    assertThat(inspect(app, "{{.State.StartedAt}}")).isNotEqualTo(appStarted);
 
+    appStarted = inspect(app, "{{.State.StartedAt}}");
     Cli.Result overwrite = cli.run(Stream.concat(Stream.of(restore), Stream.of("--overwrite")).toArray(String[]::new));
     assertThat(overwrite.exitCode()).as(overwrite.toString()).isZero();
+    assertThat(overwrite.out()).contains("stopped and started again: holdfast-it-copyapp")
+        .doesNotContain("holdfast-it-copyreader");
     assertThat(copy.resolve("owned.conf")).hasContent("secret=1\n");
     assertThat(copy.resolve("extra.txt")).as("--overwrite keeps other files").exists();
+    assertThat(inspect(app, "{{.State.StartedAt}}")).isNotEqualTo(appStarted);
+    assertThat(inspect(reader, "{{.State.StartedAt}}")).as("unlabelled: left running").isEqualTo(readerStarted);
 
-    Cli.Result clean = cli.run(Stream.concat(Stream.of(restore), Stream.of("--clean")).toArray(String[]::new));
+    Cli.Result clean = cli.run(Stream.concat(Stream.of(restore), Stream.of("--clean", "--stop")).toArray(String[]::new));
     assertThat(clean.exitCode()).as(clean.toString()).isZero();
-    assertThat(clean.out()).contains("into volume holdfast-it-copy").doesNotContain("new volume");
+    assertThat(clean.out()).contains("into volume holdfast-it-copy").doesNotContain("new volume")
+        .contains("holdfast-it-copyapp", "holdfast-it-copyreader");
+    assertThat(inspect(reader, "{{.State.StartedAt}}")).as("--stop stops every user").isNotEqualTo(readerStarted);
+    assertThat(inspect(reader, "{{.State.Running}}")).isEqualTo("true");
+    assertThat(inspect(app, "{{.State.Running}}")).isEqualTo("true");
     Trees.assertSameTree(m, copy); // extra.txt is gone
 
     Cli.Result unknown = cli.run("restore", "--from", target.toString(), "--volume", "not-in-it", "--docker-host", sock,
