@@ -156,12 +156,15 @@ class DockerVolumeIT {
   @Test
   void labelledWritingContainerIsStoppedForTheCopyAndStartedAgain() throws Exception {
     String data = volume("holdfast-it-data");
-    // two files written one after the other, and a log: a copy taken while it runs can catch them out of step
+    // two files written one after the other, and a log: a copy taken while it runs can catch them out of
+    // step. Like a real application it finishes the round it is in when told to stop (SIGTERM).
     String app = container("holdfast-it-app", List.of("--label", DockerVolumeSource.STOP_LABEL + "=true",
         "-v", data + ":/data"), """
-        trap 'exit 0' TERM
+        trap 'stop=1' TERM
         i=$(cat /data/a 2>/dev/null || echo 0)
-        while true; do i=$((i+1)); echo $i > /data/a; echo "line $i große Daten" >> /data/log; echo $i > /data/b; sleep 0.05; done
+        while [ -z "$stop" ]; do
+          i=$((i+1)); echo $i > /data/a; echo "line $i große Daten" >> /data/log; echo $i > /data/b; sleep 0.05
+        done
         """);
     String other = container("holdfast-it-reader", List.of("-v", data + ":/data:ro"),
         "trap 'exit 0' TERM; while true; do sleep 1; done");
