@@ -136,8 +136,9 @@ final class RestoreCommand implements Callable<Integer> {
         Json.print(spec.commandLine().getOut(), r);
       } else if (!main.global.quiet) {
         spec.commandLine().getOut().printf("restored docker volume %s from %s into %svolume %s: %d files, "
-            + "%d directories, %d links, %s%s%n", r.volume(), r.backup(), r.created() ? "new " : "", r.into(), r.files(),
+            + "%d directories, %d links, %s%s%s%n", r.volume(), r.backup(), r.created() ? "new " : "", r.into(), r.files(),
             r.directories(), r.links(), RunLog.human(r.bytes()),
+            r.skipped() == 0 ? "" : "; " + r.skipped() + " special files (FIFOs, devices) not restored",
             r.stopped().isEmpty() ? "" : "; stopped and started again: " + String.join(", ", r.stopped()));
       }
       return 0;

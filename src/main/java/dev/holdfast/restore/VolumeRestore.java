@@ -20,15 +20,15 @@ import dev.holdfast.source.DockerVolumeSource;
 import dev.holdfast.source.StoppedContainers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -68,11 +68,12 @@ public final class VolumeRestore {
       boolean overwrite, boolean stopAll) {}
 
   /**
-   * What was restored; {@code created} when the volume did not exist before, {@code stopped} the
-   * containers stopped for the restore and started again.
+   * What was restored; {@code created} when the volume did not exist before, {@code skipped} the
+   * special files (FIFOs, devices) not restored, {@code stopped} the containers stopped for the
+   * restore and started again.
    */
   public record Result(String backup, String volume, String into, boolean created, long files, long directories,
-      long links, long bytes, List<String> stopped) {}
+      long links, long bytes, long skipped, List<String> stopped) {}
 
   public Result restore(ArchiveCatalog.Item item, Request req) {
     String key = item.ref().id();
@@ -88,7 +89,7 @@ public final class VolumeRestore {
       throw HoldfastException.usage("backup " + key + " holds no docker volume '" + req.volume() + "'",
           volumes.isEmpty() ? "it holds no docker volumes" : "volumes in it: " + String.join(", ", volumes));
     }
-    Map<String, String> expected = new java.util.HashMap<>();
+    Map<String, String> expected = new HashMap<>();
     for (Manifest.ManifestEntry e : listed) {
       if (e.sha256() != null && under(e.path(), base)) {
         expected.put(e.path(), e.sha256());
@@ -114,7 +115,7 @@ public final class VolumeRestore {
       boolean done = false;
       StoppedContainers stopped = null;
       try {
-        stopped = StoppedContainers.stop(c, java.util.Set.of(into), req.stopAll(), "restoring docker volume " + into);
+        stopped = StoppedContainers.stop(c, Set.of(into), req.stopAll(), "restoring docker volume " + into);
         helper = startHelper(c, into, image);
         if (!created) {
           String present = exec(c, helper, "ls -A " + MOUNT, "looking into docker volume " + into).strip();
@@ -136,7 +137,8 @@ public final class VolumeRestore {
         done = true;
         List<String> names = stopped.names();
         stopped.close();
-        return new Result(key, req.volume(), into, created, n.files, n.directories, n.links, n.bytes, names);
+        return new Result(key, req.volume(), into, created, n.files, n.directories, n.links, n.bytes, n.skipped,
+            names);
       } catch (RuntimeException e) {
         if (!done && stopped != null) {
           try {

@@ -14,6 +14,9 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -55,7 +58,7 @@ public final class DockerVolumeSource implements Source {
    * {@code docker-volume:<name>?stop=true&docker_host=unix:///run/podman/podman.sock}, or
    * {@code docker-volume:?label=holdfast.backup=true} for every volume with that label.
    */
-  public static DockerVolumeSource parse(String uri, java.util.Map<String, String> env) {
+  public static DockerVolumeSource parse(String uri, Map<String, String> env) {
     String rest = uri.substring("docker-volume:".length());
     int q = rest.indexOf('?');
     String name = URLDecoder.decode(q < 0 ? rest : rest.substring(0, q), StandardCharsets.UTF_8);
@@ -86,7 +89,7 @@ public final class DockerVolumeSource implements Source {
   }
 
   /** The engine to talk to: the one given, else {@code $DOCKER_HOST}, else the local Docker socket. */
-  public static String dockerHost(String given, java.util.Map<String, String> env) {
+  public static String dockerHost(String given, Map<String, String> env) {
     return given != null ? given : env.getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
   }
 
@@ -130,8 +133,8 @@ public final class DockerVolumeSource implements Source {
   }
 
   /** The volumes to copy, by name, with their Mountpoints: the named one, or every labelled one. */
-  private java.util.SortedMap<String, String> volumes(DockerClient c) {
-    java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
+  private SortedMap<String, String> volumes(DockerClient c) {
+    SortedMap<String, String> out = new TreeMap<>();
     if (volume != null) {
       out.put(volume, inspect(c, volume).getMountpoint());
       return out;
@@ -148,7 +151,7 @@ public final class DockerVolumeSource implements Source {
     // filtered here rather than by the engine's label filter, whose handling of "key=value" differs between
     // Docker and Podman versions
     for (InspectVolumeResponse v : all == null ? List.<InspectVolumeResponse>of() : all) {
-      java.util.Map<String, String> labels = v.getLabels() == null ? java.util.Map.of() : v.getLabels();
+      Map<String, String> labels = v.getLabels() == null ? Map.of() : v.getLabels();
       if (labels.containsKey(key) && (value == null || value.equals(labels.get(key)))) {
         out.put(v.getName(), v.getMountpoint());
       }
@@ -174,7 +177,7 @@ public final class DockerVolumeSource implements Source {
     DockerClient c = client();
     StoppedContainers stopped = null;
     try {
-      java.util.SortedMap<String, String> volumes = volumes(c);
+      SortedMap<String, String> volumes = volumes(c);
       stopped = StoppedContainers.stop(c, volumes.keySet(), stopAll, "backing up " + name());
       StoppedContainers restart = stopped;
       // each volume's stream is opened only when the previous one is done, and closed by flatMap
