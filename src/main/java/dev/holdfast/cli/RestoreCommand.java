@@ -8,6 +8,8 @@ import dev.holdfast.restore.ArchiveRestore;
 import dev.holdfast.restore.DatabaseRestore;
 import dev.holdfast.restore.RestoreRequest;
 import dev.holdfast.restore.RestoreResult;
+import dev.holdfast.restore.VolumeRestore;
+import dev.holdfast.source.DockerVolumeSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Parameters;
       "Restore a backup into a directory. Nothing is written in place until the whole backup has been",
       "read and verified.",
       "  holdfast restore --from /srv/backups latest --target ~/restored",
-      "  holdfast restore --from /srv/backups latest --database shop --into postgresql://app@db/shop_copy --create"
+      "  holdfast restore --from /srv/backups latest --database shop --into postgresql://app@db/shop_copy --create",
+      "  holdfast restore --from /srv/backups latest --volume n8n_data --into n8n_data_copy"
     })
 final class RestoreCommand implements Callable<Integer> {
   private final Main main;
@@ -42,23 +45,43 @@ final class RestoreCommand implements Callable<Integer> {
   @Option(names = {"-i", "--include"}, paramLabel = "GLOB", description = "Restore only matching paths (repeatable).")
   List<String> include = new ArrayList<>();
 
-  @Option(names = "--overwrite", description = "Replace existing files instead of refusing.")
+  @Option(names = "--overwrite", description = "Replace existing files instead of refusing (also in a --volume).")
   boolean overwrite;
 
   @Option(names = "--database", paramLabel = "NAME",
       description = "Load this database's dump into a live server instead of restoring files.")
   String database;
 
-  @Option(names = "--into", paramLabel = "URI",
+  @Option(names = "--into", paramLabel = "URI|VOLUME",
       description = "With --database: postgresql://user@host:port/db or mariadb://user@host:port/db. "
-          + "Default: the same name on the host it was dumped from.")
+          + "Default: the same name on the host it was dumped from. With --volume: the volume to restore into "
+          + "(created when missing). Default: the same name.")
   String intoDatabase;
 
   @Option(names = "--create", description = "With --database: create the database if it does not exist.")
   boolean create;
 
-  @Option(names = "--clean", description = "With --database: drop what the database holds before loading.")
+  @Option(names = "--clean", description = "With --database: drop what the database holds before loading. "
+      + "With --volume: empty the volume first.")
   boolean clean;
+
+  @Option(names = "--volume", paramLabel = "NAME",
+      description = "Restore this Docker/Podman volume's files into a volume, through the engine's API.")
+  String volume;
+
+  @Option(names = "--docker-host", paramLabel = "URI",
+      description = "With --volume: the engine. Default: the docker_host of the --job's docker_volume sources, "
+          + "else $DOCKER_HOST, else unix:///var/run/docker.sock.")
+  String dockerHost;
+
+  @Option(names = "--stop", description = "With --volume: stop every running container that uses the volume "
+      + "for the restore (those labelled holdfast.stop-during-backup=true always are), and start them again after.")
+  boolean stop;
+
+  @Option(names = "--helper-image", paramLabel = "IMAGE",
+      description = "With --volume: image of the helper container that mounts the volume (needs sh, sleep, ls, rm). "
+          + "Default: " + VolumeRestore.DEFAULT_HELPER_IMAGE + ", pulled when missing.")
+  String helperImage;
 
   RestoreCommand(Main main) {
     this.main = main;
@@ -67,14 +90,20 @@ final class RestoreCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Wiring w = new Wiring(main, spec.commandLine().getErr());
+    if (volume != null) {
+      return restoreVolume(w);
+    }
+    if (dockerHost != null || helperImage != null || stop) {
+      throw HoldfastException.usage("--docker-host, --helper-image and --stop apply to --volume");
+    }
     if (database != null) {
       return restoreDatabase(w);
     }
     if (into == null) {
-      throw HoldfastException.usage("say where to restore: --target DIR (files) or --database NAME (a database dump)");
+      throw HoldfastException.usage("say where to restore: --target DIR (files), --database NAME (a database dump) or --volume NAME (a Docker volume)");
     }
     if (intoDatabase != null || create || clean) {
-      throw HoldfastException.usage("--into, --create and --clean apply to --database");
+      throw HoldfastException.usage("--into, --create and --clean apply to --database (and --into, --clean to --volume)");
     }
     try (Wiring.Opened o = w.open(target);
         ProgressDisplay progress = ProgressDisplay.startIfTerminal(spec.commandLine().getErr(), main.global.quiet)) {
@@ -90,6 +119,44 @@ final class RestoreCommand implements Callable<Integer> {
       }
       return 0;
     }
+  }
+
+  private int restoreVolume(Wiring w) {
+    if (database != null || into != null || !include.isEmpty()) {
+      throw HoldfastException.usage("--volume restores into a volume; --database, --target and --include do not apply");
+    }
+    if (clean && overwrite) {
+      throw HoldfastException.usage("--clean empties the volume, --overwrite writes over its files: choose one");
+    }
+    try (Wiring.Opened o = w.open(target)) {
+      ArchiveCatalog.Item item = o.select(backup);
+      VolumeRestore.Result r = new VolumeRestore(w.decryption(keys, o.job())).restore(item, new VolumeRestore.Request(
+          volume, intoDatabase, dockerHost(w, o.job()), helperImage, clean, overwrite, stop));
+      if (main.global.json) {
+        Json.print(spec.commandLine().getOut(), r);
+      } else if (!main.global.quiet) {
+        spec.commandLine().getOut().printf("restored docker volume %s from %s into %svolume %s: %d files, "
+            + "%d directories, %d links, %s%s%s%n", r.volume(), r.backup(), r.created() ? "new " : "", r.into(), r.files(),
+            r.directories(), r.links(), RunLog.human(r.bytes()),
+            r.skipped() == 0 ? "" : "; " + r.skipped() + " special files (FIFOs, devices) not restored",
+            r.stopped().isEmpty() ? "" : "; stopped and started again: " + String.join(", ", r.stopped()));
+      }
+      return 0;
+    }
+  }
+
+  /** --docker-host, else the engine the job's docker_volume sources name (when they agree on one), else the default. */
+  private String dockerHost(Wiring w, String job) {
+    if (dockerHost != null || job == null) {
+      return DockerVolumeSource.dockerHost(dockerHost, main.env);
+    }
+    List<String> hosts = w.jobSpec(job).sources().stream().filter(s -> s.startsWith("docker-volume:"))
+        .map(s -> DockerVolumeSource.parse(s, main.env).dockerHost()).distinct().toList();
+    if (hosts.size() > 1) {
+      throw HoldfastException.usage("job " + job + " backs up volumes from several engines: " + String.join(", ", hosts),
+          "say which with --docker-host");
+    }
+    return hosts.isEmpty() ? DockerVolumeSource.dockerHost(null, main.env) : hosts.get(0);
   }
 
   private int restoreDatabase(Wiring w) {

@@ -23,7 +23,7 @@ final class SourceItems {
       List.of("host", "port", "user", "database", "all", "format", "sslmode", "password_file");
   static final List<String> MARIADB_KEYS = List.of("host", "port", "user", "database", "password_file", "socket");
   static final List<String> COMMAND_KEYS = List.of("run", "name", "timeout");
-  static final List<String> DOCKER_VOLUME_KEYS = List.of("name", "stop", "docker_host");
+  static final List<String> DOCKER_VOLUME_KEYS = List.of("name", "label", "stop", "docker_host");
   static final List<String> KINDS = List.of("postgres", "mariadb", "mysql", "sqlite", "command", "docker_volume");
 
   private SourceItems() {}
@@ -106,15 +106,18 @@ final class SourceItems {
       case "docker_volume" -> {
         Map<String, String> m = v instanceof ScalarNode ? Map.of("name", r.requiredString(v, kp))
             : values(r, r.mapping(v, kp, DOCKER_VOLUME_KEYS), kp);
-        if (m.get("name") == null) {
-          r.problem(v, kp + ".name", "missing; the volume's name as docker volume ls shows it");
+        if ((m.get("name") == null) == (m.get("label") == null)) {
+          r.problem(v, kp + (m.get("name") == null ? ".name" : ""), m.get("name") == null
+              ? "missing; the volume's name as docker volume ls shows it, or label: KEY=VALUE for every volume with it"
+              : "give name or label, not both");
           yield null;
         }
         if (m.containsKey("stop") && !List.of("true", "false").contains(m.get("stop"))) {
           r.problem(v, kp + ".stop", "must be true or false");
           yield null;
         }
-        yield "docker-volume:" + enc(m.get("name")) + "?stop=" + m.getOrDefault("stop", "false")
+        yield "docker-volume:" + (m.get("name") == null ? "?label=" + enc(m.get("label")) + "&" : enc(m.get("name")) + "?")
+            + "stop=" + m.getOrDefault("stop", "false")
             + (m.containsKey("docker_host") ? "&docker_host=" + enc(m.get("docker_host")) : "");
       }
       default -> {

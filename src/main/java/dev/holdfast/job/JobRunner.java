@@ -147,6 +147,9 @@ public final class JobRunner {
             : e instanceof HoldfastException h ? h : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
         env.put("HOLDFAST_STATUS", "FAILURE");
         env.put("HOLDFAST_ERROR", he.getMessage());
+        if (ref == null) {
+          env.remove("HOLDFAST_ARCHIVE"); // chosen, but never published: a hook must not look for it
+        }
         String hookFailure = null;
         try {
           runHooks("on_failure", job.hooks().onFailure(), job.hooks().timeout(), env);

@@ -58,4 +58,32 @@ class SourceItemsTest {
         .contains("h.yaml:8: jobs.db.sources[3].mongo: unknown key")
         .contains("h.yaml:9: jobs.db.sources: 'relative/path' must be an absolute path");
   }
+
+  @Test
+  void dockerVolumesByNameOrByLabel() {
+    JobSpec j = job("""
+              - docker_volume: n8n_data
+              - docker_volume: {label: "holdfast.backup=true", stop: true, docker_host: "unix:///run/podman.sock"}
+              - docker-volume:?label=holdfast.backup
+        """);
+    assertThat(j.sources()).containsExactly(
+        "docker-volume:n8n_data?stop=false",
+        "docker-volume:?label=holdfast.backup%3Dtrue&stop=true&docker_host=unix%3A%2F%2F%2Frun%2Fpodman.sock",
+        "docker-volume:?label=holdfast.backup");
+    assertThat(dev.holdfast.source.DockerVolumeSource.parse(j.sources().get(0), Map.of()).name())
+        .isEqualTo("docker volume n8n_data");
+    assertThat(dev.holdfast.source.DockerVolumeSource.parse(j.sources().get(1), Map.of()).name())
+        .isEqualTo("docker volumes labelled holdfast.backup=true");
+    assertThat(dev.holdfast.source.DockerVolumeSource.parse(j.sources().get(2), Map.of()).name())
+        .isEqualTo("docker volumes labelled holdfast.backup");
+    assertThat(problems("""
+              - docker_volume: {name: a, label: "x=y"}
+              - docker_volume: {stop: true}
+        """))
+        .contains("h.yaml:5: jobs.db.sources[0].docker_volume: give name or label, not both")
+        .contains("h.yaml:6: jobs.db.sources[1].docker_volume.name: missing; the volume's name");
+    var e = catchThrowableOfType(dev.holdfast.error.HoldfastException.class,
+        () -> dev.holdfast.source.DockerVolumeSource.parse("docker-volume:data?label=x%3Dy", Map.of()));
+    assertThat(e).hasMessageContaining("give a volume name or ?label=KEY=VALUE, not both");
+  }
 }
