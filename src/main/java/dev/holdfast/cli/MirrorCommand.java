@@ -207,8 +207,9 @@ final class MirrorCommand implements Callable<Integer> {
     try (StateStore state = w.openState()) {
       MirrorRunner.Outcome o;
       try {
+        boolean itemize = show && !main.global.json;
         o = runner(w, state, w.runLog(), w.notifications(w.runLog())).run(job, line -> {
-          if (show) {
+          if (itemize) {
             out.println(line);
           }
         });
@@ -217,7 +218,18 @@ final class MirrorCommand implements Callable<Integer> {
           JobBatch.writeTextfile(w, state, textfileDir);
         }
       }
-      if (job.request().dryRun() && o.result() != null && !main.global.quiet) {
+      if (main.global.json) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("job", job.name());
+        m.put("status", job.request().dryRun() ? "DRY_RUN" : o.record().status());
+        m.put("target", job.target());
+        m.put("copied", o.result() == null ? 0 : o.result().copied());
+        m.put("updated", o.result() == null ? 0 : o.result().updated());
+        m.put("deleted", o.result() == null ? 0 : o.result().deleted());
+        m.put("bytes", o.result() == null ? 0 : o.result().bytes());
+        m.put("exit_code", o.exitCode().code());
+        Json.print(out, m);
+      } else if (job.request().dryRun() && o.result() != null && !main.global.quiet) {
         out.println("dry run: " + o.result().copied() + " to copy, " + o.result().updated() + " to update, "
             + o.result().deleted() + " to delete, " + dev.holdfast.job.RunLog.human(o.result().bytes())
             + "; nothing changed");

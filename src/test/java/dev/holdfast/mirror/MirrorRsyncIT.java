@@ -54,6 +54,15 @@ class MirrorRsyncIT {
     assertThat(again.err()).contains("(0 copied, 0 deleted, 0 B");
     Cli.Result history = cli.run("--json", "history");
     assertThat(history.out()).contains("\"SUCCESS\"");
+
+    Files.writeString(src.resolve("data/size-0.bin"), "json run");
+    Cli.Result json = cli.run("--json", "mirror", src.toString(), "--to", dest.toString());
+    assertThat(json.exitCode()).as(json.toString()).isZero();
+    var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+    assertThat(node.get("status").asText()).isEqualTo("SUCCESS");
+    assertThat(node.get("copied").asLong()).isEqualTo(1);
+    assertThat(node.get("bytes").asLong()).isEqualTo("json run".length());
+    assertThat(node.get("exit_code").asInt()).isZero();
   }
 
   @Test
