@@ -23,6 +23,7 @@ import java.util.Map;
  */
 public final class ArchiveVerifier {
   private final OpenPgpDecryption decryption;
+  private final ScratchServers scratchServers;
 
   public ArchiveVerifier() {
     this(null);
@@ -30,7 +31,13 @@ public final class ArchiveVerifier {
 
   /** {@code decryption} opens encrypted archives; without it they are checked by checksum only. */
   public ArchiveVerifier(OpenPgpDecryption decryption) {
+    this(decryption, ScratchServers.NONE);
+  }
+
+  /** {@code scratchServers}: where a restore test loads database dumps (dumps of other kinds are skipped). */
+  public ArchiveVerifier(OpenPgpDecryption decryption, ScratchServers scratchServers) {
     this.decryption = decryption;
+    this.scratchServers = scratchServers;
   }
 
   public VerifyReport verify(ArchiveCatalog.Item item) {
@@ -79,9 +86,13 @@ public final class ArchiveVerifier {
     }
     if (level == VerifyLevel.RESTORE_TEST) {
       problems.addAll(new RestoreTest(decryption).run(item));
+      List<VerifyReport.EntryCheck> checks = new ArrayList<>();
+      if (problems.isEmpty()) {
+        new ScratchDatabaseCheck(decryption, scratchServers).run(item, problems, checks);
+      }
       long entries = expected.size();
       long bytes = item.manifest().map(m -> m.totals().bytes()).orElse(0L);
-      return new VerifyReport(key, entries, bytes, problems);
+      return new VerifyReport(key, entries, bytes, problems, null, checks);
     }
     long[] counts = {0, 0};
     Map<String, Boolean> seen = new LinkedHashMap<>();
