@@ -19,7 +19,8 @@ import java.util.Map;
 
 /**
  * Checks an archive: the checksum sidecar against the stored object, then a full streaming read of
- * the tar with every file's SHA-256 compared to the manifest. Damage is reported, never repaired.
+ * the tar with every file's SHA-256 compared to the manifest, then (restore-test) a test restore of
+ * files and database dumps. Damage is reported, never repaired.
  */
 public final class ArchiveVerifier {
   private final OpenPgpDecryption decryption;
@@ -84,16 +85,6 @@ public final class ArchiveVerifier {
       return new VerifyReport(key, 0, item.object().size(), problems,
           "encrypted and no key given: checksum checked, content not decrypted");
     }
-    if (level == VerifyLevel.RESTORE_TEST) {
-      problems.addAll(new RestoreTest(decryption).run(item));
-      List<VerifyReport.EntryCheck> checks = new ArrayList<>();
-      if (problems.isEmpty()) {
-        new ScratchDatabaseCheck(decryption, scratchServers).run(item, problems, checks);
-      }
-      long entries = expected.size();
-      long bytes = item.manifest().map(m -> m.totals().bytes()).orElse(0L);
-      return new VerifyReport(key, entries, bytes, problems, null, checks);
-    }
     long[] counts = {0, 0};
     Map<String, Boolean> seen = new LinkedHashMap<>();
     byte[] buf = new byte[1 << 16];
@@ -149,6 +140,15 @@ public final class ArchiveVerifier {
         throw e;
       }
       problems.add(new VerifyReport.Problem("", "the archive cannot be read: " + e));
+    }
+    if (level == VerifyLevel.RESTORE_TEST && problems.isEmpty()) {
+      // only a backup that reads clean is worth restoring; the full read above names damaged entries
+      problems.addAll(new RestoreTest(decryption).run(item));
+      List<VerifyReport.EntryCheck> checks = new ArrayList<>();
+      if (problems.isEmpty()) {
+        new ScratchDatabaseCheck(decryption, scratchServers).run(item, problems, checks);
+      }
+      return new VerifyReport(key, counts[0], counts[1], problems, null, checks);
     }
     return new VerifyReport(key, counts[0], counts[1], problems);
   }
