@@ -63,6 +63,9 @@ class StatusCliTest {
           old:
             sources: [%1$s/src]
             target: %1$s/t-old
+          broken:
+            sources: [%1$s/src, %1$s/gone]
+            target: %1$s/t-broken
           hourly:
             sources: [%1$s/src]
             target: %1$s/t-hourly
@@ -71,6 +74,7 @@ class StatusCliTest {
     backupOnce(dir.resolve("t-fresh"), "fresh");
     age(backupOnce(dir.resolve("t-old"), "old"), Duration.ofHours(26));
     age(backupOnce(dir.resolve("t-hourly"), "hourly"), Duration.ofHours(2));
+    backupOnce(dir.resolve("t-broken"), "broken");
   }
 
   private Cli.Result status(String... args) {
@@ -107,11 +111,20 @@ class StatusCliTest {
   }
 
   @Test
+  void aFreshBackupWhoseLastRunFailedIsFailingButNotStale() {
+    Cli.Result failed = cli.run("--config", config.toString(), "backup", "broken");
+    assertThat(failed.exitCode()).as(failed.toString()).isNotZero();
+    Cli.Result r = status("--job", "broken");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).containsPattern("(?m)^failing\\s+broken\\s+0m\\s+.*FAILURE\\s+broken/");
+  }
+
+  @Test
   void everyJobAtOnceExits5WhenAnyIsStale() {
     Cli.Result r = status();
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(5);
     assertThat(r.out()).containsPattern("(?m)^ok\\s+fresh\\s").containsPattern("(?m)^stale\\s+old\\s")
-        .containsPattern("(?m)^stale\\s+hourly\\s");
+        .containsPattern("(?m)^stale\\s+hourly\\s").containsPattern("(?m)^ok\\s+broken\\s");
     assertThat(r.err()).contains("2 jobs have no backup newer than max_age");
   }
 
