@@ -115,6 +115,24 @@ class PostgresRestoreTestIT {
   }
 
   @Test
+  void anEncryptedBackupsDumpIsRestoreTestedWithItsKey() throws IOException {
+    pg.sql("postgres", "create database rt_secret");
+    pg.sql("rt_secret", "create table s (x text); insert into s values ('hush')");
+    Path pass = Files.writeString(tmp.resolve("pass"), "correct horse battery staple\n");
+    Path target = tmp.resolve("enc");
+    Cli cli = new Cli(tmp.resolve("state4")).env("PGPASSWORD", PostgresServer.PASSWORD);
+    Cli.Result b = cli.run("backup", "--to", target.toString(), "--passphrase-file", pass.toString(), pg.uri("rt_secret"));
+    assertThat(b.exitCode()).as(b.toString()).isZero();
+
+    Cli.Result v = cli.run("verify", "--from", target.toString(), "--level", "restore-test", "--passphrase-file",
+        pass.toString(), "--scratch-database", "postgresql://postgres@127.0.0.1:" + pg.port());
+    assertThat(v.exitCode()).as(v.toString()).isZero();
+    assertThat(v.out()).contains("postgresql/127.0.0.1/rt_secret.dump: restored into scratch database holdfast_verify_")
+        .contains(": 1 tables; dropped");
+    assertThat(scratchDatabases()).isEmpty();
+  }
+
+  @Test
   void aDumpThatDoesNotLoadExits4NamingBackupAndEntryAndLeavesNoScratchDatabase() throws IOException {
     // the dump is intact as a file, but its objects belong to a role the server no longer has:
     // exactly what a file-level check cannot see and a test restore does
