@@ -143,8 +143,8 @@ public final class ArchiveVerifier {
     }
     if (level == VerifyLevel.RESTORE_TEST && problems.isEmpty()) {
       // only a backup that reads clean is worth restoring; the full read above names damaged entries
-      problems.addAll(new RestoreTest(decryption).run(item));
       List<VerifyReport.EntryCheck> checks = new ArrayList<>();
+      problems.addAll(new RestoreTest(decryption).run(item, checks));
       if (problems.isEmpty()) {
         new ScratchDatabaseCheck(decryption, scratchServers).run(item, problems, checks);
       }
