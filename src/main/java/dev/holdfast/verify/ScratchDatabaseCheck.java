@@ -72,17 +72,16 @@ final class ScratchDatabaseCheck {
     String where = "scratch database " + scratch + " on " + server.display();
     String doing = "restore test of " + path + " from " + item.ref().id();
     ChildOutput.capture(psql(admin, "create database " + scratch), env, doing + ": creating " + where);
+    String tables = null;
     try {
       if (load(item, path, c.uri(), server.env(), where, problems)) {
-        String tables = ChildOutput.capture(psql(c.conninfo(scratch), "select count(*) from information_schema.tables"
+        tables = ChildOutput.capture(psql(c.conninfo(scratch), "select count(*) from information_schema.tables"
             + " where table_schema not in ('pg_catalog', 'information_schema')"), env, doing + ": querying " + where).strip();
-        checks.add(new VerifyReport.EntryCheck(path, VerifyReport.Outcome.RESTORED,
-            "restored into " + where + ": " + tables + " tables; dropped"));
       }
     } catch (HoldfastException ex) {
       problems.add(new VerifyReport.Problem(path, ex.getMessage()));
     } finally {
-      drop(path, where, checks, () -> ChildOutput.capture(
+      drop(path, where, tables, checks, () -> ChildOutput.capture(
           psql(admin, "drop database if exists " + scratch + " with (force)"), env, doing + ": dropping " + where));
     }
   }
@@ -100,18 +99,17 @@ final class ScratchDatabaseCheck {
     }
     try {
       ChildOutput.capture(client.with("-e", "create database " + scratch), client.env(), doing + ": creating " + where);
+      String tables = null;
       try {
         if (load(item, path, c.uri(), server.env(), where, problems)) {
-          String tables = ChildOutput.capture(client.with("--batch", "--skip-column-names", "-e",
+          tables = ChildOutput.capture(client.with("--batch", "--skip-column-names", "-e",
               "select count(*) from information_schema.tables where table_schema = '" + scratch + "'"), client.env(),
               doing + ": querying " + where).strip();
-          checks.add(new VerifyReport.EntryCheck(path, VerifyReport.Outcome.RESTORED,
-              "restored into " + where + ": " + tables + " tables; dropped"));
         }
       } catch (HoldfastException ex) {
         problems.add(new VerifyReport.Problem(path, ex.getMessage()));
       } finally {
-        drop(path, where, checks, () -> ChildOutput.capture(
+        drop(path, where, tables, checks, () -> ChildOutput.capture(
             client.with("-e", "drop database if exists " + scratch), client.env(), doing + ": dropping " + where));
       }
     } finally {
@@ -134,10 +132,20 @@ final class ScratchDatabaseCheck {
     }
   }
 
-  private static void drop(String path, String where, List<VerifyReport.EntryCheck> checks, Runnable drop) {
+  /** Drops the scratch database; {@code tables}: the sanity query's answer, or null when the load failed. */
+  private static void drop(String path, String where, String tables, List<VerifyReport.EntryCheck> checks,
+      Runnable drop) {
     try {
       drop.run();
+      if (tables != null) {
+        checks.add(new VerifyReport.EntryCheck(path, VerifyReport.Outcome.RESTORED,
+            "restored into " + where + ": " + tables + " tables; dropped"));
+      }
     } catch (HoldfastException ex) {
+      if (tables != null) {
+        checks.add(new VerifyReport.EntryCheck(path, VerifyReport.Outcome.RESTORED,
+            "restored into " + where + ": " + tables + " tables"));
+      }
       checks.add(new VerifyReport.EntryCheck(path, VerifyReport.Outcome.NOT_DROPPED,
           where + " was not dropped (" + ex.getMessage() + "); drop it by hand"));
     }
