@@ -6,11 +6,14 @@ import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.RunLog;
 import dev.holdfast.verify.ArchiveVerifier;
 import dev.holdfast.verify.Sampling;
+import dev.holdfast.verify.ScratchServers;
 import dev.holdfast.verify.VerifyLevel;
 import dev.holdfast.verify.VerifyReport;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,6 +41,12 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--sample", paramLabel = "N%|1/N",
       description = "With --all: check only this share of the backups, a different share each day (the newest always).")
   String sample;
+
+  @Option(names = "--scratch-database", paramLabel = "URI",
+      description = "With --level restore-test: the server to load database dumps into, each into a scratch database "
+          + "that is dropped afterwards: postgresql://user@host:port or mariadb://user@host:port (repeatable, one per kind). "
+          + "Default: the server of the job's own database source.")
+  List<String> scratchDatabases = new ArrayList<>();
 
   VerifyCommand(Main main) {
     this.main = main;
@@ -72,16 +81,37 @@ final class VerifyCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw HoldfastException.usage(e.getMessage());
       }
-      ArchiveVerifier verifier = new ArchiveVerifier(w.decryption(keys, o.job()));
+      if (!scratchDatabases.isEmpty() && lv != VerifyLevel.RESTORE_TEST) {
+        throw HoldfastException.usage("--scratch-database applies to --level restore-test");
+      }
+      var decryption = w.decryption(keys, o.job());
+      ScratchServers explicit = ScratchServers.parse(scratchDatabases, main.env);
+      Map<String, ArchiveVerifier> verifiers = new HashMap<>();
+      PrintWriter err = spec.commandLine().getErr();
       for (ArchiveCatalog.Item item : items) {
+        // a restore test loads dumps into the server of the job that made the backup, when it is configured here
+        ArchiveVerifier verifier = verifiers.computeIfAbsent(item.ref().job(), job ->
+            new ArchiveVerifier(decryption, lv != VerifyLevel.RESTORE_TEST ? ScratchServers.NONE
+                : explicit.withFallback(configuredJobServers(w, job))));
         VerifyReport r = verifier.verify(item, lv);
         reports.add(r);
+        for (VerifyReport.EntryCheck c : r.checks()) {
+          if (c.warning()) {
+            err.printf("WARNING: %s: %s: %s%n", r.backup(), c.entry(), c.detail());
+          }
+        }
+        err.flush();
         if (!main.global.json) {
           if (r.ok()) {
             if (!main.global.quiet) {
               out.printf("ok       %s (%s: %d entries, %s%s)%n", r.backup(), lv.configName(), r.entries(),
                   lv == VerifyLevel.QUICK ? "sidecars and sizes" : RunLog.human(r.bytes()) + " checked",
                   r.note() != null ? "; " + r.note() : item.manifest().isPresent() ? "" : "; no manifest: stream integrity only");
+              for (VerifyReport.EntryCheck c : r.checks()) {
+                if (!c.warning()) {
+                  out.printf("         %s: %s%n", c.entry(), c.detail());
+                }
+              }
             }
           } else {
             out.printf("DAMAGED  %s%n", r.backup());
@@ -106,5 +136,14 @@ final class VerifyCommand implements Callable<Integer> {
           "restore from another backup or an off-site copy; run a new backup soon");
     }
     return 0;
+  }
+
+  /** The database servers of the configured job named {@code job}, if there is one. */
+  private static ScratchServers configuredJobServers(Wiring w, String job) {
+    boolean configured = !job.isEmpty() && w.configIfAny().map(c -> c.jobs().containsKey(job)).orElse(false);
+    if (!configured || MirrorCommand.isMirror(w.jobSpec(job))) {
+      return ScratchServers.NONE;
+    }
+    return ScratchServers.of(w.job(w.jobSpec(job)).sources());
   }
 }

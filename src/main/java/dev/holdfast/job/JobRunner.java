@@ -4,6 +4,7 @@ import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.archive.ArchiveCopy;
 import dev.holdfast.archive.ArchiveWriter;
 import dev.holdfast.verify.ArchiveVerifier;
+import dev.holdfast.verify.ScratchServers;
 import dev.holdfast.verify.VerifyReport;
 import dev.holdfast.backend.Backend;
 import dev.holdfast.error.ExitCode;
@@ -179,7 +180,13 @@ public final class JobRunner {
   private void verify(Job job, BackupRef ref, List<String> done) {
     try (Backend backend = backends.open(job.target())) {
       ArchiveCatalog.Item item = new ArchiveCatalog(backend, zone).item(ref.id());
-      VerifyReport report = new ArchiveVerifier(job.verifyKey()).verify(item, job.verify());
+      VerifyReport report = new ArchiveVerifier(job.verifyKey(), ScratchServers.of(job.sources()))
+          .verify(item, job.verify());
+      for (VerifyReport.EntryCheck c : report.checks()) {
+        if (c.warning()) {
+          log.line("WARNING", ref.id() + ": " + c.entry() + ": " + c.detail());
+        }
+      }
       if (!report.ok()) {
         VerifyReport.Problem p = report.problems().get(0);
         throw new HoldfastException(ExitCode.DAMAGED, "verification (" + job.verify().configName() + ") of "

@@ -34,7 +34,17 @@ public final class DatabaseRestore {
    * @param database the database name in the backup
    * @param into where to load it (a postgresql:// or mariadb:// URI), or null for the same name on the host it came from
    */
-  public record Request(String database, String into, boolean create, boolean clean) {}
+  public record Request(String database, String into, boolean create, boolean clean, String entry) {
+    public Request(String database, String into, boolean create, boolean clean) {
+      this(database, into, create, clean, null);
+    }
+
+    /** The dump at {@code entry} (its path in the backup), loaded into {@code into}, which names the database. */
+    public static Request ofEntry(String entry, String into, boolean create) {
+      return new Request(dumpedDatabase(entry).orElseThrow(
+          () -> new IllegalArgumentException(entry + " is not a database dump")), into, create, false, entry);
+    }
+  }
 
   public record Result(String backup, String entry, String into, long bytes) {}
 
@@ -43,7 +53,7 @@ public final class DatabaseRestore {
     List<Manifest.ManifestEntry> listed = item.entries(decryption);
     List<String> candidates = new ArrayList<>();
     for (Manifest.ManifestEntry e : listed) {
-      if (matches(e.path(), req.database())) {
+      if (req.entry() == null ? matches(e.path(), req.database()) : e.path().equals(req.entry())) {
         candidates.add(e.path());
       }
     }
@@ -65,7 +75,9 @@ public final class DatabaseRestore {
     try {
       read = ArchiveReader.read(item.backend(), key, decryption, (entry, content) -> {
         String name = entry.normalizedName();
-        if (result[0] != null || !(wanted == null ? matches(name, req.database()) : name.equals(wanted))) {
+        boolean wantedHere = wanted != null ? name.equals(wanted)
+            : req.entry() == null ? matches(name, req.database()) : name.equals(req.entry());
+        if (result[0] != null || !wantedHere) {
           return;
         }
         result[0] = load(key, name, content, req, expectedSha);
@@ -85,6 +97,22 @@ public final class DatabaseRestore {
           + "the database may hold a partial restore", "run: holdfast verify " + key);
     }
     return result[0];
+  }
+
+  /** The database a dump entry holds ({@code postgresql/<host>/<db>.dump|.sql}, {@code mariadb/<host>/<db>.sql}), if it is one. */
+  public static java.util.Optional<String> dumpedDatabase(String path) {
+    String[] parts = path.split("/");
+    if (parts.length != 3) {
+      return java.util.Optional.empty();
+    }
+    String file = parts[2];
+    String db = switch (parts[0]) {
+      case "postgresql" -> file.endsWith(".dump") ? file.substring(0, file.length() - 5)
+          : file.endsWith(".sql") ? file.substring(0, file.length() - 4) : null;
+      case "mariadb" -> file.endsWith(".sql") ? file.substring(0, file.length() - 4) : null;
+      default -> null;
+    };
+    return db == null || db.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(db);
   }
 
   static boolean matches(String path, String db) {

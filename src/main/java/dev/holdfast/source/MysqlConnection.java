@@ -91,6 +91,24 @@ public record MysqlConnection(String host, Integer port, String user, String dat
         + (database == null ? "" : database);
   }
 
+  /** A URI that {@link #parse} reads back into this connection (never holds a password). */
+  public String uri() {
+    List<String> q = new ArrayList<>();
+    if (passwordFile != null) {
+      q.add("password_file=" + encode(passwordFile));
+    }
+    if (socket != null) {
+      q.add("socket=" + encode(socket));
+    }
+    return "mariadb://" + (user == null ? "" : encode(user) + "@") + (host == null ? "" : encode(host))
+        + (port == null ? "" : ":" + port) + "/" + (database == null ? "" : encode(database))
+        + (q.isEmpty() ? "" : "?" + String.join("&", q));
+  }
+
+  private static String encode(String s) {
+    return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
   /** A client program on PATH: the MariaDB name, else the MySQL one. */
   static String program(String mariadbName, String mysqlName) {
     String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");

@@ -27,6 +27,15 @@ public final class MysqlSource implements Source {
     this.env = env;
   }
 
+  public MysqlConnection connection() {
+    return conn;
+  }
+
+  /** The caller's environment the clients get their credentials from. */
+  public Map<String, String> env() {
+    return env;
+  }
+
   @Override
   public String name() {
     return conn.display();

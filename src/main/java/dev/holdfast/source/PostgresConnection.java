@@ -148,6 +148,31 @@ public record PostgresConnection(
         + (port == null ? "" : ":" + port) + "/" + (database == null ? "" : database);
   }
 
+  /** A URI that {@link #parse} reads back into this connection (never holds a password). */
+  public String uri() {
+    List<String> q = new ArrayList<>();
+    boolean socketDir = host != null && host.startsWith("/");
+    if (socketDir) {
+      q.add("host=" + encode(host));
+    }
+    if (format != Format.CUSTOM) {
+      q.add("format=" + format.option);
+    }
+    if (sslmode != null) {
+      q.add("sslmode=" + encode(sslmode));
+    }
+    if (passwordFile != null) {
+      q.add("password_file=" + encode(passwordFile));
+    }
+    return "postgresql://" + (user == null ? "" : encode(user) + "@") + (host == null || socketDir ? "" : encode(host))
+        + (port == null ? "" : ":" + port) + "/" + (database == null ? "" : encode(database))
+        + (q.isEmpty() ? "" : "?" + String.join("&", q));
+  }
+
+  private static String encode(String s) {
+    return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
   /** libpq keyword/value connection string for {@code -d}: no password, ever. */
   public String conninfo(String db) {
     List<String> parts = new ArrayList<>();

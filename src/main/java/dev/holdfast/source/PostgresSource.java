@@ -28,6 +28,11 @@ public final class PostgresSource implements Source {
     return conn;
   }
 
+  /** The caller's environment the clients get their credentials from. */
+  public Map<String, String> env() {
+    return env;
+  }
+
   @Override
   public String name() {
     return conn.display();

@@ -19,10 +19,12 @@ import java.util.Map;
 
 /**
  * Checks an archive: the checksum sidecar against the stored object, then a full streaming read of
- * the tar with every file's SHA-256 compared to the manifest. Damage is reported, never repaired.
+ * the tar with every file's SHA-256 compared to the manifest, then (restore-test) a test restore of
+ * files and database dumps. Damage is reported, never repaired.
  */
 public final class ArchiveVerifier {
   private final OpenPgpDecryption decryption;
+  private final ScratchServers scratchServers;
 
   public ArchiveVerifier() {
     this(null);
@@ -30,7 +32,13 @@ public final class ArchiveVerifier {
 
   /** {@code decryption} opens encrypted archives; without it they are checked by checksum only. */
   public ArchiveVerifier(OpenPgpDecryption decryption) {
+    this(decryption, ScratchServers.NONE);
+  }
+
+  /** {@code scratchServers}: where a restore test loads database dumps (dumps of other kinds are skipped). */
+  public ArchiveVerifier(OpenPgpDecryption decryption, ScratchServers scratchServers) {
     this.decryption = decryption;
+    this.scratchServers = scratchServers;
   }
 
   public VerifyReport verify(ArchiveCatalog.Item item) {
@@ -76,12 +84,6 @@ public final class ArchiveVerifier {
       problems.addAll(checksumOnly(item, sidecarSha));
       return new VerifyReport(key, 0, item.object().size(), problems,
           "encrypted and no key given: checksum checked, content not decrypted");
-    }
-    if (level == VerifyLevel.RESTORE_TEST) {
-      problems.addAll(new RestoreTest(decryption).run(item));
-      long entries = expected.size();
-      long bytes = item.manifest().map(m -> m.totals().bytes()).orElse(0L);
-      return new VerifyReport(key, entries, bytes, problems);
     }
     long[] counts = {0, 0};
     Map<String, Boolean> seen = new LinkedHashMap<>();
@@ -138,6 +140,15 @@ public final class ArchiveVerifier {
         throw e;
       }
       problems.add(new VerifyReport.Problem("", "the archive cannot be read: " + e));
+    }
+    if (level == VerifyLevel.RESTORE_TEST && problems.isEmpty()) {
+      // only a backup that reads clean is worth restoring; the full read above names damaged entries
+      List<VerifyReport.EntryCheck> checks = new ArrayList<>();
+      problems.addAll(new RestoreTest(decryption).run(item, checks));
+      if (problems.isEmpty()) {
+        new ScratchDatabaseCheck(decryption, scratchServers).run(item, problems, checks);
+      }
+      return new VerifyReport(key, counts[0], counts[1], problems, null, checks);
     }
     return new VerifyReport(key, counts[0], counts[1], problems);
   }

@@ -21,8 +21,8 @@ import java.util.stream.Stream;
 
 /**
  * Proves a backup restores: restores it into a scratch directory with the real restore code, then
- * reads every restored file back from disk and compares it with the manifest. The scratch
- * directory is removed afterwards.
+ * reads every restored file back from disk and compares it with the manifest, and opens each
+ * restored SQLite database for an integrity check. The scratch directory is removed afterwards.
  */
 final class RestoreTest {
   private final OpenPgpDecryption decryption;
@@ -31,7 +31,8 @@ final class RestoreTest {
     this.decryption = decryption;
   }
 
-  List<VerifyReport.Problem> run(ArchiveCatalog.Item item) {
+  /** Problems found; what was done with each SQLite database goes to {@code checks}. */
+  List<VerifyReport.Problem> run(ArchiveCatalog.Item item, List<VerifyReport.EntryCheck> checks) {
     List<VerifyReport.Problem> problems = new ArrayList<>();
     Path scratch;
     try {
@@ -61,6 +62,8 @@ final class RestoreTest {
               String got = sha256(p, buf);
               if (!got.equals(e.sha256())) {
                 problems.add(new VerifyReport.Problem(e.path(), "restored file has SHA-256 " + got + ", manifest says " + e.sha256()));
+              } else if (e.path().startsWith("sqlite/") && e.type().equals("file")) {
+                checkSqlite(e.path(), p, problems, checks);
               }
             }
           }
@@ -97,6 +100,37 @@ final class RestoreTest {
       } catch (IOException ignored) {
         // as above
       }
+    }
+  }
+
+  /**
+   * SQLite's own consistency check on the restored copy: what the scratch database is for a server.
+   * Opened read-write (a WAL database cannot be opened read-only without its -shm file); it is a
+   * scratch copy.
+   */
+  private static void checkSqlite(String entry, Path db, List<VerifyReport.Problem> problems,
+      List<VerifyReport.EntryCheck> checks) {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        java.sql.Statement st = c.createStatement()) {
+      List<String> report = new ArrayList<>();
+      try (java.sql.ResultSet rs = st.executeQuery("pragma integrity_check")) {
+        while (rs.next()) {
+          report.add(rs.getString(1));
+        }
+      }
+      if (!report.equals(List.of("ok"))) {
+        problems.add(new VerifyReport.Problem(entry, "SQLite integrity_check of the restored database: "
+            + String.join("; ", report.subList(0, Math.min(5, report.size())))));
+        return;
+      }
+      long tables;
+      try (java.sql.ResultSet rs = st.executeQuery("select count(*) from sqlite_master where type = 'table'")) {
+        tables = rs.next() ? rs.getLong(1) : 0;
+      }
+      checks.add(new VerifyReport.EntryCheck(entry, VerifyReport.Outcome.RESTORED,
+          "restored copy opened: integrity_check ok, " + tables + " tables"));
+    } catch (java.sql.SQLException ex) {
+      problems.add(new VerifyReport.Problem(entry, "the restored SQLite database does not open: " + ex.getMessage()));
     }
   }
 

@@ -39,7 +39,8 @@ public final class Sampling {
     if (percent >= 100 || items.isEmpty()) {
       return items;
     }
-    int groups = (int) Math.ceil(100.0 / percent);
+    // the tolerance keeps "1/29" (100 / 3.448…% = 29.000000000000004) a cycle of 29 days, not 30
+    int groups = (int) Math.ceil(100.0 / percent - 1e-9);
     int today = (int) Math.floorMod(day.toEpochDay(), (long) groups);
     List<T> out = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
