@@ -433,10 +433,19 @@ public final class Repository implements AutoCloseable {
     return h;
   }
 
-  /** Drops blobs saved since the last flush; the backend stays open (its owner closes it). */
-  @Override
-  public synchronized void close() {
+  /**
+   * Forgets blobs still in open packs: they are never uploaded. Packs already uploaded stay
+   * known, and the next flush indexes them, since later blobs may have been deduplicated against
+   * them.
+   */
+  public synchronized void discardUnflushed() {
     packers.clear();
     pending.clear();
+  }
+
+  /** Discards what was not flushed; the backend stays open (its owner closes it). */
+  @Override
+  public void close() {
+    discardUnflushed();
   }
 }

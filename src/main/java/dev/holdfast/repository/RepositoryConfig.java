@@ -24,9 +24,11 @@ public record RepositoryConfig(int version, String id, long chunkerPolynomial) {
     if (!ObjectId.isHex(id)) {
       throw new HoldfastException(ExitCode.DAMAGED, "config is damaged: invalid repository id");
     }
-    if (chunkerPolynomial == 0 || 63 - Long.numberOfLeadingZeros(chunkerPolynomial) != 53) {
+    var pol = new Polynomial(chunkerPolynomial);
+    // restic refuses the repository otherwise ("invalid chunker polynomial")
+    if (pol.degree() != Polynomial.CHUNKER_DEGREE || !pol.isIrreducible()) {
       throw new HoldfastException(
-          ExitCode.DAMAGED, "config is damaged: chunker polynomial is not of degree 53");
+          ExitCode.DAMAGED, "invalid chunker polynomial " + pol + ": not irreducible of degree 53");
     }
   }
 
@@ -41,7 +43,7 @@ public record RepositoryConfig(int version, String id, long chunkerPolynomial) {
         .beginObject()
         .name("version").value(version)
         .name("id").value(id)
-        .name("chunker_polynomial").value(Long.toHexString(chunkerPolynomial))
+        .name("chunker_polynomial").value(new Polynomial(chunkerPolynomial).toHex())
         .endObject()
         .toBytes();
   }
@@ -50,11 +52,10 @@ public record RepositoryConfig(int version, String id, long chunkerPolynomial) {
     String what = "config";
     JsonNode root = GoJson.object(GoJson.parse(json, what), what);
     int version = (int) GoJson.number(root, "version", 0, Integer.MAX_VALUE, what);
-    String pol = GoJson.text(root, "chunker_polynomial", what);
     long p;
     try {
-      p = Long.parseUnsignedLong(pol, 16);
-    } catch (NumberFormatException e) {
+      p = Polynomial.parseHex(GoJson.text(root, "chunker_polynomial", what)).value();
+    } catch (IllegalArgumentException e) {
       throw GoJson.damaged(what, "invalid chunker polynomial");
     }
     return new RepositoryConfig(version, GoJson.text(root, "id", what), p);

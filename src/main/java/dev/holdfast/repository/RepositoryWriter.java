@@ -1,0 +1,202 @@
+package dev.holdfast.repository;
+
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.format.BackupRef;
+import dev.holdfast.format.BackupWriter;
+import dev.holdfast.source.Entry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes one backup into a repository as restic's {@code backup} does (design.rst "Backups and
+ * Deduplication"): file content cut by the content-defined chunker into deduplicated data blobs,
+ * one tree blob per directory built bottom-up as entries arrive in path order, and a snapshot
+ * saved by {@link #finish()} after every pack and index file it refers to.
+ */
+public final class RepositoryWriter implements BackupWriter {
+
+  /**
+   * What the snapshot records besides the tree.
+   *
+   * @param paths the absolute paths that were backed up
+   * @param hostname the host that made the backup
+   * @param username who made it
+   * @param tags tags (a job name, for example)
+   * @param time when the backup started
+   * @param programVersion the writer's name and version
+   */
+  public record SnapshotInfo(
+      List<String> paths, String hostname, String username, List<String> tags, OffsetDateTime time, String programVersion) {
+    public SnapshotInfo {
+      paths = List.copyOf(paths);
+      tags = List.copyOf(tags);
+    }
+  }
+
+  /** An open directory: its entry (null for one never seen, like the root) and the nodes below it. */
+  private record Dir(String path, Entry entry, List<Node> children) {}
+
+  private final Repository repo;
+  private final SnapshotInfo info;
+  private final Chunker chunker;
+  private final RepositoryLock lock;
+  private final Deque<Dir> open = new ArrayDeque<>();
+  // Hard links name a file stored earlier; restic stores each name as a file with the same content.
+  private final Map<String, Node> files = new HashMap<>();
+  private long fileCount;
+  private long bytes;
+  private boolean done;
+
+  /** Starts a backup; holds a shared lock on the repository until finished or closed. */
+  public RepositoryWriter(Repository repo, SnapshotInfo info) {
+    this.repo = repo;
+    this.info = info;
+    this.chunker = new Chunker(repo.config().chunkerPolynomial());
+    this.lock = repo.lock(false);
+    open.push(new Dir("", null, new ArrayList<>()));
+  }
+
+  @Override
+  public void add(Entry e) {
+    if (done) {
+      throw new IllegalStateException("backup already finished or closed");
+    }
+    String parent = parentOf(e.path());
+    enter(parent);
+    String name = e.path().substring(e.path().lastIndexOf('/') + 1);
+    switch (e.kind()) {
+      case DIRECTORY -> open.push(new Dir(e.path(), e, new ArrayList<>()));
+      case FILE -> {
+        Node n = storeFile(name, e);
+        files.put(e.path(), n);
+        open.peek().children().add(n);
+        fileCount++;
+      }
+      case SYMLINK -> open.peek().children().add(withOwner(Node.symlink(name, FileMode.toGo(NodeType.SYMLINK, 0777),
+          e.mtime(), e.uid(), e.gid(), e.linkTarget()), e));
+      case HARDLINK -> {
+        Node first = files.get(e.linkTarget());
+        if (first == null) {
+          throw new HoldfastException(ExitCode.FAILED,
+              "hard link " + e.path() + " names " + e.linkTarget() + ", which this backup has not stored");
+        }
+        open.peek().children().add(withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()),
+            e.mtime(), e.uid(), e.gid(), first.size(), first.content()), e));
+        fileCount++;
+      }
+    }
+  }
+
+  /** Closes directories until {@code dir} is the innermost open one, opening missing ones on the way. */
+  private void enter(String dir) {
+    while (!open.peek().path().equals(dir) && !isAncestor(open.peek().path(), dir)) {
+      closeTop();
+    }
+    if (!open.peek().path().equals(dir)) {
+      // A source that emits "a/b/file" without "a" and "a/b": directories without an entry of their own.
+      String top = open.peek().path();
+      String rest = top.isEmpty() ? dir : dir.substring(top.length() + 1);
+      String path = top;
+      for (String part : rest.split("/")) {
+        path = path.isEmpty() ? part : path + "/" + part;
+        open.push(new Dir(path, null, new ArrayList<>()));
+      }
+    }
+  }
+
+  private static boolean isAncestor(String a, String b) {
+    return a.isEmpty() || b.startsWith(a + "/");
+  }
+
+  private static String parentOf(String path) {
+    int i = path.lastIndexOf('/');
+    return i < 0 ? "" : path.substring(0, i);
+  }
+
+  /** Saves the innermost open directory's tree and adds its node to the parent. */
+  private ObjectId closeTop() {
+    Dir d = open.pop();
+    Tree tree;
+    try {
+      tree = Tree.sorted(d.children());
+    } catch (IllegalArgumentException ex) {
+      throw new HoldfastException(ExitCode.FAILED,
+          "entries of " + (d.path().isEmpty() ? "/" : d.path()) + " came out of order: " + ex.getMessage());
+    }
+    ObjectId id = repo.saveTree(tree);
+    if (!open.isEmpty()) {
+      Entry e = d.entry();
+      String name = d.path().substring(d.path().lastIndexOf('/') + 1);
+      Node n = e == null
+          ? Node.dir(name, FileMode.toGo(NodeType.DIR, 0755), info.time().toInstant(), 0, 0, id)
+          : withOwner(Node.dir(name, FileMode.toGo(NodeType.DIR, e.permissions()), e.mtime(), e.uid(), e.gid(), id), e);
+      open.peek().children().add(n);
+    }
+    return id;
+  }
+
+  private Node storeFile(String name, Entry e) {
+    var content = new ArrayList<ObjectId>();
+    long[] size = {0};
+    try (InputStream in = e.content().open()) {
+      chunker.split(in, (buf, off, len) -> {
+        content.add(repo.saveBlob(BlobType.DATA, Arrays.copyOfRange(buf, off, off + len)));
+        size[0] += len;
+      });
+    } catch (IOException ex) {
+      throw HoldfastException.io("reading " + e.path(), ex);
+    }
+    bytes += size[0];
+    return withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
+        size[0], content), e);
+  }
+
+  private static Node withOwner(Node n, Entry e) {
+    return n.withOwner(blankToNull(e.owner()), blankToNull(e.group()));
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  /** Saves the remaining trees, flushes packs and index, then stores the snapshot. */
+  @Override
+  public BackupRef finish() {
+    if (done) {
+      throw new IllegalStateException("backup already finished or closed");
+    }
+    while (open.size() > 1) {
+      closeTop();
+    }
+    ObjectId root = closeTop();
+    var snapshot = new Snapshot(info.time(), null, root, info.paths(), info.hostname(), info.username(),
+        0, 0, List.of(), info.tags(), null, info.programVersion());
+    ObjectId id = repo.saveSnapshot(snapshot);
+    done = true;
+    lock.close();
+    return new BackupRef(id.hex(), info.time().toInstant(), info.tags().isEmpty() ? "" : info.tags().get(0),
+        info.hostname(), bytes, fileCount, "repository", true, true);
+  }
+
+  /** Without {@link #finish()}: drops unflushed blobs (packs already uploaded stay as unreferenced data). */
+  @Override
+  public void close() {
+    if (!done) {
+      done = true;
+      try {
+        repo.discardUnflushed();
+      } finally {
+        lock.close();
+      }
+    }
+  }
+}
