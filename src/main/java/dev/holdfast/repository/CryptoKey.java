@@ -120,6 +120,13 @@ public final class CryptoKey {
     }
   }
 
+  /** The Poly1305-AES tag of {@code data} under nonce {@code iv}. */
+  byte[] tag(byte[] iv, byte[] data) {
+    byte[] out = new byte[MAC];
+    mac(iv, data, 0, data.length, out, 0);
+    return out;
+  }
+
   private void mac(byte[] iv, byte[] data, int off, int len, byte[] out, int outOff) {
     // BouncyCastle's Poly1305-with-cipher takes r || k; restic stores k || r.
     byte[] bcKey = new byte[32];

@@ -43,7 +43,7 @@ public final class Repository implements AutoCloseable {
   private final Map<BlobType, PackFile.Writer> packers = new EnumMap<>(BlobType.class);
   private final Set<Pending> pending = new HashSet<>();
   private final List<IndexFile.Pack> unindexed = new ArrayList<>();
-  private final int packSize;
+  private int packSize;
   private boolean compress = true;
 
   private record Pending(BlobType type, ObjectId id) {}
@@ -211,6 +211,11 @@ public final class Repository implements AutoCloseable {
 
   CryptoKey masterKey() {
     return master;
+  }
+
+  /** Target pack size; restic uses 4 to 128 MiB, tests use less to get many packs. */
+  synchronized void setPackSize(int bytes) {
+    this.packSize = bytes;
   }
 
   /** Whether data blobs are compressed (trees always are, in v2); restic's "--compression off" is false. */

@@ -1,0 +1,209 @@
+package dev.holdfast.repository;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.holdfast.backend.MemoryBackend;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.format.BackupRef;
+import dev.holdfast.source.Entry;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Repository, writer, catalog and locks on the in-memory backend. */
+class RepositoryRoundTripTest {
+  private static final String PASSWORD = "pw";
+  private static final KdfParams FAST = new KdfParams(1024, 8, 1);
+  private static final long POL = 0x3DA3358B4DC173L;
+
+  @Test
+  void blobsAreDeduplicatedPackedIndexedAndReadBack() throws IOException {
+    var backend = new MemoryBackend();
+    var random = new Random(3);
+    var blobs = new LinkedHashMap<ObjectId, byte[]>();
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      repo.setPackSize(64 * 1024);
+      for (int i = 0; i < 200; i++) {
+        byte[] b = new byte[random.nextInt(4000) + 1];
+        random.nextBytes(b);
+        blobs.put(repo.saveBlob(i % 3 == 0 ? BlobType.TREE : BlobType.DATA, b), b);
+      }
+      assertThat(repo.blobCount()).isEqualTo(200);
+      for (var e : List.copyOf(blobs.entrySet())) {
+        repo.saveBlob(BlobType.DATA, e.getValue());
+      }
+      // the 133 data blobs deduplicate; the 67 tree blobs' bytes are new as data blobs (type is part of the key)
+      assertThat(repo.blobCount()).isEqualTo(200 + 67);
+      repo.setCompression(false);
+      repo.saveBlob(BlobType.DATA, new byte[0]); // an empty blob is stored uncompressed
+      repo.flush();
+      assertThat(backend.list("data/").count()).isGreaterThan(5);
+      assertThat(backend.list("index/").count()).isEqualTo(1);
+    }
+    try (var repo = Repository.open(backend, PASSWORD)) {
+      int i = 0;
+      for (var e : blobs.entrySet()) {
+        BlobType type = i++ % 3 == 0 ? BlobType.TREE : BlobType.DATA;
+        assertThat(repo.loadBlob(type, e.getKey())).isEqualTo(e.getValue());
+        assertThat(ObjectId.hash(e.getValue())).isEqualTo(e.getKey());
+      }
+      assertThat(repo.loadBlob(BlobType.DATA, ObjectId.hash(new byte[0]))).isEmpty();
+      assertThatThrownBy(() -> repo.loadBlob(BlobType.DATA, ObjectId.hash(new byte[] {9, 9, 9})))
+          .isInstanceOf(HoldfastException.class).hasMessageContaining("not in the repository's index");
+    }
+  }
+
+  @Test
+  void packsAreNamedByTheirHashAndMatchTheirHeader() throws IOException {
+    var backend = new MemoryBackend();
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      repo.saveBlob(BlobType.DATA, "x".repeat(10_000).getBytes(StandardCharsets.UTF_8));
+      repo.flush();
+      for (var info : backend.list("data/").toList()) {
+        byte[] pack = backend.readAll(info.key());
+        String name = info.key().substring(info.key().lastIndexOf('/') + 1);
+        assertThat(info.key()).isEqualTo("data/" + name.substring(0, 2) + "/" + name);
+        assertThat(ObjectId.hash(pack).hex()).isEqualTo(name);
+        List<PackedBlob> header = PackFile.readHeader(backend, info.key(), pack.length, repo.masterKey());
+        assertThat(header).singleElement().satisfies(b -> {
+          assertThat(b.compressed()).isTrue();
+          assertThat(b.uncompressedLength()).isEqualTo(10_000);
+          assertThat(b.length()).isLessThan(200);
+        });
+      }
+    }
+  }
+
+  @Test
+  void snapshotNeverRefersToUnstoredTrees() {
+    var backend = new MemoryBackend();
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      var missing = ObjectId.hash(new byte[] {1});
+      var sn = new Snapshot(OffsetDateTime.now(ZoneOffset.UTC), null, missing, List.of("/x"), "h", "u", 0, 0,
+          List.of(), List.of(), null, null);
+      assertThatThrownBy(() -> repo.saveSnapshot(sn)).isInstanceOf(IllegalArgumentException.class);
+      ObjectId tree = repo.saveTree(new Tree(List.of()));
+      ObjectId id = repo.saveSnapshot(new Snapshot(sn.time(), null, tree, sn.paths(), "h", "u", 0, 0,
+          List.of(), List.of("t"), null, null));
+      assertThat(repo.listSnapshots()).extracting(StoredSnapshot::id).containsExactly(id);
+      assertThat(repo.loadSnapshot(id).tags()).containsExactly("t");
+    }
+  }
+
+  @Test
+  void writerBuildsTreesFromEntriesAndCatalogFindsTheSnapshot() throws IOException {
+    var backend = new MemoryBackend();
+    var random = new Random(11);
+    byte[] big = new byte[2_500_000];
+    random.nextBytes(big);
+    byte[] small = "hello\n".getBytes(StandardCharsets.UTF_8);
+    Instant t = Instant.parse("2025-05-05T05:05:05.5Z");
+    var time = OffsetDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+    BackupRef ref;
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      var info = new RepositoryWriter.SnapshotInfo(List.of("/srv/app"), "host1", "root", List.of("job1"), time, "test");
+      try (var w = new RepositoryWriter(repo, info)) {
+        w.add(entry("srv", Entry.Kind.DIRECTORY, 040755, t, null, null));
+        w.add(entry("srv/app", Entry.Kind.DIRECTORY, 040700, t, null, null));
+        w.add(entry("srv/app/big.bin", Entry.Kind.FILE, 0100644, t, null, big));
+        w.add(entry("srv/app/sub/inner.txt", Entry.Kind.FILE, 0100600, t, null, small)); // "sub" has no entry
+        w.add(entry("srv/app/z-link", Entry.Kind.SYMLINK, 0120777, t, "big.bin", null));
+        w.add(entry("srv/app/zz-hard", Entry.Kind.HARDLINK, 0100644, t, "srv/app/big.bin", null));
+        assertThat(backend.list("snapshots/").count()).isZero(); // nothing visible before finish
+        ref = w.finish();
+      }
+      assertThat(backend.list("locks/").count()).as("lock released").isZero();
+    }
+    assertThat(ref.format()).isEqualTo("repository");
+    assertThat(ref.files()).isEqualTo(3);
+    assertThat(ref.size()).isEqualTo(big.length + small.length);
+
+    try (var repo = Repository.open(backend, PASSWORD)) {
+      var catalog = new RepositoryCatalog(repo);
+      assertThat(catalog.list()).extracting(BackupRef::id).containsExactly(ref.id());
+      assertThat(catalog.find("latest").id()).isEqualTo(ref.id());
+      assertThat(catalog.find(ref.id().substring(0, 8)).host()).isEqualTo("host1");
+      assertThatThrownBy(() -> catalog.find("ffffffffffff")).isInstanceOf(HoldfastException.class);
+
+      Snapshot sn = repo.loadSnapshot(ObjectId.parse(ref.id()));
+      Node srv = repo.loadTree(sn.tree()).nodes().get(0);
+      assertThat(srv.name()).isEqualTo("srv");
+      Node app = repo.loadTree(srv.subtree()).nodes().get(0);
+      assertThat(FileMode.toPosixPermissions(app.mode())).isEqualTo(0700);
+      List<Node> nodes = repo.loadTree(app.subtree()).nodes();
+      assertThat(nodes).extracting(Node::name).containsExactly("big.bin", "sub", "z-link", "zz-hard");
+      assertThat(nodes.get(0).content()).hasSizeGreaterThan(1); // chunked: 2.5 MB makes several chunks
+      assertThat(nodes.get(3).content()).isEqualTo(nodes.get(0).content());
+      assertThat(nodes.get(2).linkTarget()).isEqualTo("big.bin");
+      var out = new ByteArrayOutputStream();
+      repo.copyContent(nodes.get(3), out);
+      assertThat(out.toByteArray()).isEqualTo(big);
+      Node inner = repo.loadTree(nodes.get(1).subtree()).nodes().get(0);
+      out.reset();
+      repo.copyContent(inner, out);
+      assertThat(out.toByteArray()).isEqualTo(small);
+      assertThat(inner.mtime()).isEqualTo(t);
+    }
+  }
+
+  @Test
+  void closingWithoutFinishPublishesNoSnapshot() throws IOException {
+    var backend = new MemoryBackend();
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      var info = new RepositoryWriter.SnapshotInfo(List.of("/a"), "h", "u", List.of(), OffsetDateTime.now(), "t");
+      try (var w = new RepositoryWriter(repo, info)) {
+        w.add(entry("a", Entry.Kind.DIRECTORY, 040755, Instant.EPOCH, null, null));
+        w.add(entry("a/f", Entry.Kind.FILE, 0100644, Instant.EPOCH, null, new byte[100]));
+      }
+      assertThat(backend.list("snapshots/").count()).isZero();
+      assertThat(backend.list("locks/").count()).isZero();
+      assertThat(repo.hasBlob(BlobType.DATA, ObjectId.hash(new byte[100]))).isFalse();
+    }
+  }
+
+  @Test
+  void locksHonourOthersAndIgnoreStaleOnes() throws IOException {
+    var backend = new MemoryBackend();
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      try (var shared1 = repo.lock(false); var shared2 = repo.lock(false)) {
+        assertThat(backend.list("locks/").count()).isEqualTo(2);
+        assertThatThrownBy(() -> repo.lock(true))
+            .isInstanceOfSatisfying(HoldfastException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.LOCKED));
+        shared1.refresh();
+        assertThat(backend.list("locks/").count()).isEqualTo(2);
+      }
+      assertThat(backend.list("locks/").count()).isZero();
+
+      ObjectId foreign = repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, "other-host",
+          "someone", 4242, 0, 0).toJson());
+      assertThatThrownBy(() -> repo.lock(false))
+          .isInstanceOfSatisfying(HoldfastException.class, e -> {
+            assertThat(e.exitCode()).isEqualTo(ExitCode.LOCKED);
+            assertThat(e.getMessage()).contains("exclusively", "PID 4242", "other-host");
+          });
+      backend.delete("locks/" + foreign.hex());
+      repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC).minusHours(1), true, "other-host",
+          "someone", 4242, 0, 0).toJson());
+      try (var lock = repo.lock(true)) {
+        assertThat(lock.id()).isNotNull(); // a lock not refreshed for an hour is stale
+      }
+    }
+  }
+
+  private static Entry entry(String path, Entry.Kind kind, int mode, Instant mtime, String link, byte[] content) {
+    return new Entry(path, kind, content == null ? 0 : content.length, mode, mtime, 1000, 1000, "user", "group",
+        link, content == null ? null : () -> new ByteArrayInputStream(content));
+  }
+}
