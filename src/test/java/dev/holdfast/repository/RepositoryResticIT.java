@@ -90,7 +90,7 @@ class RepositoryResticIT {
     }
     var restic = new ResticCli(repoDir, PASSWORD, tmp);
     String check = restic.check("check", "--read-data");
-    assertThat(check).contains("no errors were found");
+    assertThat(check).contains("no errors were found").doesNotContainIgnoringCase("hint");
 
     JsonNode snaps = JSON.readTree(restic.check("snapshots", "--json"));
     assertThat(snaps).hasSize(1);
@@ -120,7 +120,7 @@ class RepositoryResticIT {
     Path src = SourceTree.create(tmp.resolve("src"), 99);
     Path repoDir = tmp.resolve("repo");
     try (var backend = new LocalBackend(repoDir);
-        var repo = Repository.init(backend, PASSWORD, POLYNOMIAL, FAST_KDF)) {
+        var repo = Repository.init(backend, PASSWORD, Polynomial.random(new java.security.SecureRandom()).value())) {
       var info = new RepositoryWriter.SnapshotInfo(List.of(src.toString()), "h", "u", List.of(),
           OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(1), "holdfast test");
       try (var writer = new RepositoryWriter(repo, info);
@@ -143,6 +143,29 @@ class RepositoryResticIT {
         walk(repo, descend(repo, snaps.get(i).snapshot().tree(), src).subtree(), "", stored, src);
         assertThat(stored).as("snapshot %d", i).isEqualTo(expected.get(i));
       }
+    }
+  }
+
+  @Test
+  void resticHonoursOurExclusiveLockAndReadsIt() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("src"), 5);
+    Path repoDir = tmp.resolve("repo");
+    var restic = new ResticCli(repoDir, PASSWORD, tmp);
+    try (var backend = new LocalBackend(repoDir);
+        var repo = Repository.init(backend, PASSWORD, POLYNOMIAL, FAST_KDF)) {
+      try (var lock = repo.lock(true)) {
+        assertThat(restic.check("list", "locks", "--no-lock").strip()).isEqualTo(lock.id().hex());
+        JsonNode json = JSON.readTree(restic.check("cat", "lock", lock.id().hex(), "--no-lock"));
+        assertThat(json.get("exclusive").asBoolean()).isTrue();
+        assertThat(json.get("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
+        var blocked = restic.run("backup", src.toString());
+        assertThat(blocked.exitCode()).as("restic backup under our exclusive lock: %s", blocked).isNotZero();
+        assertThat(blocked.err()).contains("locked");
+      }
+      assertThat(restic.check("list", "locks", "--no-lock")).isBlank();
+      restic.check("backup", src.toString());
+      // and restic's own snapshot is visible to the repository we still have open
+      assertThat(repo.listSnapshots()).hasSize(1);
     }
   }
 
