@@ -180,6 +180,17 @@ final class GoJson {
     return new HoldfastException(ExitCode.DAMAGED, what + " is damaged: " + why);
   }
 
+  /** Text from a damaged file, made safe for a one-line message: short, no control characters. */
+  static String printable(String s) {
+    if (s == null) {
+      return "(missing)";
+    }
+    String cut = s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    var sb = new StringBuilder(cut.length() + 2).append('\'');
+    cut.codePoints().forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return sb.append('\'').toString();
+  }
+
   static JsonNode object(JsonNode n, String what) {
     if (n == null || !n.isObject()) {
       throw damaged(what, "expected a JSON object");
@@ -253,7 +264,7 @@ final class GoJson {
     try {
       return OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
     } catch (DateTimeParseException e) {
-      throw damaged(what, "invalid time '" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "'");
+      throw damaged(what, "invalid time " + printable(s));
     }
   }
 }

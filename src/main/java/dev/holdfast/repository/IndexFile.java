@@ -78,7 +78,7 @@ public record IndexFile(List<ObjectId> supersedes, List<Pack> packs) {
             switch (type) {
               case "data" -> BlobType.DATA;
               case "tree" -> BlobType.TREE;
-              default -> throw GoJson.damaged(what, "unknown blob type '" + type + "'");
+              default -> throw GoJson.damaged(what, "unknown blob type " + GoJson.printable(type));
             };
         list.add(
             new PackedBlob(

@@ -43,19 +43,25 @@ public record KeyFile(
    * exit 12, as restic's "wrong password or no key found".
    */
   public CryptoKey unlock(String password, String keyName) {
+    return tryUnlock(password, keyName)
+        .orElseThrow(() -> new HoldfastException(ExitCode.WRONG_KEY, "wrong password for key " + keyName));
+  }
+
+  /** The master key, or empty when the password does not belong to this key file. */
+  public java.util.Optional<CryptoKey> tryUnlock(String password, String keyName) {
     CryptoKey user = derive(password, salt, kdf);
     byte[] json;
     try {
       json = user.open(data);
     } catch (CryptoKey.CiphertextException e) {
-      throw new HoldfastException(ExitCode.WRONG_KEY, "wrong password for key " + keyName);
+      return java.util.Optional.empty();
     }
     String what = "master key in key file " + keyName;
     try {
       JsonNode root = GoJson.object(GoJson.parse(json, what), what);
       JsonNode mac = GoJson.object(root.get("mac"), what);
-      return new CryptoKey(
-          GoJson.base64(root, "encrypt", what), GoJson.base64(mac, "k", what), GoJson.base64(mac, "r", what));
+      return java.util.Optional.of(new CryptoKey(
+          GoJson.base64(root, "encrypt", what), GoJson.base64(mac, "k", what), GoJson.base64(mac, "r", what)));
     } catch (HoldfastException e) {
       throw new HoldfastException(ExitCode.WRONG_KEY, e.getMessage());
     }
@@ -109,7 +115,7 @@ public record KeyFile(
       JsonNode root = GoJson.object(GoJson.parse(json, what), what);
       String kdfName = GoJson.text(root, "kdf", what);
       if (!kdfName.equals("scrypt")) {
-        throw GoJson.damaged(what, "unknown KDF '" + kdfName + "'");
+        throw GoJson.damaged(what, "unknown KDF " + GoJson.printable(kdfName));
       }
       var kdf =
           new KdfParams(

@@ -123,9 +123,6 @@ public final class ObjectId implements Comparable<ObjectId> {
   }
 
   private static String shorten(String s) {
-    if (s == null) {
-      return "(missing)";
-    }
-    return s.length() > 80 ? "'" + s.substring(0, 80) + "…'" : "'" + s + "'";
+    return GoJson.printable(s);
   }
 }

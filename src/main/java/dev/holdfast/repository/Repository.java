@@ -45,6 +45,7 @@ public final class Repository implements AutoCloseable {
   private final List<IndexFile.Pack> unindexed = new ArrayList<>();
   private int packSize;
   private boolean compress = true;
+  private long storedBytes;
 
   private record Pending(BlobType type, ObjectId id) {}
 
@@ -132,11 +133,12 @@ public final class Repository implements AutoCloseable {
         continue;
       }
       try {
-        return KeyFile.parse(backend.readAll(info.key()), name).unlock(password, name);
-      } catch (HoldfastException e) {
-        if (!e.getMessage().startsWith("wrong password")) {
-          damaged = e;
+        Optional<CryptoKey> master = KeyFile.parse(backend.readAll(info.key()), name).tryUnlock(password, name);
+        if (master.isPresent()) {
+          return master.get();
         }
+      } catch (HoldfastException e) {
+        damaged = e; // a key file we cannot use; another one may still fit the password
       }
     }
     if (damaged != null) {
@@ -188,6 +190,11 @@ public final class Repository implements AutoCloseable {
     byte[] sealed = UnpackedFile.seal(master, json, config.version());
     ObjectId id = ObjectId.hash(sealed);
     put(dir + "/" + id.hex(), sealed);
+    if (!dir.equals("locks")) { // locks come and go; they are not what a backup stored
+      synchronized (this) {
+        storedBytes += sealed.length;
+      }
+    }
     return id;
   }
 
@@ -221,6 +228,11 @@ public final class Repository implements AutoCloseable {
   /** Whether data blobs are compressed (trees always are, in v2); restic's "--compression off" is false. */
   public synchronized void setCompression(boolean compress) {
     this.compress = compress;
+  }
+
+  /** Bytes of packs, index and snapshot files this instance has uploaded. */
+  public synchronized long storedBytes() {
+    return storedBytes;
   }
 
   /** Number of blobs in the index, including those saved but not yet flushed. */
@@ -271,6 +283,7 @@ public final class Repository implements AutoCloseable {
     byte[] pack = packer.finish();
     ObjectId packId = ObjectId.hash(pack);
     put(packKey(packId), pack);
+    storedBytes += pack.length;
     for (PackedBlob b : packer.blobs()) {
       index.add(packId, b);
       pending.remove(new Pending(b.type(), b.id()));

@@ -53,7 +53,7 @@ public final class RepositoryWriter implements BackupWriter {
   // Hard links name a file stored earlier; restic stores each name as a file with the same content.
   private final Map<String, Node> files = new HashMap<>();
   private long fileCount;
-  private long bytes;
+  private final long storedBefore;
   private boolean done;
 
   /** Starts a backup; holds a shared lock on the repository until finished or closed. */
@@ -62,6 +62,7 @@ public final class RepositoryWriter implements BackupWriter {
     this.info = info;
     this.chunker = new Chunker(repo.config().chunkerPolynomial());
     this.lock = repo.lock(false);
+    this.storedBefore = repo.storedBytes();
     open.push(new Dir("", null, new ArrayList<>()));
   }
 
@@ -69,6 +70,9 @@ public final class RepositoryWriter implements BackupWriter {
   public void add(Entry e) {
     if (done) {
       throw new IllegalStateException("backup already finished or closed");
+    }
+    if (e.path().equals(".")) {
+      return; // the file system root ("/" backed up): its children are the root tree's nodes
     }
     String parent = parentOf(e.path());
     enter(parent);
@@ -155,7 +159,6 @@ public final class RepositoryWriter implements BackupWriter {
     } catch (IOException ex) {
       throw HoldfastException.io("reading " + e.path(), ex);
     }
-    bytes += size[0];
     return withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
         size[0], content), e);
   }
@@ -183,8 +186,10 @@ public final class RepositoryWriter implements BackupWriter {
     ObjectId id = repo.saveSnapshot(snapshot);
     done = true;
     lock.close();
+    // size: what this backup added to the repository after deduplication (lock files excluded)
+    long added = repo.storedBytes() - storedBefore;
     return new BackupRef(id.hex(), info.time().toInstant(), info.tags().isEmpty() ? "" : info.tags().get(0),
-        info.hostname(), bytes, fileCount, "repository", true, true);
+        info.hostname(), added, fileCount, "repository", true, true);
   }
 
   /** Without {@link #finish()}: drops unflushed blobs (packs already uploaded stay as unreferenced data). */

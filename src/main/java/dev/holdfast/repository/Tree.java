@@ -101,7 +101,7 @@ public record Tree(List<Node> nodes) {
       String typeName = GoJson.text(n, "type", what);
       NodeType type = NodeType.fromJson(typeName);
       if (type == null) {
-        throw GoJson.damaged(what, "unknown node type '" + typeName + "'");
+        throw GoJson.damaged(what, "unknown node type " + GoJson.printable(typeName));
       }
       List<ObjectId> content = null;
       JsonNode c = GoJson.array(n, "content", false, what);
@@ -115,11 +115,11 @@ public record Tree(List<Node> nodes) {
         }
       }
       if (type == NodeType.FILE && content == null) {
-        throw GoJson.damaged(what, "file node '" + name + "' has no content list");
+        throw GoJson.damaged(what, "file node " + GoJson.printable(name) + " has no content list");
       }
       String subtree = GoJson.optText(n, "subtree", what);
       if (type == NodeType.DIR && subtree == null) {
-        throw GoJson.damaged(what, "directory node '" + name + "' has no subtree");
+        throw GoJson.damaged(what, "directory node " + GoJson.printable(name) + " has no subtree");
       }
       nodes.add(
           new Node(

@@ -128,7 +128,8 @@ class RepositoryRoundTripTest {
     }
     assertThat(ref.format()).isEqualTo("repository");
     assertThat(ref.files()).isEqualTo(3);
-    assertThat(ref.size()).isEqualTo(big.length + small.length);
+    // random content does not compress: stored = content (once, the hard link adds none) + overhead
+    assertThat(ref.size()).isBetween((long) big.length + small.length, big.length + small.length + 20_000L);
 
     try (var repo = Repository.open(backend, PASSWORD)) {
       var catalog = new RepositoryCatalog(repo);
