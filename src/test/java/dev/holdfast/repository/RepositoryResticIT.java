@@ -169,6 +169,71 @@ class RepositoryResticIT {
     }
   }
 
+  @Test
+  void readsARepositoryFormatVersion1() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("src"), 1234);
+    Path repoDir = tmp.resolve("repo");
+    var restic = new ResticCli(repoDir, PASSWORD, tmp);
+    restic.check("init", "--repository-version", "1");
+    restic.check("backup", src.toString());
+    try (var backend = new LocalBackend(repoDir); var repo = Repository.open(backend, PASSWORD)) {
+      assertThat(repo.config().version()).isEqualTo(1);
+      Snapshot sn = repo.listSnapshots().get(0).snapshot();
+      Map<String, String> stored = new TreeMap<>();
+      walk(repo, descend(repo, sn.tree(), src).subtree(), "", stored, src);
+      assertThat(stored).isEqualTo(describe(src));
+    }
+  }
+
+  @Test
+  void backsUpIntoARepositoryResticCreatedAndDeduplicatesAgainstIt() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("src"), 2024);
+    Path repoDir = tmp.resolve("repo");
+    var restic = new ResticCli(repoDir, PASSWORD, tmp);
+    restic.check("init"); // restic's calibrated scrypt parameters and random polynomial
+    restic.check("backup", src.toString());
+    BackupRef ref;
+    try (var backend = new LocalBackend(repoDir); var repo = Repository.open(backend, PASSWORD)) {
+      int blobsBefore = repo.blobCount();
+      // our chunker with restic's random polynomial cuts every file exactly where restic did
+      assertThat(missingChunks(repo, src)).as("files with chunks restic does not have").isZero();
+      var info = new RepositoryWriter.SnapshotInfo(List.of(src.toString()), "ours", "tester", List.of("x"),
+          OffsetDateTime.now(ZoneOffset.UTC), "holdfast test");
+      try (var writer = new RepositoryWriter(repo, info);
+          var entries = PathSource.of(List.of(src.toString())).entries(EventSink.NONE)) {
+        entries.forEach(writer::add);
+        ref = writer.finish();
+      }
+      // only trees were added (restic records inodes, ctimes and more that our nodes lack)
+      assertThat(repo.blobCount()).isGreaterThan(blobsBefore);
+      assertThat(ref.size()).as("bytes we added").isLessThan(50_000);
+    }
+    restic.check("check", "--read-data");
+    Path target = tmp.resolve("restore");
+    restic.check("restore", ref.id(), "--target", target.toString());
+    assertThat(describe(target.resolve(src.toString().substring(1)))).isEqualTo(describe(src));
+  }
+
+  /** How many files under src have a chunk that is not among the repository's data blobs. */
+  private static int missingChunks(Repository repo, Path src) throws IOException {
+    var chunker = new Chunker(repo.config().chunkerPolynomial());
+    int files = 0;
+    try (Stream<Path> s = Files.walk(src)) {
+      for (Path p : s.filter(Files::isRegularFile).filter(p -> !Files.isSymbolicLink(p)).toList()) {
+        boolean[] missing = {false};
+        try (var in = Files.newInputStream(p)) {
+          chunker.split(in, (buf, off, len) -> {
+            if (!repo.hasBlob(BlobType.DATA, ObjectId.hash(buf, off, len))) {
+              missing[0] = true;
+            }
+          });
+        }
+        files += missing[0] ? 1 : 0;
+      }
+    }
+    return files;
+  }
+
   // --- helpers -----------------------------------------------------------------------------------
 
   private static org.assertj.core.data.TemporalUnitOffset within60s() {
