@@ -33,6 +33,9 @@ public final class Repository implements AutoCloseable {
   /** restic starts a new index file after this many blobs (when compressed). */
   private static final int BLOBS_PER_INDEX = 150_000;
 
+  /** restic also writes a partial index this often, so that a crash loses little work. */
+  private static final long INDEX_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+
   /** restic tries at most this many key files before giving up. */
   private static final int MAX_KEYS = 20;
 
@@ -46,6 +49,8 @@ public final class Repository implements AutoCloseable {
   private int packSize;
   private boolean compress = true;
   private long storedBytes;
+  private int unindexedBlobs;
+  private long lastIndexWrite = System.nanoTime();
 
   private record Pending(BlobType type, ObjectId id) {}
 
@@ -289,6 +294,12 @@ public final class Repository implements AutoCloseable {
       pending.remove(new Pending(b.type(), b.id()));
     }
     unindexed.add(new IndexFile.Pack(packId, packer.blobs()));
+    unindexedBlobs += packer.count();
+    // A long backup publishes its packs' index as it goes: the next run (or one after a crash)
+    // deduplicates against them instead of uploading the same data again.
+    if (unindexedBlobs >= BLOBS_PER_INDEX || System.nanoTime() - lastIndexWrite > INDEX_EVERY_NANOS) {
+      writeIndex();
+    }
   }
 
   static String packKey(ObjectId pack) {
@@ -300,6 +311,10 @@ public final class Repository implements AutoCloseable {
   public synchronized void flush() {
     uploadPack(BlobType.DATA);
     uploadPack(BlobType.TREE);
+    writeIndex();
+  }
+
+  private void writeIndex() {
     var batch = new ArrayList<IndexFile.Pack>();
     int blobs = 0;
     for (IndexFile.Pack p : unindexed) {
@@ -315,6 +330,8 @@ public final class Repository implements AutoCloseable {
       saveUnpacked("index", new IndexFile(List.of(), batch).toJson());
     }
     unindexed.clear();
+    unindexedBlobs = 0;
+    lastIndexWrite = System.nanoTime();
   }
 
   /** Reads a blob with one ranged read and checks it against its id. */
