@@ -85,6 +85,15 @@ public final class Repository implements AutoCloseable {
     }
   }
 
+  /** Adds a key file so that {@code password} opens this repository too; returns its id. */
+  public ObjectId addKey(String password, KdfParams kdf) {
+    try {
+      return addKey(backend, master, password, kdf);
+    } catch (IOException e) {
+      throw HoldfastException.io("adding a key to the repository at " + backend.location(), e);
+    }
+  }
+
   /** Writes a further key file for the same master key; returns its id. */
   static ObjectId addKey(Backend backend, CryptoKey master, String password, KdfParams kdf) throws IOException {
     var key =

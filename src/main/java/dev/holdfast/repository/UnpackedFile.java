@@ -9,8 +9,11 @@ import dev.holdfast.error.HoldfastException;
  * starts with '{' or '[' is uncompressed JSON); the config file is never compressed.
  */
 final class UnpackedFile {
-  /** Index files of millions of blobs stay far below this; it only stops decompression bombs. */
-  static final int MAX_PLAINTEXT = 512 << 20;
+  /**
+   * restic starts a new index file at 150 000 blobs (about 30 MB of JSON), so this bound only
+   * stops damaged or hostile files from exhausting memory.
+   */
+  static final int MAX_PLAINTEXT = 128 << 20;
 
   private UnpackedFile() {}
 

@@ -102,6 +102,42 @@ class RepositoryDamageTest {
   }
 
   @Test
+  void wellFormedJsonWithWrongContentIsDamage() {
+    String id = "a".repeat(64);
+    for (String tree : List.of(
+        "{\"nodes\":[{\"name\":1,\"type\":\"file\",\"content\":[]}]}",
+        "{\"nodes\":[{\"name\":\"x\",\"type\":\"file\"}]}",
+        "{\"nodes\":[{\"name\":\"x\",\"type\":\"dir\",\"content\":null}]}",
+        "{\"nodes\":[{\"name\":\"../etc\",\"type\":\"symlink\"}]}",
+        "{\"nodes\":[{\"name\":\"..\",\"type\":\"symlink\"}]}",
+        "{\"nodes\":[{\"name\":\"raw\\\"quote\",\"type\":\"symlink\"}]}",
+        "{\"nodes\":[{\"name\":\"x\",\"type\":\"whiteout\"}]}",
+        "{\"nodes\":[{\"name\":\"x\",\"type\":\"file\",\"content\":[\"abc\"]}]}",
+        "{\"nodes\":[{\"name\":\"x\",\"type\":\"symlink\",\"mtime\":\"yesterday\"}]}",
+        "{\"nodes\":[{\"name\":\"x\",\"type\":\"file\",\"content\":[],\"size\":-1}]}",
+        "{\"nodes\":{}}",
+        "[" + "[".repeat(5000) + "]".repeat(5000) + "]")) {
+      assertThatThrownBy(() -> Tree.parse(tree.getBytes(StandardCharsets.UTF_8), "tree"))
+          .as(tree.length() > 100 ? tree.substring(0, 100) : tree)
+          .isInstanceOfSatisfying(HoldfastException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.DAMAGED));
+    }
+    for (String index : List.of(
+        "{\"packs\":[{\"id\":\"zz\",\"blobs\":[]}]}",
+        "{\"packs\":[{\"id\":\"" + id + "\",\"blobs\":[{\"id\":\"" + id + "\",\"type\":\"data\",\"offset\":-1,\"length\":40}]}]}",
+        "{\"packs\":[{\"id\":\"" + id + "\",\"blobs\":[{\"id\":\"" + id + "\",\"type\":\"data\",\"offset\":0,\"length\":4294967296}]}]}",
+        "{\"packs\":[{\"id\":\"" + id + "\",\"blobs\":[{\"id\":\"" + id + "\",\"type\":\"data\",\"offset\":0,\"length\":40,\"uncompressed_length\":999999999999}]}]}",
+        "{\"packs\":[{\"id\":\"" + id + "\",\"blobs\":[{\"id\":\"" + id + "\",\"type\":\"dat\",\"offset\":0,\"length\":40}]}]}",
+        "{\"packs\":[{\"id\":\"" + id + "\",\"blobs\":[{\"id\":\"" + id + "\",\"type\":\"data\",\"offset\":1.5,\"length\":40}]}]}",
+        "{\"supersedes\":[1],\"packs\":[]}",
+        "{\"packs\":5}",
+        "\"just a string\"")) {
+      assertThatThrownBy(() -> IndexFile.parse(index.getBytes(StandardCharsets.UTF_8), "index"))
+          .as(index)
+          .isInstanceOfSatisfying(HoldfastException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.DAMAGED));
+    }
+  }
+
+  @Test
   void packHeadersRejectDamageCleanly() throws IOException {
     var key = CryptoKey.random();
     var w = new PackFile.Writer(key, true);

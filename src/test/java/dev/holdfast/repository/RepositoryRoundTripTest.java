@@ -203,6 +203,50 @@ class RepositoryRoundTripTest {
     }
   }
 
+  @Test
+  void compactIndexFindsEveryOneOfManyBlobsAndNothingElse() {
+    var index = new BlobIndex();
+    var random = new Random(5);
+    var ids = new ArrayList<ObjectId>();
+    ObjectId pack = ObjectId.hash(new byte[] {7});
+    for (int i = 0; i < 300_000; i++) {
+      byte[] b = new byte[32];
+      random.nextBytes(b);
+      if (i % 1000 == 0) {
+        b[0] = b[1] = b[2] = b[3] = b[4] = b[5] = b[6] = b[7] = 0; // same 8-byte prefix: collisions
+      }
+      ObjectId id = ObjectId.of(b);
+      ids.add(id);
+      assertThat(index.add(pack, new PackedBlob(BlobType.DATA, id, i, 100 + i % 7, i % 3))).isTrue();
+    }
+    assertThat(index.add(pack, new PackedBlob(BlobType.DATA, ids.get(0), 9, 99, 0))).as("duplicate").isFalse();
+    for (int i = 0; i < ids.size(); i++) {
+      var loc = index.lookup(BlobType.DATA, ids.get(i)).orElseThrow();
+      assertThat(loc.blob().offset()).isEqualTo(i);
+      assertThat(loc.blob().length()).isEqualTo(100 + i % 7);
+      assertThat(loc.blob().uncompressedLength()).isEqualTo(i % 3);
+      assertThat(index.contains(BlobType.TREE, ids.get(i))).isFalse();
+    }
+    assertThat(index.contains(BlobType.DATA, ObjectId.hash(new byte[] {1}))).isFalse();
+    assertThat(index.size()).isEqualTo(300_000);
+  }
+
+  @Test
+  void aSecondKeyOpensTheSameRepository() {
+    var backend = new MemoryBackend();
+    ObjectId blob;
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      blob = repo.saveBlob(BlobType.DATA, new byte[] {4, 2});
+      repo.flush();
+      repo.addKey("second password", FAST);
+    }
+    try (var repo = Repository.open(backend, "second password")) {
+      assertThat(repo.loadBlob(BlobType.DATA, blob)).containsExactly(4, 2);
+    }
+    assertThatThrownBy(() -> Repository.open(backend, "third"))
+        .isInstanceOfSatisfying(HoldfastException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.WRONG_KEY));
+  }
+
   private static Entry entry(String path, Entry.Kind kind, int mode, Instant mtime, String link, byte[] content) {
     return new Entry(path, kind, content == null ? 0 : content.length, mode, mtime, 1000, 1000, "user", "group",
         link, content == null ? null : () -> new ByteArrayInputStream(content));
