@@ -465,16 +465,25 @@ public final class Repository implements AutoCloseable {
     return loadUnpacked(info, "lock " + info.key().substring(info.key().lastIndexOf('/') + 1));
   }
 
+  /** The kernel's host name, as Go's os.Hostname() reads it, so restic's stale-lock check matches ours. */
   static String hostname() {
-    String h = System.getenv("HOSTNAME");
-    if (h == null || h.isBlank()) {
-      try {
-        h = java.net.InetAddress.getLocalHost().getHostName();
-      } catch (IOException e) {
-        h = "localhost";
+    try {
+      String h = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).strip();
+      if (!h.isEmpty()) {
+        return h;
       }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: fall through
     }
-    return h;
+    String h = System.getenv("HOSTNAME");
+    if (h != null && !h.isBlank()) {
+      return h;
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "localhost";
+    }
   }
 
   /**

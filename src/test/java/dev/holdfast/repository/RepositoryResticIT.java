@@ -11,6 +11,7 @@ import dev.holdfast.error.HoldfastException;
 import dev.holdfast.event.EventSink;
 import dev.holdfast.format.BackupRef;
 import dev.holdfast.source.PathSource;
+import dev.holdfast.testkit.Trees;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -212,6 +213,53 @@ class RepositoryResticIT {
     Path target = tmp.resolve("restore");
     restic.check("restore", ref.id(), "--target", target.toString());
     assertThat(describe(target.resolve(src.toString().substring(1)))).isEqualTo(describe(src));
+  }
+
+  @Test
+  void resticsOwnExclusiveLockStopsOurWriter() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("src"), 31);
+    Path repoDir = tmp.resolve("repo");
+    var restic = new ResticCli(repoDir, PASSWORD, tmp);
+    restic.check("init");
+    restic.check("backup", src.toString());
+    Path locks = repoDir.resolve("locks");
+    // Pause a real "restic check" (which locks exclusively) while its lock file exists.
+    for (int attempt = 0; ; attempt++) {
+      var pb = new ProcessBuilder("restic", "--no-cache", "check", "--read-data").redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      pb.environment().putAll(Map.of("RESTIC_REPOSITORY", repoDir.toString(), "RESTIC_PASSWORD", PASSWORD));
+      Process check = pb.start();
+      boolean paused = false;
+      try {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (check.isAlive() && System.nanoTime() < deadline) {
+          if (Files.isDirectory(locks) && Trees.list(locks).stream().anyMatch(n -> !n.contains("-tmp-"))) {
+            new ProcessBuilder("kill", "-STOP", Long.toString(check.pid())).start().waitFor();
+            paused = true;
+            break;
+          }
+          Thread.onSpinWait();
+        }
+        if (paused && Trees.list(locks).stream().anyMatch(n -> !n.contains("-tmp-"))) {
+          try (var backend = new LocalBackend(repoDir); var repo = Repository.open(backend, PASSWORD)) {
+            var info = new RepositoryWriter.SnapshotInfo(List.of(src.toString()), "h", "u", List.of(),
+                OffsetDateTime.now(ZoneOffset.UTC), "t");
+            assertThatThrownBy(() -> new RepositoryWriter(repo, info))
+                .isInstanceOfSatisfying(HoldfastException.class, e -> {
+                  assertThat(e.exitCode()).isEqualTo(ExitCode.LOCKED);
+                  assertThat(e.getMessage()).contains("locked exclusively", "PID " + check.pid());
+                });
+          }
+          return;
+        }
+      } finally {
+        if (paused) {
+          new ProcessBuilder("kill", "-CONT", Long.toString(check.pid())).start().waitFor();
+        }
+        check.waitFor();
+      }
+      assertThat(attempt).as("attempts to catch restic holding its lock").isLessThan(5);
+    }
   }
 
   /** How many files under src have a chunk that is not among the repository's data blobs. */
