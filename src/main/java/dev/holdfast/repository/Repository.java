@@ -20,7 +20,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * A restic-format (version 2) repository on a {@link Backend}: opens it with a password, keeps an
+ * A restic-format repository (design.rst; reads versions 1 and 2, creates version 2) on a
+ * {@link Backend}: opens it with a password, keeps an
  * index of every blob, deduplicates and packs new blobs, and stores index and snapshot files in the
  * order that keeps the repository consistent at every moment (packs, then index, then snapshot).
  * Blobs saved since the last {@link #flush()} are not visible to other readers, and are lost if the
@@ -61,12 +62,25 @@ public final class Repository implements AutoCloseable {
     this.packSize = packSize;
   }
 
+  /** Creates a repository with a random chunker polynomial, as {@code restic init} does. */
+  public static Repository init(Backend backend, String password) {
+    return init(backend, password, Polynomial.random(new java.security.SecureRandom()).value());
+  }
+
   /** Creates a repository with restic's layout and a key for {@code password}. */
   public static Repository init(Backend backend, String password, long chunkerPolynomial) {
     return init(backend, password, chunkerPolynomial, KdfParams.DEFAULT);
   }
 
+  /**
+   * Creates a repository; {@code chunkerPolynomial} must be irreducible of degree 53 (copy another
+   * repository's to deduplicate with it).
+   */
   public static Repository init(Backend backend, String password, long chunkerPolynomial, KdfParams kdf) {
+    var pol = new Polynomial(chunkerPolynomial);
+    if (pol.degree() != Polynomial.CHUNKER_DEGREE || !pol.isIrreducible()) {
+      throw new IllegalArgumentException("chunker polynomial " + pol + " is not irreducible of degree 53");
+    }
     try {
       if (backend.stat("config").isPresent()) {
         throw new HoldfastException(

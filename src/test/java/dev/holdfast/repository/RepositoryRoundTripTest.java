@@ -232,6 +232,19 @@ class RepositoryRoundTripTest {
   }
 
   @Test
+  void initRefusesAReduciblePolynomialAndASecondInit() {
+    var backend = new MemoryBackend();
+    assertThatThrownBy(() -> Repository.init(backend, PASSWORD, 0x38f1e565e288dfL, FAST))
+        .isInstanceOf(IllegalArgumentException.class);
+    Repository.init(backend, PASSWORD, POL, FAST).close();
+    assertThatThrownBy(() -> Repository.init(backend, PASSWORD, POL, FAST))
+        .isInstanceOf(HoldfastException.class).hasMessageContaining("already exists");
+    try (var repo = Repository.init(new MemoryBackend(), PASSWORD)) {
+      assertThat(new Polynomial(repo.config().chunkerPolynomial()).isIrreducible()).isTrue();
+    }
+  }
+
+  @Test
   void aSecondKeyOpensTheSameRepository() {
     var backend = new MemoryBackend();
     ObjectId blob;
