@@ -26,9 +26,23 @@ public final class PackFile {
 
   private PackFile() {}
 
+  /** A sealed blob still in a pack being built. */
+  record Sealed(PackedBlob blob, byte[] bytes) {}
+
+  /** A ByteArrayOutputStream whose buffer can be read in place. */
+  private static final class Buffer extends ByteArrayOutputStream {
+    Buffer(int size) {
+      super(size);
+    }
+
+    byte[] range(long offset, int length) {
+      return java.util.Arrays.copyOfRange(buf, (int) offset, (int) offset + length);
+    }
+  }
+
   /** Builds one pack in memory; packs are a few MiB, and their id is the hash of the whole file. */
   static final class Writer {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 20);
+    private final Buffer out = new Buffer(1 << 20);
     private final List<PackedBlob> blobs = new ArrayList<>();
     private final CryptoKey key;
     private final boolean compress;
@@ -53,6 +67,16 @@ public final class PackFile {
       out.writeBytes(sealed);
       blobs.add(b);
       return b;
+    }
+
+    /** A blob added to this pack, for reading it back before the pack is uploaded. */
+    java.util.Optional<Sealed> find(BlobType type, ObjectId id) {
+      for (PackedBlob b : blobs) {
+        if (b.type() == type && b.id().equals(id)) {
+          return java.util.Optional.of(new Sealed(b, out.range(b.offset(), b.length())));
+        }
+      }
+      return java.util.Optional.empty();
     }
 
     boolean compresses() {

@@ -357,24 +357,31 @@ public final class Repository implements AutoCloseable {
     lastIndexWrite = System.nanoTime();
   }
 
-  /** Reads a blob with one ranged read and checks it against its id. */
+  /**
+   * Reads a blob with one ranged read and checks it against its id; blobs saved but not yet
+   * flushed are read from the open pack.
+   */
   public byte[] loadBlob(BlobType type, ObjectId id) {
     BlobIndex.Location loc;
     synchronized (this) {
-      loc =
-          index
-              .lookup(type, id)
-              .orElseThrow(
-                  () ->
-                      new HoldfastException(
-                          ExitCode.DAMAGED,
-                          type.json() + " blob " + id.shortHex() + " is not in the repository's index"
-                              + (pending.contains(new Pending(type, id)) ? " yet (not flushed)" : "")));
+      Optional<BlobIndex.Location> found = index.lookup(type, id);
+      if (found.isEmpty()) {
+        PackFile.Writer packer = packers.get(type);
+        Optional<PackFile.Sealed> open = packer == null ? Optional.empty() : packer.find(type, id);
+        if (open.isPresent()) {
+          return decode(open.get().blob(), open.get().bytes(), type.json() + " blob " + id.shortHex() + " in an open pack");
+        }
+        throw new HoldfastException(
+            ExitCode.DAMAGED, type.json() + " blob " + id.shortHex() + " is not in the repository's index");
+      }
+      loc = found.get();
     }
     PackedBlob b = loc.blob();
-    String packKey = packKey(loc.pack());
     String what = type.json() + " blob " + id.shortHex() + " in pack " + loc.pack().shortHex();
-    byte[] sealed = PackFile.read(backend, packKey, b.offset(), b.length(), what);
+    return decode(b, PackFile.read(backend, packKey(loc.pack()), b.offset(), b.length(), what), what);
+  }
+
+  private byte[] decode(PackedBlob b, byte[] sealed, String what) {
     byte[] plain;
     try {
       plain = master.open(sealed);
@@ -387,7 +394,7 @@ public final class Repository implements AutoCloseable {
         throw GoJson.damaged(what, "invalid zstd data");
       }
     }
-    if (!ObjectId.hash(plain).equals(id)) {
+    if (!ObjectId.hash(plain).equals(b.id())) {
       throw GoJson.damaged(what, "content does not match its id");
     }
     return plain;

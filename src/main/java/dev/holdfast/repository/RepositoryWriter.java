@@ -12,9 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Writes one backup into a repository as restic's {@code backup} does (design.rst "Backups and
@@ -50,8 +48,6 @@ public final class RepositoryWriter implements BackupWriter {
   private final Chunker chunker;
   private final RepositoryLock lock;
   private final Deque<Dir> open = new ArrayDeque<>();
-  // Hard links name a file stored earlier; restic stores each name as a file with the same content.
-  private final Map<String, Node> files = new HashMap<>();
   private long fileCount;
   private final long storedBefore;
   private boolean done;
@@ -80,15 +76,14 @@ public final class RepositoryWriter implements BackupWriter {
     switch (e.kind()) {
       case DIRECTORY -> open.push(new Dir(e.path(), e, new ArrayList<>()));
       case FILE -> {
-        Node n = storeFile(name, e);
-        files.put(e.path(), n);
-        open.peek().children().add(n);
+        open.peek().children().add(storeFile(name, e));
         fileCount++;
       }
       case SYMLINK -> open.peek().children().add(withOwner(Node.symlink(name, FileMode.toGo(NodeType.SYMLINK, 0777),
           e.mtime(), e.uid(), e.gid(), e.linkTarget()), e));
       case HARDLINK -> {
-        Node first = files.get(e.linkTarget());
+        // restic stores each name of a hard-linked file as a file with the same content
+        Node first = storedFile(e.linkTarget());
         if (first == null) {
           throw new HoldfastException(ExitCode.FAILED,
               "hard link " + e.path() + " names " + e.linkTarget() + ", which this backup has not stored");
@@ -98,6 +93,41 @@ public final class RepositoryWriter implements BackupWriter {
         fileCount++;
       }
     }
+  }
+
+  /**
+   * Finds a file added earlier: in an open directory's nodes, or through the trees already saved
+   * below it. Hard links are rare, so this walk costs less than remembering every file.
+   */
+  private Node storedFile(String path) {
+    Dir base = null;
+    for (Dir d : open) { // innermost first
+      if (isAncestor(d.path(), path)) {
+        base = d;
+        break;
+      }
+    }
+    if (base == null) {
+      return null;
+    }
+    String rest = base.path().isEmpty() ? path : path.substring(base.path().length() + 1);
+    String[] parts = rest.split("/");
+    List<Node> nodes = base.children();
+    for (int i = 0; i < parts.length; i++) {
+      String part = parts[i];
+      Node n = nodes.stream().filter(x -> x.name().equals(part)).findFirst().orElse(null);
+      if (n == null) {
+        return null;
+      }
+      if (i == parts.length - 1) {
+        return n.type() == NodeType.FILE ? n : null;
+      }
+      if (n.type() != NodeType.DIR) {
+        return null;
+      }
+      nodes = repo.loadTree(n.subtree()).nodes();
+    }
+    return null;
   }
 
   /** Closes directories until {@code dir} is the innermost open one, opening missing ones on the way. */

@@ -46,11 +46,17 @@ class RepositoryRoundTripTest {
       }
       // the 133 data blobs deduplicate; the 67 tree blobs' bytes are new as data blobs (type is part of the key)
       assertThat(repo.blobCount()).isEqualTo(200 + 67);
+      repo.flush();
+      long packs = backend.list("data/").count();
+      byte[] fresh = "not uploaded yet".getBytes(StandardCharsets.UTF_8);
+      ObjectId freshId = repo.saveBlob(BlobType.DATA, fresh);
+      assertThat(backend.list("data/").count()).isEqualTo(packs);
+      assertThat(repo.loadBlob(BlobType.DATA, freshId)).as("read from the open pack").isEqualTo(fresh);
       repo.setCompression(false);
       repo.saveBlob(BlobType.DATA, new byte[0]); // an empty blob is stored uncompressed
       repo.flush();
       assertThat(backend.list("data/").count()).isGreaterThan(5);
-      assertThat(backend.list("index/").count()).isEqualTo(1);
+      assertThat(backend.list("index/").count()).isEqualTo(2);
     }
     try (var repo = Repository.open(backend, PASSWORD)) {
       int i = 0;
@@ -121,13 +127,17 @@ class RepositoryRoundTripTest {
         w.add(entry("srv/app/sub/inner.txt", Entry.Kind.FILE, 0100600, t, null, small)); // "sub" has no entry
         w.add(entry("srv/app/z-link", Entry.Kind.SYMLINK, 0120777, t, "big.bin", null));
         w.add(entry("srv/app/zz-hard", Entry.Kind.HARDLINK, 0100644, t, "srv/app/big.bin", null));
+        // a hard link to a file in a directory that is already closed: found through its saved tree
+        w.add(entry("srv/other/deep/link", Entry.Kind.HARDLINK, 0100600, t, "srv/app/sub/inner.txt", null));
+        assertThatThrownBy(() -> w.add(entry("srv/other/bad", Entry.Kind.HARDLINK, 0100600, t, "srv/app/nope", null)))
+            .isInstanceOf(HoldfastException.class).hasMessageContaining("has not stored");
         assertThat(backend.list("snapshots/").count()).isZero(); // nothing visible before finish
         ref = w.finish();
       }
       assertThat(backend.list("locks/").count()).as("lock released").isZero();
     }
     assertThat(ref.format()).isEqualTo("repository");
-    assertThat(ref.files()).isEqualTo(3);
+    assertThat(ref.files()).isEqualTo(4);
     // random content does not compress: stored = content (once, the hard link adds none) + overhead
     assertThat(ref.size()).isBetween((long) big.length + small.length, big.length + small.length + 20_000L);
 
@@ -156,6 +166,12 @@ class RepositoryRoundTripTest {
       repo.copyContent(inner, out);
       assertThat(out.toByteArray()).isEqualTo(small);
       assertThat(inner.mtime()).isEqualTo(t);
+      Node other = repo.loadTree(srv.subtree()).nodes().get(1);
+      Node deep = repo.loadTree(other.subtree()).nodes().get(0);
+      Node link = repo.loadTree(deep.subtree()).nodes().get(0);
+      assertThat(link.name()).isEqualTo("link");
+      assertThat(link.content()).isEqualTo(inner.content());
+      assertThat(link.size()).isEqualTo(small.length);
     }
   }
 
