@@ -9,7 +9,7 @@ import java.util.Random;
 
 /**
  * A seeded test tree for repository round trips: files from empty to several MiB (several chunks),
- * a symlink, an empty directory, and names restic quotes (UTF-8, a double quote, a backslash, a
+ * symlinks, a hard link, an empty directory, and names restic quotes (UTF-8, a double quote, a backslash, a
  * newline, a tab, a non-breaking space).
  */
 final class SourceTree {
@@ -38,6 +38,7 @@ final class SourceTree {
     }
     Files.createDirectories(root.resolve("empty-dir"));
     Files.createSymbolicLink(root.resolve("link-to-big"), Path.of("big.bin"));
+    Files.createLink(root.resolve("odd/hard-link-to-medium"), root.resolve("sub/medium.bin"));
     Files.createSymbolicLink(root.resolve("sub/dangling"), Path.of("../no/such"));
     Files.setPosixFilePermissions(root.resolve("sub/small.txt"), PosixFilePermissions.fromString("rw-------"));
     Files.setPosixFilePermissions(root.resolve("big.bin"), PosixFilePermissions.fromString("rwxr-x---"));
