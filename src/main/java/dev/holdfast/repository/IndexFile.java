@@ -1,6 +1,7 @@
 package dev.holdfast.repository;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,7 +46,7 @@ public record IndexFile(List<ObjectId> supersedes, List<Pack> packs) {
       }
       j.endArray().endObject();
     }
-    return (j.endArray().endObject() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return (j.endArray().endObject() + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
   /** Parses an index in the current format or the old one (a bare array of packs). */

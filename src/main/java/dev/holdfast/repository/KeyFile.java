@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.Base64;
+import java.util.Optional;
 import org.bouncycastle.crypto.generators.SCrypt;
 
 /**
@@ -48,19 +49,19 @@ public record KeyFile(
   }
 
   /** The master key, or empty when the password does not belong to this key file. */
-  public java.util.Optional<CryptoKey> tryUnlock(String password, String keyName) {
+  public Optional<CryptoKey> tryUnlock(String password, String keyName) {
     CryptoKey user = derive(password, salt, kdf);
     byte[] json;
     try {
       json = user.open(data);
     } catch (CryptoKey.CiphertextException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     String what = "master key in key file " + keyName;
     try {
       JsonNode root = GoJson.object(GoJson.parse(json, what), what);
       JsonNode mac = GoJson.object(root.get("mac"), what);
-      return java.util.Optional.of(new CryptoKey(
+      return Optional.of(new CryptoKey(
           GoJson.base64(root, "encrypt", what), GoJson.base64(mac, "k", what), GoJson.base64(mac, "r", what)));
     } catch (HoldfastException e) {
       throw new HoldfastException(ExitCode.WRONG_KEY, e.getMessage());

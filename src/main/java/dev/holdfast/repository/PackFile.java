@@ -1,13 +1,14 @@
 package dev.holdfast.repository;
 
 import dev.holdfast.backend.Backend;
-import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The pack file layout of design.rst "Pack Format": sealed blobs back to back, then the sealed
@@ -36,7 +37,7 @@ public final class PackFile {
     }
 
     byte[] range(long offset, int length) {
-      return java.util.Arrays.copyOfRange(buf, (int) offset, (int) offset + length);
+      return Arrays.copyOfRange(buf, (int) offset, (int) offset + length);
     }
   }
 
@@ -70,13 +71,13 @@ public final class PackFile {
     }
 
     /** A blob added to this pack, for reading it back before the pack is uploaded. */
-    java.util.Optional<Sealed> find(BlobType type, ObjectId id) {
+    Optional<Sealed> find(BlobType type, ObjectId id) {
       for (PackedBlob b : blobs) {
         if (b.type() == type && b.id().equals(id)) {
-          return java.util.Optional.of(new Sealed(b, out.range(b.offset(), b.length())));
+          return Optional.of(new Sealed(b, out.range(b.offset(), b.length())));
         }
       }
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
 
     boolean compresses() {

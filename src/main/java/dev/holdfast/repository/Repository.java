@@ -7,7 +7,11 @@ import dev.holdfast.error.HoldfastException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -35,7 +40,7 @@ public final class Repository implements AutoCloseable {
   private static final int BLOBS_PER_INDEX = 150_000;
 
   /** restic also writes a partial index this often, so that a crash loses little work. */
-  private static final long INDEX_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+  private static final long INDEX_EVERY_NANOS = TimeUnit.MINUTES.toNanos(10);
 
   /** restic tries at most this many key files before giving up. */
   private static final int MAX_KEYS = 20;
@@ -64,7 +69,7 @@ public final class Repository implements AutoCloseable {
 
   /** Creates a repository with a random chunker polynomial, as {@code restic init} does. */
   public static Repository init(Backend backend, String password) {
-    return init(backend, password, Polynomial.random(new java.security.SecureRandom()).value());
+    return init(backend, password, Polynomial.random(new SecureRandom()).value());
   }
 
   /** Creates a repository with restic's layout and a key for {@code password}. */
@@ -489,7 +494,7 @@ public final class Repository implements AutoCloseable {
   /** The kernel's host name, as Go's os.Hostname() reads it, so restic's stale-lock check matches ours. */
   static String hostname() {
     try {
-      String h = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).strip();
+      String h = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
       if (!h.isEmpty()) {
         return h;
       }
@@ -501,7 +506,7 @@ public final class Repository implements AutoCloseable {
       return h;
     }
     try {
-      return java.net.InetAddress.getLocalHost().getHostName();
+      return InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
       return "localhost";
     }

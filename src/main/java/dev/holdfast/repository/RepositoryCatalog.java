@@ -5,6 +5,7 @@ import dev.holdfast.error.HoldfastException;
 import dev.holdfast.format.BackupRef;
 import dev.holdfast.format.Catalog;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The snapshots of a repository as backups: id, time, first tag as the job, host. Size and file
@@ -46,7 +47,7 @@ public final class RepositoryCatalog implements Catalog {
       }
       return all.get(all.size() - 1);
     }
-    List<BackupRef> matches = all.stream().filter(r -> r.id().startsWith(selector.toLowerCase(java.util.Locale.ROOT))).toList();
+    List<BackupRef> matches = all.stream().filter(r -> r.id().startsWith(selector.toLowerCase(Locale.ROOT))).toList();
     if (matches.size() == 1 && !selector.isEmpty()) {
       return matches.get(0);
     }

@@ -4,6 +4,7 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * zstd as repository format v2 uses it (design.rst "Compression"): one frame per blob or unpacked
@@ -22,7 +23,7 @@ final class ZstdFrames {
     if (Zstd.isError(n)) {
       throw new IllegalStateException("zstd compression failed: " + Zstd.getErrorName(n));
     }
-    return java.util.Arrays.copyOf(dst, (int) n);
+    return Arrays.copyOf(dst, (int) n);
   }
 
   /** Decompresses a blob whose plaintext length the index states; returns null if the frame does not yield exactly that. */
