@@ -2,6 +2,8 @@ package dev.holdfast.repository;
 
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
+import dev.holdfast.event.BackupEvent;
+import dev.holdfast.event.EventSink;
 import dev.holdfast.format.BackupRef;
 import dev.holdfast.format.BackupWriter;
 import dev.holdfast.source.Entry;
@@ -49,13 +51,20 @@ public final class RepositoryWriter implements BackupWriter {
   private final RepositoryLock lock;
   private final Deque<Dir> open = new ArrayDeque<>();
   private long fileCount;
+  private final EventSink events;
   private final long storedBefore;
   private boolean done;
 
-  /** Starts a backup; holds a shared lock on the repository until finished or closed. */
+  /** Starts a backup without reporting progress. */
   public RepositoryWriter(Repository repo, SnapshotInfo info) {
+    this(repo, info, EventSink.NONE);
+  }
+
+  /** Starts a backup; holds a shared lock on the repository until finished or closed. */
+  public RepositoryWriter(Repository repo, SnapshotInfo info, EventSink events) {
     this.repo = repo;
     this.info = info;
+    this.events = events;
     this.chunker = new Chunker(repo.config().chunkerPolynomial());
     this.lock = repo.lock(false);
     this.storedBefore = repo.storedBytes();
@@ -76,8 +85,12 @@ public final class RepositoryWriter implements BackupWriter {
     switch (e.kind()) {
       case DIRECTORY -> open.push(new Dir(e.path(), e, new ArrayList<>()));
       case FILE -> {
-        open.peek().children().add(storeFile(name, e));
-        fileCount++;
+        Node n = storeFile(name, e);
+        if (n != null) {
+          open.peek().children().add(n);
+          fileCount++;
+          events.publish(new BackupEvent.EntryDone(e.path(), n.size()));
+        }
       }
       case SYMLINK -> open.peek().children().add(withOwner(Node.symlink(name, FileMode.toGo(NodeType.SYMLINK, 0777),
           e.mtime(), e.uid(), e.gid(), e.linkTarget()), e));
@@ -178,16 +191,30 @@ public final class RepositoryWriter implements BackupWriter {
     return id;
   }
 
+  /**
+   * Chunks a file's content into data blobs. As in the archive writer, a file that cannot be read
+   * is a warning and is left out (the run ends "partial"), while a failing stream of unknown size
+   * (a dump) fails the backup: a cut-off dump must never look complete.
+   */
   private Node storeFile(String name, Entry e) {
     var content = new ArrayList<ObjectId>();
     long[] size = {0};
+    boolean opened = false;
     try (InputStream in = e.content().open()) {
+      opened = true;
       chunker.split(in, (buf, off, len) -> {
         content.add(repo.saveBlob(BlobType.DATA, Arrays.copyOfRange(buf, off, off + len)));
         size[0] += len;
+        events.publish(new BackupEvent.BytesMoved(len));
       });
     } catch (IOException ex) {
-      throw HoldfastException.io("reading " + e.path(), ex);
+      if (e.size() < 0) {
+        throw HoldfastException.io("reading " + e.path(), ex);
+      }
+      String why = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+      events.publish(new BackupEvent.Warning("/" + e.path(),
+          (opened ? "read error after " + size[0] + " bytes: " : "cannot open: ") + why));
+      return null;
     }
     return withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
         size[0], content), e);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.holdfast.backend.MemoryBackend;
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
+import dev.holdfast.event.BackupEvent;
 import dev.holdfast.format.BackupRef;
 import dev.holdfast.source.Entry;
 import java.io.ByteArrayInputStream;
@@ -171,6 +172,43 @@ class RepositoryRoundTripTest {
       assertThat(link.name()).isEqualTo("link");
       assertThat(link.content()).isEqualTo(inner.content());
       assertThat(link.size()).isEqualTo(small.length);
+    }
+  }
+
+  @Test
+  void anUnreadableFileIsAWarningButAFailingStreamFailsTheBackup() throws IOException {
+    var backend = new MemoryBackend();
+    var events = new ArrayList<BackupEvent>();
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      var info = new RepositoryWriter.SnapshotInfo(List.of("/a"), "h", "u", List.of(), OffsetDateTime.now(), "t");
+      BackupRef ref;
+      try (var w = new RepositoryWriter(repo, info, events::add)) {
+        w.add(entry("a", Entry.Kind.DIRECTORY, 040755, Instant.EPOCH, null, null));
+        w.add(new Entry("a/gone", Entry.Kind.FILE, 10, 0100644, Instant.EPOCH, 0, 0, "", "", null,
+            () -> { throw new java.nio.file.AccessDeniedException("/a/gone"); }));
+        w.add(entry("a/ok", Entry.Kind.FILE, 0100644, Instant.EPOCH, null, new byte[] {1, 2, 3}));
+        ref = w.finish();
+      }
+      assertThat(ref.files()).isEqualTo(1);
+      assertThat(events).filteredOn(BackupEvent.Warning.class::isInstance).singleElement()
+          .satisfies(ev -> assertThat(((BackupEvent.Warning) ev).path()).isEqualTo("/a/gone"));
+      assertThat(events).contains(new BackupEvent.EntryDone("a/ok", 3));
+      Snapshot sn = repo.loadSnapshot(ObjectId.parse(ref.id()));
+      Node a = repo.loadTree(sn.tree()).nodes().get(0);
+      assertThat(repo.loadTree(a.subtree()).nodes()).extracting(Node::name).containsExactly("ok");
+
+      try (var w = new RepositoryWriter(repo, info)) {
+        w.add(entry("a", Entry.Kind.DIRECTORY, 040755, Instant.EPOCH, null, null));
+        assertThatThrownBy(() -> w.add(new Entry("a/dump.sql", Entry.Kind.FILE, -1, 0100644, Instant.EPOCH, 0, 0,
+            "", "", null, () -> new java.io.InputStream() {
+              @Override
+              public int read() throws IOException {
+                throw new IOException("pg_dump exited with 1");
+              }
+            })))
+            .isInstanceOf(HoldfastException.class).hasMessageContaining("pg_dump exited with 1");
+      }
+      assertThat(repo.listSnapshots()).hasSize(1);
     }
   }
 
