@@ -14,7 +14,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * Writes one backup into a repository as restic's {@code backup} does (design.rst "Backups and
@@ -42,8 +45,11 @@ public final class RepositoryWriter implements BackupWriter {
     }
   }
 
-  /** An open directory: its entry (null for one never seen, like the root) and the nodes below it. */
-  private record Dir(String path, Entry entry, List<Node> children) {}
+  /**
+   * An open directory: its entry (null for one never seen, like the root), the nodes below it, and
+   * the same directory's nodes in the parent snapshot (empty when there is none).
+   */
+  private record Dir(String path, Entry entry, List<Node> children, Map<String, Node> previous) {}
 
   private final Repository repo;
   private final SnapshotInfo info;
@@ -52,6 +58,7 @@ public final class RepositoryWriter implements BackupWriter {
   private final Deque<Dir> open = new ArrayDeque<>();
   private long fileCount;
   private final EventSink events;
+  private final StoredSnapshot parent;
   private final long storedBefore;
   private boolean done;
 
@@ -68,7 +75,9 @@ public final class RepositoryWriter implements BackupWriter {
     this.chunker = new Chunker(repo.config().chunkerPolynomial());
     this.lock = repo.lock(false);
     this.storedBefore = repo.storedBytes();
-    open.push(new Dir("", null, new ArrayList<>()));
+    this.parent = findParent(repo, info);
+    open.push(new Dir("", null, new ArrayList<>(),
+        parent == null ? Map.of() : byName(repo.loadTree(parent.snapshot().tree()))));
   }
 
   @Override
@@ -83,7 +92,7 @@ public final class RepositoryWriter implements BackupWriter {
     enter(parent);
     String name = e.path().substring(e.path().lastIndexOf('/') + 1);
     switch (e.kind()) {
-      case DIRECTORY -> open.push(new Dir(e.path(), e, new ArrayList<>()));
+      case DIRECTORY -> push(e.path(), e);
       case FILE -> {
         Node n = storeFile(name, e);
         if (n != null) {
@@ -143,6 +152,40 @@ public final class RepositoryWriter implements BackupWriter {
     return null;
   }
 
+  /**
+   * The snapshot restic would pick as parent (design.rst "Backups and Deduplication"): the newest
+   * one not newer than this backup, from the same host, covering all of its paths.
+   */
+  private static StoredSnapshot findParent(Repository repo, SnapshotInfo info) {
+    StoredSnapshot best = null;
+    for (StoredSnapshot s : repo.listSnapshots()) {
+      Snapshot sn = s.snapshot();
+      if (Objects.equals(info.hostname(), sn.hostname())
+          && sn.paths().containsAll(info.paths())
+          && !sn.time().toInstant().isAfter(info.time().toInstant())
+          && (best == null || sn.time().toInstant().isAfter(best.snapshot().time().toInstant()))) {
+        best = s;
+      }
+    }
+    return best;
+  }
+
+  private void push(String path, Entry e) {
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    Node before = open.peek().previous().get(name);
+    Map<String, Node> previous =
+        before != null && before.type() == NodeType.DIR && repo.hasBlob(BlobType.TREE, before.subtree())
+            ? byName(repo.loadTree(before.subtree()))
+            : Map.of();
+    open.push(new Dir(path, e, new ArrayList<>(), previous));
+  }
+
+  private static Map<String, Node> byName(Tree tree) {
+    var m = new HashMap<String, Node>();
+    tree.nodes().forEach(n -> m.put(n.name(), n));
+    return m;
+  }
+
   /** Closes directories until {@code dir} is the innermost open one, opening missing ones on the way. */
   private void enter(String dir) {
     while (!open.peek().path().equals(dir) && !isAncestor(open.peek().path(), dir)) {
@@ -155,7 +198,7 @@ public final class RepositoryWriter implements BackupWriter {
       String path = top;
       for (String part : rest.split("/")) {
         path = path.isEmpty() ? part : path + "/" + part;
-        open.push(new Dir(path, null, new ArrayList<>()));
+        push(path, null);
       }
     }
   }
@@ -197,6 +240,11 @@ public final class RepositoryWriter implements BackupWriter {
    * (a dump) fails the backup: a cut-off dump must never look complete.
    */
   private Node storeFile(String name, Entry e) {
+    Node unchanged = unchanged(name, e);
+    if (unchanged != null) {
+      return withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
+          unchanged.size(), unchanged.content()), e);
+    }
     var content = new ArrayList<ObjectId>();
     long[] size = {0};
     boolean opened = false;
@@ -220,6 +268,25 @@ public final class RepositoryWriter implements BackupWriter {
         size[0], content), e);
   }
 
+  /**
+   * The parent snapshot's node for this file if the file looks unchanged: same size and the same
+   * modification time to the nanosecond, with every content blob still in the index. restic also
+   * compares ctime and inode, which entries do not carry (like restic's --ignore-inode).
+   */
+  private Node unchanged(String name, Entry e) {
+    Node before = open.peek().previous().get(name);
+    if (before == null || before.type() != NodeType.FILE || e.size() < 0 || before.size() != e.size()
+        || !before.mtime().equals(e.mtime()) || before.content() == null) {
+      return null;
+    }
+    for (ObjectId id : before.content()) {
+      if (!repo.hasBlob(BlobType.DATA, id)) {
+        return null;
+      }
+    }
+    return before;
+  }
+
   private static Node withOwner(Node n, Entry e) {
     return n.withOwner(blankToNull(e.owner()), blankToNull(e.group()));
   }
@@ -238,7 +305,7 @@ public final class RepositoryWriter implements BackupWriter {
       closeTop();
     }
     ObjectId root = closeTop();
-    var snapshot = new Snapshot(info.time(), null, root, info.paths(), info.hostname(), info.username(),
+    var snapshot = new Snapshot(info.time(), parent == null ? null : parent.id(), root, info.paths(), info.hostname(), info.username(),
         0, 0, List.of(), info.tags(), null, info.programVersion());
     ObjectId id = repo.saveSnapshot(snapshot);
     done = true;

@@ -198,8 +198,9 @@ class RepositoryResticIT {
       int blobsBefore = repo.blobCount();
       // our chunker with restic's random polynomial cuts every file exactly where restic did
       assertThat(missingChunks(repo, src)).as("files with chunks restic does not have").isZero();
-      var info = new RepositoryWriter.SnapshotInfo(List.of(src.toString()), "ours", "tester", List.of("x"),
-          OffsetDateTime.now(ZoneOffset.UTC), "holdfast test");
+      // restic's host name, so restic's snapshot is our parent and its unchanged files are not read
+      var info = new RepositoryWriter.SnapshotInfo(List.of(src.toString()), Repository.hostname(), "tester",
+          List.of("x"), OffsetDateTime.now(ZoneOffset.UTC), "holdfast test");
       try (var writer = new RepositoryWriter(repo, info);
           var entries = PathSource.of(List.of(src.toString())).entries(EventSink.NONE)) {
         entries.forEach(writer::add);
@@ -210,6 +211,10 @@ class RepositoryResticIT {
       assertThat(ref.size()).as("bytes we added").isLessThan(50_000);
     }
     restic.check("check", "--read-data");
+    JsonNode snaps = JSON.readTree(restic.check("snapshots", "--json"));
+    assertThat(snaps).hasSize(2);
+    assertThat(snaps.get(1).get("id").asText()).isEqualTo(ref.id());
+    assertThat(snaps.get(1).get("parent").asText()).isEqualTo(snaps.get(0).get("id").asText());
     Path target = tmp.resolve("restore");
     restic.check("restore", ref.id(), "--target", target.toString());
     assertThat(describe(target.resolve(src.toString().substring(1)))).isEqualTo(describe(src));

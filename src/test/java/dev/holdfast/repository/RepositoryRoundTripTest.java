@@ -213,6 +213,49 @@ class RepositoryRoundTripTest {
   }
 
   @Test
+  void unchangedFilesOfTheParentSnapshotAreNotReadAgain() throws IOException {
+    var backend = new MemoryBackend();
+    Instant t = Instant.parse("2024-04-04T04:04:04.123456789Z");
+    byte[] same = new byte[300_000];
+    new Random(1).nextBytes(same);
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      var first = new RepositoryWriter.SnapshotInfo(List.of("/d"), "h", "u", List.of(),
+          OffsetDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC), "t");
+      BackupRef ref1;
+      try (var w = new RepositoryWriter(repo, first)) {
+        w.add(entry("d", Entry.Kind.DIRECTORY, 040755, t, null, null));
+        w.add(entry("d/sub", Entry.Kind.DIRECTORY, 040755, t, null, null));
+        w.add(entry("d/sub/same", Entry.Kind.FILE, 0100644, t, null, same));
+        w.add(entry("d/sub/touched", Entry.Kind.FILE, 0100644, t, null, new byte[] {1}));
+        ref1 = w.finish();
+      }
+      var second = new RepositoryWriter.SnapshotInfo(List.of("/d"), "h", "u", List.of(),
+          OffsetDateTime.of(2026, 1, 2, 0, 0, 0, 0, ZoneOffset.UTC), "t");
+      BackupRef ref2;
+      try (var w = new RepositoryWriter(repo, second)) {
+        w.add(entry("d", Entry.Kind.DIRECTORY, 040755, t, null, null));
+        w.add(entry("d/sub", Entry.Kind.DIRECTORY, 040755, t, null, null));
+        w.add(new Entry("d/sub/same", Entry.Kind.FILE, same.length, 0100600, t, 1000, 1000, "user", "group", null,
+            () -> { throw new AssertionError("an unchanged file was read again"); }));
+        w.add(entry("d/sub/touched", Entry.Kind.FILE, 0100644, t.plusNanos(1), null, new byte[] {2}));
+        ref2 = w.finish();
+      }
+      Snapshot sn = repo.loadSnapshot(ObjectId.parse(ref2.id()));
+      assertThat(sn.parent()).isEqualTo(ObjectId.parse(ref1.id()));
+      Node d = repo.loadTree(sn.tree()).nodes().get(0);
+      Node sub = repo.loadTree(d.subtree()).nodes().get(0);
+      List<Node> files = repo.loadTree(sub.subtree()).nodes();
+      var out = new ByteArrayOutputStream();
+      repo.copyContent(files.get(0), out);
+      assertThat(out.toByteArray()).isEqualTo(same);
+      assertThat(FileMode.toPosixPermissions(files.get(0).mode())).as("metadata from the new entry").isEqualTo(0600);
+      out.reset();
+      repo.copyContent(files.get(1), out);
+      assertThat(out.toByteArray()).as("a changed mtime means reading again").containsExactly(2);
+    }
+  }
+
+  @Test
   void closingWithoutFinishPublishesNoSnapshot() throws IOException {
     var backend = new MemoryBackend();
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
