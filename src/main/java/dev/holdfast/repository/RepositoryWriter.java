@@ -73,11 +73,16 @@ public final class RepositoryWriter implements BackupWriter {
     this.info = info;
     this.events = events;
     this.chunker = new Chunker(repo.config().chunkerPolynomial());
-    this.lock = repo.lock(false);
     this.storedBefore = repo.storedBytes();
-    this.parent = findParent(repo, info);
-    open.push(new Dir("", null, new ArrayList<>(),
-        parent == null ? Map.of() : byName(repo.loadTree(parent.snapshot().tree()))));
+    this.lock = repo.lock(false);
+    try {
+      this.parent = findParent(repo, info);
+      open.push(new Dir("", null, new ArrayList<>(),
+          parent == null ? Map.of() : byName(repo.loadTree(parent.snapshot().tree()))));
+    } catch (RuntimeException ex) {
+      lock.close();
+      throw ex;
+    }
   }
 
   @Override
@@ -106,9 +111,10 @@ public final class RepositoryWriter implements BackupWriter {
       case HARDLINK -> {
         // restic stores each name of a hard-linked file as a file with the same content
         Node first = storedFile(e.linkTarget());
-        if (first == null) {
-          throw new HoldfastException(ExitCode.FAILED,
-              "hard link " + e.path() + " names " + e.linkTarget() + ", which this backup has not stored");
+        if (first == null) { // its first name could not be read, and was left out with a warning
+          events.publish(new BackupEvent.Warning("/" + e.path(),
+              "hard link to " + e.linkTarget() + ", which this backup does not hold"));
+          return;
         }
         open.peek().children().add(withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()),
             e.mtime(), e.uid(), e.gid(), first.size(), first.content()), e));

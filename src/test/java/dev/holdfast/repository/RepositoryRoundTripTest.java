@@ -118,9 +118,10 @@ class RepositoryRoundTripTest {
     Instant t = Instant.parse("2025-05-05T05:05:05.5Z");
     var time = OffsetDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
     BackupRef ref;
+    var events = new ArrayList<BackupEvent>();
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
       var info = new RepositoryWriter.SnapshotInfo(List.of("/srv/app"), "host1", "root", List.of("job1"), time, "test");
-      try (var w = new RepositoryWriter(repo, info)) {
+      try (var w = new RepositoryWriter(repo, info, events::add)) {
         w.add(entry("srv", Entry.Kind.DIRECTORY, 040755, t, null, null));
         w.add(entry("srv/app", Entry.Kind.DIRECTORY, 040700, t, null, null));
         w.add(entry("srv/app/big.bin", Entry.Kind.FILE, 0100644, t, null, big));
@@ -129,13 +130,14 @@ class RepositoryRoundTripTest {
         w.add(entry("srv/app/zz-hard", Entry.Kind.HARDLINK, 0100644, t, "srv/app/big.bin", null));
         // a hard link to a file in a directory that is already closed: found through its saved tree
         w.add(entry("srv/other/deep/link", Entry.Kind.HARDLINK, 0100600, t, "srv/app/sub/inner.txt", null));
-        assertThatThrownBy(() -> w.add(entry("srv/other/bad", Entry.Kind.HARDLINK, 0100600, t, "srv/app/nope", null)))
-            .isInstanceOf(HoldfastException.class).hasMessageContaining("has not stored");
+        w.add(entry("srv/other/bad", Entry.Kind.HARDLINK, 0100600, t, "srv/app/nope", null)); // left out, warned
         assertThat(backend.list("snapshots/").count()).isZero(); // nothing visible before finish
         ref = w.finish();
       }
       assertThat(backend.list("locks/").count()).as("lock released").isZero();
     }
+    assertThat(events).filteredOn(BackupEvent.Warning.class::isInstance).singleElement()
+        .isEqualTo(new BackupEvent.Warning("/srv/other/bad", "hard link to srv/app/nope, which this backup does not hold"));
     assertThat(ref.format()).isEqualTo("repository");
     assertThat(ref.files()).isEqualTo(4);
     // random content does not compress: stored = content (once, the hard link adds none) + overhead
