@@ -1,0 +1,270 @@
+package dev.holdfast.repository;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+
+/**
+ * JSON as restic's Go code writes it (struct field order, no spaces, Go's string escaping, RFC 3339
+ * times with trimmed nanoseconds) and tolerant, bounded reading of the JSON it stores.
+ */
+final class GoJson {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  private final StringBuilder sb = new StringBuilder(256);
+  private boolean first = true;
+
+  GoJson beginObject() {
+    comma();
+    sb.append('{');
+    first = true;
+    return this;
+  }
+
+  GoJson endObject() {
+    sb.append('}');
+    first = false;
+    return this;
+  }
+
+  GoJson beginArray() {
+    comma();
+    sb.append('[');
+    first = true;
+    return this;
+  }
+
+  GoJson endArray() {
+    sb.append(']');
+    first = false;
+    return this;
+  }
+
+  /** Starts a member; the value call that follows writes no comma of its own. */
+  GoJson name(String name) {
+    comma();
+    string(sb, name);
+    sb.append(':');
+    first = true;
+    return this;
+  }
+
+  GoJson value(String s) {
+    comma();
+    string(sb, s);
+    first = false;
+    return this;
+  }
+
+  GoJson value(long v) {
+    comma();
+    sb.append(v);
+    first = false;
+    return this;
+  }
+
+  GoJson value(boolean v) {
+    comma();
+    sb.append(v);
+    first = false;
+    return this;
+  }
+
+  GoJson nullValue() {
+    comma();
+    sb.append("null");
+    first = false;
+    return this;
+  }
+
+  GoJson raw(String json) {
+    comma();
+    sb.append(json);
+    first = false;
+    return this;
+  }
+
+  private void comma() {
+    if (!first) {
+      sb.append(',');
+    }
+    first = false;
+  }
+
+  byte[] toBytes() {
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    return sb.toString();
+  }
+
+  /** Go encoding/json's escaping: short forms, lower-case \\u00XX, and HTML-safe {@code <>&}. */
+  static void string(StringBuilder sb, String s) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        case '<', '>', '&', '\u2028', '\u2029' -> hex4(sb, c);
+        default -> {
+          if (c < 0x20) {
+            hex4(sb, c);
+          } else if (Character.isSurrogate(c)) {
+            if (Character.isHighSurrogate(c)
+                && i + 1 < s.length()
+                && Character.isLowSurrogate(s.charAt(i + 1))) {
+              sb.append(c).append(s.charAt(++i));
+            } else {
+              sb.append('\ufffd'); // Go replaces invalid UTF-8 the same way
+            }
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    sb.append('"');
+  }
+
+  private static void hex4(StringBuilder sb, char c) {
+    sb.append("\\u").append(HEX[c >> 12 & 15]).append(HEX[c >> 8 & 15]).append(HEX[c >> 4 & 15]).append(HEX[c & 15]);
+  }
+
+  /** RFC 3339 with nanoseconds and trailing zeros trimmed, like Go's time.RFC3339Nano. */
+  static String time(OffsetDateTime t) {
+    int year = t.getYear();
+    if (year < 0) {
+      t = t.withYear(0);
+    } else if (year > 9999) {
+      t = t.withYear(9999);
+    }
+    return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t);
+  }
+
+  static String time(Instant t) {
+    return time(t.atOffset(ZoneOffset.UTC));
+  }
+
+  // --- reading ---------------------------------------------------------------------------------
+
+  /** Parses JSON, turning any syntax problem into damage of {@code what}. */
+  static JsonNode parse(byte[] json, String what) {
+    try {
+      JsonNode n = MAPPER.readTree(json);
+      if (n == null || n.isMissingNode()) {
+        throw damaged(what, "empty");
+      }
+      return n;
+    } catch (java.io.IOException e) {
+      // JacksonException included: syntax errors, and the parser's own size limits
+      throw damaged(what, "not valid JSON");
+    }
+  }
+
+  static HoldfastException damaged(String what, String why) {
+    return new HoldfastException(ExitCode.DAMAGED, what + " is damaged: " + why);
+  }
+
+  /** Text from a damaged file, made safe for a one-line message: short, no control characters. */
+  static String printable(String s) {
+    if (s == null) {
+      return "(missing)";
+    }
+    String cut = s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    var sb = new StringBuilder(cut.length() + 2).append('\'');
+    cut.codePoints().forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return sb.append('\'').toString();
+  }
+
+  static JsonNode object(JsonNode n, String what) {
+    if (n == null || !n.isObject()) {
+      throw damaged(what, "expected a JSON object");
+    }
+    return n;
+  }
+
+  static String text(JsonNode parent, String field, String what) {
+    JsonNode n = parent.get(field);
+    if (n == null || !n.isTextual()) {
+      throw damaged(what, "'" + field + "' missing or not a string");
+    }
+    return n.textValue();
+  }
+
+  static String optText(JsonNode parent, String field, String what) {
+    JsonNode n = parent.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw damaged(what, "'" + field + "' is not a string");
+    }
+    return n.textValue();
+  }
+
+  static long number(JsonNode parent, String field, long min, long max, String what) {
+    JsonNode n = parent.get(field);
+    if (n == null || !n.canConvertToExactIntegral() || !n.canConvertToLong()) {
+      throw damaged(what, "'" + field + "' missing or not an integer");
+    }
+    long v = n.longValue();
+    if (v < min || v > max) {
+      throw damaged(what, "'" + field + "' out of range: " + v);
+    }
+    return v;
+  }
+
+  static long optNumber(JsonNode parent, String field, long min, long max, String what) {
+    JsonNode n = parent.get(field);
+    if (n == null || n.isNull()) {
+      return 0;
+    }
+    return number(parent, field, min, max, what);
+  }
+
+  static JsonNode array(JsonNode parent, String field, boolean required, String what) {
+    JsonNode n = parent.get(field);
+    if (n == null || n.isNull()) {
+      if (required) {
+        throw damaged(what, "'" + field + "' missing");
+      }
+      return null;
+    }
+    if (!n.isArray()) {
+      throw damaged(what, "'" + field + "' is not an array");
+    }
+    return n;
+  }
+
+  static byte[] base64(JsonNode parent, String field, String what) {
+    String s = text(parent, field, what);
+    try {
+      return Base64.getDecoder().decode(s);
+    } catch (IllegalArgumentException e) {
+      throw damaged(what, "'" + field + "' is not base64");
+    }
+  }
+
+  static OffsetDateTime parseTime(String s, String what) {
+    try {
+      return OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    } catch (DateTimeParseException e) {
+      throw damaged(what, "invalid time " + printable(s));
+    }
+  }
+}

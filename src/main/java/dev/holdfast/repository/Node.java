@@ -1,0 +1,72 @@
+package dev.holdfast.repository;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One entry of a tree blob (design.rst "Trees and Data"): a file, directory, symlink or special
+ * file with its metadata, its content blobs (files) or subtree (directories).
+ *
+ * @param name the plain name (quoting for the JSON is the codec's business)
+ * @param type what kind of node
+ * @param mode Go {@code os.FileMode} bits, see {@link FileMode}
+ * @param mtime modification time
+ * @param atime access time
+ * @param ctime status change time
+ * @param uid owner id
+ * @param gid group id
+ * @param user owner name, or null
+ * @param group group name, or null
+ * @param inode st_ino, 0 when unknown
+ * @param deviceId st_dev, 0 when unknown
+ * @param size file size (files only)
+ * @param links st_nlink, 0 when unknown
+ * @param linkTarget symlink target, or null
+ * @param device st_rdev of device nodes
+ * @param content data blob ids (files; empty list for an empty file), null for other types
+ * @param subtree tree blob id (directories), else null
+ */
+public record Node(
+    String name,
+    NodeType type,
+    long mode,
+    Instant mtime,
+    Instant atime,
+    Instant ctime,
+    long uid,
+    long gid,
+    String user,
+    String group,
+    long inode,
+    long deviceId,
+    long size,
+    long links,
+    String linkTarget,
+    long device,
+    List<ObjectId> content,
+    ObjectId subtree) {
+
+  public Node {
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("a node needs a name");
+    }
+    content = content == null ? null : List.copyOf(content);
+  }
+
+  public static Node file(String name, long mode, Instant mtime, long uid, long gid, long size, List<ObjectId> content) {
+    return new Node(name, NodeType.FILE, mode, mtime, mtime, mtime, uid, gid, null, null, 0, 0, size, 1, null, 0, content, null);
+  }
+
+  public static Node dir(String name, long mode, Instant mtime, long uid, long gid, ObjectId subtree) {
+    return new Node(name, NodeType.DIR, mode, mtime, mtime, mtime, uid, gid, null, null, 0, 0, 0, 0, null, 0, null, subtree);
+  }
+
+  public static Node symlink(String name, long mode, Instant mtime, long uid, long gid, String target) {
+    return new Node(name, NodeType.SYMLINK, mode, mtime, mtime, mtime, uid, gid, null, null, 0, 0, 0, 1, target, 0, null, null);
+  }
+
+  /** The same node with owner and group names. */
+  public Node withOwner(String user, String group) {
+    return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree);
+  }
+}

@@ -1,0 +1,204 @@
+package dev.holdfast.repository;
+
+import dev.holdfast.backend.Backend;
+import dev.holdfast.error.HoldfastException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The pack file layout of design.rst "Pack Format": sealed blobs back to back, then the sealed
+ * header listing them (type, sealed length, for compressed blobs the plaintext length, id), then
+ * the header's length as a 32-bit little-endian integer.
+ */
+public final class PackFile {
+  /** restic refuses larger headers too; it bounds what a damaged length field can make us read. */
+  static final int MAX_HEADER = 16 << 20;
+
+  /** A blob is at most restic's 8 MiB maximum chunk; allow room for trees and compression overhead. */
+  static final int MAX_BLOB = 64 << 20;
+
+  private static final int PLAIN_ENTRY = 1 + 4 + 32;
+  private static final int COMPRESSED_ENTRY = 1 + 4 + 4 + 32;
+
+  private PackFile() {}
+
+  /** A sealed blob still in a pack being built. */
+  record Sealed(PackedBlob blob, byte[] bytes) {}
+
+  /** A ByteArrayOutputStream whose buffer can be read in place. */
+  private static final class Buffer extends ByteArrayOutputStream {
+    Buffer(int size) {
+      super(size);
+    }
+
+    byte[] range(long offset, int length) {
+      return Arrays.copyOfRange(buf, (int) offset, (int) offset + length);
+    }
+  }
+
+  /** Builds one pack in memory; packs are a few MiB, and their id is the hash of the whole file. */
+  static final class Writer {
+    private final Buffer out = new Buffer(1 << 20);
+    private final List<PackedBlob> blobs = new ArrayList<>();
+    private final CryptoKey key;
+    private final boolean compress;
+
+    Writer(CryptoKey key, boolean compress) {
+      this.key = key;
+      this.compress = compress;
+    }
+
+    /** Seals and appends one blob; compressing needs a non-empty plaintext (0 means "uncompressed"). */
+    PackedBlob add(BlobType type, ObjectId id, byte[] plain) {
+      int uncompressed = 0;
+      byte[] sealed;
+      if (compress && plain.length > 0) {
+        byte[] z = ZstdFrames.compress(plain, 0, plain.length);
+        sealed = key.seal(z);
+        uncompressed = plain.length;
+      } else {
+        sealed = key.seal(plain);
+      }
+      var b = new PackedBlob(type, id, out.size(), sealed.length, uncompressed);
+      out.writeBytes(sealed);
+      blobs.add(b);
+      return b;
+    }
+
+    /** A blob added to this pack, for reading it back before the pack is uploaded. */
+    Optional<Sealed> find(BlobType type, ObjectId id) {
+      for (PackedBlob b : blobs) {
+        if (b.type() == type && b.id().equals(id)) {
+          return Optional.of(new Sealed(b, out.range(b.offset(), b.length())));
+        }
+      }
+      return Optional.empty();
+    }
+
+    boolean compresses() {
+      return compress;
+    }
+
+    int size() {
+      return out.size();
+    }
+
+    int count() {
+      return blobs.size();
+    }
+
+    List<PackedBlob> blobs() {
+      return List.copyOf(blobs);
+    }
+
+    /** Appends the header and its length; returns the complete pack file. */
+    byte[] finish() {
+      var header = new ByteArrayOutputStream(blobs.size() * COMPRESSED_ENTRY);
+      byte[] le = new byte[4];
+      for (PackedBlob b : blobs) {
+        int typeByte = (b.type() == BlobType.DATA ? 0 : 1) + (b.compressed() ? 2 : 0);
+        header.write(typeByte);
+        putLe(le, b.length());
+        header.writeBytes(le);
+        if (b.compressed()) {
+          putLe(le, b.uncompressedLength());
+          header.writeBytes(le);
+        }
+        header.writeBytes(b.id().bytes());
+      }
+      byte[] sealed = key.seal(header.toByteArray());
+      out.writeBytes(sealed);
+      putLe(le, sealed.length);
+      out.writeBytes(le);
+      return out.toByteArray();
+    }
+  }
+
+  /**
+   * Reads and checks the header of pack {@code key} of {@code size} bytes: every length bounded,
+   * the blobs exactly filling the space before the header.
+   */
+  public static List<PackedBlob> readHeader(Backend backend, String key, long size, CryptoKey master) {
+    String what = "pack " + key;
+    if (size < 4 + CryptoKey.OVERHEAD) {
+      throw GoJson.damaged(what, "too small for a pack (" + size + " bytes)");
+    }
+    byte[] tail = read(backend, key, size - 4, 4, what);
+    long headerLen = Integer.toUnsignedLong(getLe(tail, 0));
+    if (headerLen < CryptoKey.OVERHEAD || headerLen > MAX_HEADER || headerLen > size - 4) {
+      throw GoJson.damaged(what, "invalid header length " + headerLen);
+    }
+    byte[] sealed = read(backend, key, size - 4 - headerLen, (int) headerLen, what);
+    byte[] header;
+    try {
+      header = master.open(sealed);
+    } catch (CryptoKey.CiphertextException e) {
+      throw GoJson.damaged(what, "header " + e.getMessage());
+    }
+    return parseHeader(header, size - 4 - headerLen, what);
+  }
+
+  static List<PackedBlob> parseHeader(byte[] header, long dataEnd, String what) {
+    var blobs = new ArrayList<PackedBlob>();
+    long offset = 0;
+    int p = 0;
+    while (p < header.length) {
+      int type = header[p];
+      boolean compressed = type == 2 || type == 3;
+      if (type < 0 || type > 3) {
+        throw GoJson.damaged(what, "unknown blob type " + (type & 0xff) + " in header");
+      }
+      int entry = compressed ? COMPRESSED_ENTRY : PLAIN_ENTRY;
+      if (header.length - p < entry) {
+        throw GoJson.damaged(what, "truncated header entry");
+      }
+      long length = Integer.toUnsignedLong(getLe(header, p + 1));
+      long uncompressed = compressed ? Integer.toUnsignedLong(getLe(header, p + 5)) : 0;
+      if (length < CryptoKey.OVERHEAD || length > MAX_BLOB || uncompressed > MAX_BLOB) {
+        throw GoJson.damaged(what, "invalid blob length in header");
+      }
+      if (compressed && uncompressed == 0) {
+        throw GoJson.damaged(what, "compressed blob without a length");
+      }
+      ObjectId id = ObjectId.of(header, p + entry - 32);
+      BlobType bt = (type & 1) == 0 ? BlobType.DATA : BlobType.TREE;
+      blobs.add(new PackedBlob(bt, id, offset, (int) length, (int) uncompressed));
+      offset += length;
+      p += entry;
+    }
+    if (offset != dataEnd) {
+      throw GoJson.damaged(
+          what, "header lists " + offset + " bytes of blobs but the pack holds " + dataEnd);
+    }
+    return blobs;
+  }
+
+  /** Reads exactly {@code len} bytes at {@code offset}; a short object is damage, an I/O error is not. */
+  static byte[] read(Backend backend, String key, long offset, int len, String what) {
+    try (InputStream in = backend.open(key, offset, len)) {
+      byte[] b = in.readNBytes(len);
+      if (b.length != len) {
+        throw GoJson.damaged(what, "truncated (wanted " + len + " bytes at offset " + offset + ")");
+      }
+      return b;
+    } catch (IOException e) {
+      throw HoldfastException.io("reading " + key + " from " + backend.location(), e);
+    }
+  }
+
+  static void putLe(byte[] b, int v) {
+    b[0] = (byte) v;
+    b[1] = (byte) (v >>> 8);
+    b[2] = (byte) (v >>> 16);
+    b[3] = (byte) (v >>> 24);
+  }
+
+  static int getLe(byte[] b, int off) {
+    return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+  }
+}

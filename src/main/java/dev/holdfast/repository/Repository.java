@@ -1,0 +1,530 @@
+package dev.holdfast.repository;
+
+import dev.holdfast.backend.Backend;
+import dev.holdfast.backend.ObjectInfo;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A restic-format repository (design.rst; reads versions 1 and 2, creates version 2) on a
+ * {@link Backend}: opens it with a password, keeps an
+ * index of every blob, deduplicates and packs new blobs, and stores index and snapshot files in the
+ * order that keeps the repository consistent at every moment (packs, then index, then snapshot).
+ * Blobs saved since the last {@link #flush()} are not visible to other readers, and are lost if the
+ * repository is closed without flushing. Thread-safe.
+ */
+public final class Repository implements AutoCloseable {
+  /** restic's default pack size. */
+  public static final int DEFAULT_PACK_SIZE = 16 << 20;
+
+  /** restic starts a new index file after this many blobs (when compressed). */
+  private static final int BLOBS_PER_INDEX = 150_000;
+
+  /** restic also writes a partial index this often, so that a crash loses little work. */
+  private static final long INDEX_EVERY_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+  /** restic tries at most this many key files before giving up. */
+  private static final int MAX_KEYS = 20;
+
+  private final Backend backend;
+  private final CryptoKey master;
+  private final RepositoryConfig config;
+  private final BlobIndex index = new BlobIndex();
+  private final Map<BlobType, PackFile.Writer> packers = new EnumMap<>(BlobType.class);
+  private final Set<Pending> pending = new HashSet<>();
+  private final List<IndexFile.Pack> unindexed = new ArrayList<>();
+  private int packSize;
+  private boolean compress = true;
+  private long storedBytes;
+  private int unindexedBlobs;
+  private long lastIndexWrite = System.nanoTime();
+
+  private record Pending(BlobType type, ObjectId id) {}
+
+  private Repository(Backend backend, CryptoKey master, RepositoryConfig config, int packSize) {
+    this.backend = backend;
+    this.master = master;
+    this.config = config;
+    this.packSize = packSize;
+  }
+
+  /** Creates a repository with a random chunker polynomial, as {@code restic init} does. */
+  public static Repository init(Backend backend, String password) {
+    return init(backend, password, Polynomial.random(new SecureRandom()).value());
+  }
+
+  /** Creates a repository with restic's layout and a key for {@code password}. */
+  public static Repository init(Backend backend, String password, long chunkerPolynomial) {
+    return init(backend, password, chunkerPolynomial, KdfParams.DEFAULT);
+  }
+
+  /**
+   * Creates a repository; {@code chunkerPolynomial} must be irreducible of degree 53 (copy another
+   * repository's to deduplicate with it).
+   */
+  public static Repository init(Backend backend, String password, long chunkerPolynomial, KdfParams kdf) {
+    var pol = new Polynomial(chunkerPolynomial);
+    if (pol.degree() != Polynomial.CHUNKER_DEGREE || !pol.isIrreducible()) {
+      throw new IllegalArgumentException("chunker polynomial " + pol + " is not irreducible of degree 53");
+    }
+    try {
+      if (backend.stat("config").isPresent()) {
+        throw new HoldfastException(
+            ExitCode.FAILED,
+            "a repository already exists at " + backend.location(),
+            "open it instead, or choose an empty target");
+      }
+      var config = RepositoryConfig.create(chunkerPolynomial);
+      CryptoKey master = CryptoKey.random();
+      // The key before the config: a config is what marks a repository, and it must be openable.
+      addKey(backend, master, password, kdf);
+      backend.put("config", master.seal(config.toJson()));
+      return new Repository(backend, master, config, DEFAULT_PACK_SIZE);
+    } catch (IOException e) {
+      throw HoldfastException.io("creating a repository at " + backend.location(), e);
+    }
+  }
+
+  /** Adds a key file so that {@code password} opens this repository too; returns its id. */
+  public ObjectId addKey(String password, KdfParams kdf) {
+    try {
+      return addKey(backend, master, password, kdf);
+    } catch (IOException e) {
+      throw HoldfastException.io("adding a key to the repository at " + backend.location(), e);
+    }
+  }
+
+  /** Writes a further key file for the same master key; returns its id. */
+  static ObjectId addKey(Backend backend, CryptoKey master, String password, KdfParams kdf) throws IOException {
+    var key =
+        KeyFile.create(
+            master, password, kdf, System.getProperty("user.name", ""), hostname(), OffsetDateTime.now());
+    byte[] json = key.toJson();
+    ObjectId id = ObjectId.hash(json);
+    backend.put("keys/" + id.hex(), json);
+    return id;
+  }
+
+  /** Opens a repository, trying the password against its key files, then loads every index file. */
+  public static Repository open(Backend backend, String password) {
+    try {
+      Optional<ObjectInfo> configInfo = backend.stat("config");
+      if (configInfo.isEmpty()) {
+        throw new HoldfastException(
+            ExitCode.TARGET_MISSING,
+            "no repository at " + backend.location() + " (there is no config file)",
+            "create one with init, or check the target");
+      }
+      CryptoKey master = unlock(backend, password);
+      if (configInfo.get().size() > KeyFile.MAX_SIZE) {
+        throw GoJson.damaged("config", "too large");
+      }
+      byte[] sealed = backend.readAll("config");
+      byte[] json;
+      try {
+        json = master.open(sealed);
+      } catch (CryptoKey.CiphertextException e) {
+        throw GoJson.damaged("config", e.getMessage());
+      }
+      var repo = new Repository(backend, master, RepositoryConfig.parse(json), DEFAULT_PACK_SIZE);
+      repo.loadIndexes();
+      return repo;
+    } catch (IOException e) {
+      throw HoldfastException.io("opening the repository at " + backend.location(), e);
+    }
+  }
+
+  private static CryptoKey unlock(Backend backend, String password) throws IOException {
+    List<ObjectInfo> keys;
+    try (Stream<ObjectInfo> s = backend.list("keys/")) {
+      keys = s.sorted(Comparator.comparing(ObjectInfo::key)).limit(MAX_KEYS).toList();
+    }
+    HoldfastException damaged = null;
+    for (ObjectInfo info : keys) {
+      String name = info.key().substring("keys/".length());
+      if (info.size() > KeyFile.MAX_SIZE) {
+        damaged = new HoldfastException(ExitCode.WRONG_KEY, "key file " + name + " is damaged: too large");
+        continue;
+      }
+      try {
+        Optional<CryptoKey> master = KeyFile.parse(backend.readAll(info.key()), name).tryUnlock(password, name);
+        if (master.isPresent()) {
+          return master.get();
+        }
+      } catch (HoldfastException e) {
+        damaged = e; // a key file we cannot use; another one may still fit the password
+      }
+    }
+    if (damaged != null) {
+      throw new HoldfastException(
+          ExitCode.WRONG_KEY,
+          "no key of the repository at " + backend.location() + " opens with this password; "
+              + damaged.getMessage());
+    }
+    throw new HoldfastException(
+        ExitCode.WRONG_KEY,
+        "wrong password or no key found for it in the repository at " + backend.location(),
+        keys.isEmpty() ? "the repository has no key files" : "check the password (file) for this target");
+  }
+
+  private void loadIndexes() throws IOException {
+    List<ObjectInfo> files;
+    try (Stream<ObjectInfo> s = backend.list("index/")) {
+      files = s.toList();
+    }
+    for (ObjectInfo f : files) {
+      String name = f.key().substring("index/".length());
+      if (!ObjectId.isHex(name)) {
+        continue; // not a file restic would write, such as a temporary upload
+      }
+      IndexFile idx = IndexFile.parse(loadUnpacked(f, "index " + name), "index " + name);
+      for (IndexFile.Pack p : idx.packs()) {
+        for (PackedBlob b : p.blobs()) {
+          index.add(p.id(), b);
+        }
+      }
+    }
+  }
+
+  /** Reads an index, snapshot or lock file, checking that its name is the hash of its bytes. */
+  private byte[] loadUnpacked(ObjectInfo info, String what) throws IOException {
+    if (info.size() > UnpackedFile.MAX_PLAINTEXT) {
+      throw GoJson.damaged(what, "too large (" + info.size() + " bytes)");
+    }
+    byte[] sealed = backend.readAll(info.key());
+    String name = info.key().substring(info.key().lastIndexOf('/') + 1);
+    if (!ObjectId.hash(sealed).hex().equals(name)) {
+      throw GoJson.damaged(what, "content does not match its name");
+    }
+    return UnpackedFile.open(master, sealed, config.version(), what);
+  }
+
+  /** Stores an encrypted (and in v2 compressed) file under {@code dir/<hash>}; returns the hash. */
+  private ObjectId saveUnpacked(String dir, byte[] json) {
+    byte[] sealed = UnpackedFile.seal(master, json, config.version());
+    ObjectId id = ObjectId.hash(sealed);
+    put(dir + "/" + id.hex(), sealed);
+    if (!dir.equals("locks")) { // locks come and go; they are not what a backup stored
+      synchronized (this) {
+        storedBytes += sealed.length;
+      }
+    }
+    return id;
+  }
+
+  private void put(String key, byte[] bytes) {
+    try {
+      backend.put(key, bytes);
+    } catch (FileAlreadyExistsException e) {
+      // Named by content hash: an object under this name already holds these bytes.
+    } catch (IOException e) {
+      throw HoldfastException.io("storing " + key + " in " + backend.location(), e);
+    }
+  }
+
+  public RepositoryConfig config() {
+    return config;
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  CryptoKey masterKey() {
+    return master;
+  }
+
+  /** Target pack size; restic uses 4 to 128 MiB, tests use less to get many packs. */
+  synchronized void setPackSize(int bytes) {
+    this.packSize = bytes;
+  }
+
+  /** Whether data blobs are compressed (trees always are, in v2); restic's "--compression off" is false. */
+  public synchronized void setCompression(boolean compress) {
+    this.compress = compress;
+  }
+
+  /** Bytes of packs, index and snapshot files this instance has uploaded. */
+  public synchronized long storedBytes() {
+    return storedBytes;
+  }
+
+  /** Number of blobs in the index, including those saved but not yet flushed. */
+  public synchronized int blobCount() {
+    return index.size() + pending.size();
+  }
+
+  public synchronized boolean hasBlob(BlobType type, ObjectId id) {
+    return index.contains(type, id) || pending.contains(new Pending(type, id));
+  }
+
+  /**
+   * Stores a blob unless the repository has it already (design.rst "Backups and Deduplication");
+   * returns its id, the SHA-256 of {@code data}.
+   */
+  public synchronized ObjectId saveBlob(BlobType type, byte[] data) {
+    ObjectId id = ObjectId.hash(data);
+    if (hasBlob(type, id)) {
+      return id;
+    }
+    if (data.length > PackFile.MAX_BLOB - CryptoKey.OVERHEAD) {
+      throw new IllegalArgumentException("blob of " + data.length + " bytes is too large");
+    }
+    boolean compressBlob = config.version() >= 2 && (compress || type == BlobType.TREE);
+    PackFile.Writer packer =
+        packers.computeIfAbsent(type, t -> new PackFile.Writer(master, compressBlob));
+    if (packer.compresses() != compressBlob) {
+      uploadPack(type);
+      packer = packers.computeIfAbsent(type, t -> new PackFile.Writer(master, compressBlob));
+    }
+    packer.add(type, id, data);
+    pending.add(new Pending(type, id));
+    if (packer.size() >= packSize) {
+      uploadPack(type);
+    }
+    return id;
+  }
+
+  public ObjectId saveTree(Tree tree) {
+    return saveBlob(BlobType.TREE, tree.toJson());
+  }
+
+  private void uploadPack(BlobType type) {
+    PackFile.Writer packer = packers.remove(type);
+    if (packer == null || packer.count() == 0) {
+      return;
+    }
+    byte[] pack = packer.finish();
+    ObjectId packId = ObjectId.hash(pack);
+    put(packKey(packId), pack);
+    storedBytes += pack.length;
+    for (PackedBlob b : packer.blobs()) {
+      index.add(packId, b);
+      pending.remove(new Pending(b.type(), b.id()));
+    }
+    unindexed.add(new IndexFile.Pack(packId, packer.blobs()));
+    unindexedBlobs += packer.count();
+    // A long backup publishes its packs' index as it goes: the next run (or one after a crash)
+    // deduplicates against them instead of uploading the same data again.
+    if (unindexedBlobs >= BLOBS_PER_INDEX || System.nanoTime() - lastIndexWrite > INDEX_EVERY_NANOS) {
+      writeIndex();
+    }
+  }
+
+  static String packKey(ObjectId pack) {
+    String hex = pack.hex();
+    return "data/" + hex.substring(0, 2) + "/" + hex;
+  }
+
+  /** Uploads the open packs, then index files describing every pack uploaded since the last flush. */
+  public synchronized void flush() {
+    uploadPack(BlobType.DATA);
+    uploadPack(BlobType.TREE);
+    writeIndex();
+  }
+
+  private void writeIndex() {
+    var batch = new ArrayList<IndexFile.Pack>();
+    int blobs = 0;
+    for (IndexFile.Pack p : unindexed) {
+      if (!batch.isEmpty() && blobs + p.blobs().size() > BLOBS_PER_INDEX) {
+        saveUnpacked("index", new IndexFile(List.of(), batch).toJson());
+        batch = new ArrayList<>();
+        blobs = 0;
+      }
+      batch.add(p);
+      blobs += p.blobs().size();
+    }
+    if (!batch.isEmpty()) {
+      saveUnpacked("index", new IndexFile(List.of(), batch).toJson());
+    }
+    unindexed.clear();
+    unindexedBlobs = 0;
+    lastIndexWrite = System.nanoTime();
+  }
+
+  /**
+   * Reads a blob with one ranged read and checks it against its id; blobs saved but not yet
+   * flushed are read from the open pack.
+   */
+  public byte[] loadBlob(BlobType type, ObjectId id) {
+    BlobIndex.Location loc;
+    synchronized (this) {
+      Optional<BlobIndex.Location> found = index.lookup(type, id);
+      if (found.isEmpty()) {
+        PackFile.Writer packer = packers.get(type);
+        Optional<PackFile.Sealed> open = packer == null ? Optional.empty() : packer.find(type, id);
+        if (open.isPresent()) {
+          return decode(open.get().blob(), open.get().bytes(), type.json() + " blob " + id.shortHex() + " in an open pack");
+        }
+        throw new HoldfastException(
+            ExitCode.DAMAGED, type.json() + " blob " + id.shortHex() + " is not in the repository's index");
+      }
+      loc = found.get();
+    }
+    PackedBlob b = loc.blob();
+    String what = type.json() + " blob " + id.shortHex() + " in pack " + loc.pack().shortHex();
+    return decode(b, PackFile.read(backend, packKey(loc.pack()), b.offset(), b.length(), what), what);
+  }
+
+  private byte[] decode(PackedBlob b, byte[] sealed, String what) {
+    byte[] plain;
+    try {
+      plain = master.open(sealed);
+    } catch (CryptoKey.CiphertextException e) {
+      throw GoJson.damaged(what, e.getMessage());
+    }
+    if (b.compressed()) {
+      plain = ZstdFrames.decompressExact(plain, 0, plain.length, b.uncompressedLength());
+      if (plain == null) {
+        throw GoJson.damaged(what, "invalid zstd data");
+      }
+    }
+    if (!ObjectId.hash(plain).equals(b.id())) {
+      throw GoJson.damaged(what, "content does not match its id");
+    }
+    return plain;
+  }
+
+  public Tree loadTree(ObjectId id) {
+    return Tree.parse(loadBlob(BlobType.TREE, id), "tree " + id.shortHex());
+  }
+
+  /** Writes a file node's content, blob by blob, to {@code out}; checks the size the node states. */
+  public void copyContent(Node file, OutputStream out) {
+    if (file.content() == null) {
+      throw new IllegalArgumentException(file.name() + " is not a file");
+    }
+    long written = 0;
+    try {
+      for (ObjectId id : file.content()) {
+        byte[] chunk = loadBlob(BlobType.DATA, id);
+        out.write(chunk);
+        written += chunk.length;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the content of " + file.name(), e);
+    }
+    if (written != file.size()) {
+      throw new HoldfastException(
+          ExitCode.DAMAGED,
+          "file " + file.name() + " has " + written + " bytes of content, its node says " + file.size());
+    }
+  }
+
+  /** Flushes, then stores the snapshot: it never refers to data that is not stored and indexed. */
+  public synchronized ObjectId saveSnapshot(Snapshot snapshot) {
+    flush();
+    if (!index.contains(BlobType.TREE, snapshot.tree())) {
+      throw new IllegalArgumentException("snapshot tree " + snapshot.tree().shortHex() + " is not stored");
+    }
+    return saveUnpacked("snapshots", snapshot.toJson());
+  }
+
+  public Snapshot loadSnapshot(ObjectId id) {
+    String key = "snapshots/" + id.hex();
+    try {
+      ObjectInfo info =
+          backend
+              .stat(key)
+              .orElseThrow(
+                  () -> new HoldfastException(ExitCode.FAILED, "no snapshot " + id.shortHex() + " in " + backend.location()));
+      String what = "snapshot " + id.shortHex();
+      return Snapshot.parse(loadUnpacked(info, what), what);
+    } catch (IOException e) {
+      throw HoldfastException.io("reading snapshot " + id.shortHex() + " from " + backend.location(), e);
+    }
+  }
+
+  /** Every snapshot, oldest first. */
+  public List<StoredSnapshot> listSnapshots() {
+    try {
+      List<ObjectInfo> files;
+      try (Stream<ObjectInfo> s = backend.list("snapshots/")) {
+        files = s.toList();
+      }
+      var out = new ArrayList<StoredSnapshot>();
+      for (ObjectInfo f : files) {
+        String name = f.key().substring("snapshots/".length());
+        if (!ObjectId.isHex(name)) {
+          continue;
+        }
+        String what = "snapshot " + name.substring(0, 8);
+        out.add(new StoredSnapshot(ObjectId.parse(name), Snapshot.parse(loadUnpacked(f, what), what)));
+      }
+      out.sort(Comparator.comparing((StoredSnapshot s) -> s.snapshot().time().toInstant()).thenComparing(StoredSnapshot::id));
+      return out;
+    } catch (IOException e) {
+      throw HoldfastException.io("listing snapshots in " + backend.location(), e);
+    }
+  }
+
+  /** Takes a shared or exclusive lock; close it to release. */
+  public RepositoryLock lock(boolean exclusive) {
+    return RepositoryLock.acquire(this, exclusive);
+  }
+
+  ObjectId saveLockFile(byte[] json) {
+    return saveUnpacked("locks", json);
+  }
+
+  byte[] loadLockFile(ObjectInfo info) throws IOException {
+    return loadUnpacked(info, "lock " + info.key().substring(info.key().lastIndexOf('/') + 1));
+  }
+
+  /** The kernel's host name, as Go's os.Hostname() reads it, so restic's stale-lock check matches ours. */
+  static String hostname() {
+    try {
+      String h = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+      if (!h.isEmpty()) {
+        return h;
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: fall through
+    }
+    String h = System.getenv("HOSTNAME");
+    if (h != null && !h.isBlank()) {
+      return h;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "localhost";
+    }
+  }
+
+  /**
+   * Forgets blobs still in open packs: they are never uploaded. Packs already uploaded stay
+   * known, and the next flush indexes them, since later blobs may have been deduplicated against
+   * them.
+   */
+  public synchronized void discardUnflushed() {
+    packers.clear();
+    pending.clear();
+  }
+
+  /** Discards what was not flushed; the backend stays open (its owner closes it). */
+  @Override
+  public void close() {
+    discardUnflushed();
+  }
+}

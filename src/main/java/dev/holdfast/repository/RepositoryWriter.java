@@ -1,0 +1,337 @@
+package dev.holdfast.repository;
+
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.event.BackupEvent;
+import dev.holdfast.event.EventSink;
+import dev.holdfast.format.BackupRef;
+import dev.holdfast.format.BackupWriter;
+import dev.holdfast.source.Entry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Writes one backup into a repository as restic's {@code backup} does (design.rst "Backups and
+ * Deduplication"): file content cut by the content-defined chunker into deduplicated data blobs,
+ * one tree blob per directory built bottom-up as entries arrive in path order, and a snapshot
+ * saved by {@link #finish()} after every pack and index file it refers to.
+ */
+public final class RepositoryWriter implements BackupWriter {
+
+  /**
+   * What the snapshot records besides the tree.
+   *
+   * @param paths the absolute paths that were backed up
+   * @param hostname the host that made the backup
+   * @param username who made it
+   * @param tags tags (a job name, for example)
+   * @param time when the backup started
+   * @param programVersion the writer's name and version
+   */
+  public record SnapshotInfo(
+      List<String> paths, String hostname, String username, List<String> tags, OffsetDateTime time, String programVersion) {
+    public SnapshotInfo {
+      paths = List.copyOf(paths);
+      tags = List.copyOf(tags);
+    }
+  }
+
+  /**
+   * An open directory: its entry (null for one never seen, like the root), the nodes below it, and
+   * the same directory's nodes in the parent snapshot (empty when there is none).
+   */
+  private record Dir(String path, Entry entry, List<Node> children, Map<String, Node> previous) {}
+
+  private final Repository repo;
+  private final SnapshotInfo info;
+  private final Chunker chunker;
+  private final RepositoryLock lock;
+  private final Deque<Dir> open = new ArrayDeque<>();
+  private long fileCount;
+  private final EventSink events;
+  private final StoredSnapshot parent;
+  private final long storedBefore;
+  private boolean done;
+
+  /** Starts a backup without reporting progress. */
+  public RepositoryWriter(Repository repo, SnapshotInfo info) {
+    this(repo, info, EventSink.NONE);
+  }
+
+  /** Starts a backup; holds a shared lock on the repository until finished or closed. */
+  public RepositoryWriter(Repository repo, SnapshotInfo info, EventSink events) {
+    this.repo = repo;
+    this.info = info;
+    this.events = events;
+    this.chunker = new Chunker(repo.config().chunkerPolynomial());
+    this.storedBefore = repo.storedBytes();
+    this.lock = repo.lock(false);
+    try {
+      this.parent = findParent(repo, info);
+      open.push(new Dir("", null, new ArrayList<>(),
+          parent == null ? Map.of() : byName(repo.loadTree(parent.snapshot().tree()))));
+    } catch (RuntimeException ex) {
+      lock.close();
+      throw ex;
+    }
+  }
+
+  @Override
+  public void add(Entry e) {
+    if (done) {
+      throw new IllegalStateException("backup already finished or closed");
+    }
+    if (e.path().equals(".")) {
+      return; // the file system root ("/" backed up): its children are the root tree's nodes
+    }
+    String parent = parentOf(e.path());
+    enter(parent);
+    String name = e.path().substring(e.path().lastIndexOf('/') + 1);
+    switch (e.kind()) {
+      case DIRECTORY -> push(e.path(), e);
+      case FILE -> {
+        Node n = storeFile(name, e);
+        if (n != null) {
+          open.peek().children().add(n);
+          fileCount++;
+          events.publish(new BackupEvent.EntryDone(e.path(), n.size()));
+        }
+      }
+      case SYMLINK -> open.peek().children().add(withOwner(Node.symlink(name, FileMode.toGo(NodeType.SYMLINK, 0777),
+          e.mtime(), e.uid(), e.gid(), e.linkTarget()), e));
+      case HARDLINK -> {
+        // restic stores each name of a hard-linked file as a file with the same content
+        Node first = storedFile(e.linkTarget());
+        if (first == null) { // its first name could not be read, and was left out with a warning
+          events.publish(new BackupEvent.Warning("/" + e.path(),
+              "hard link to " + e.linkTarget() + ", which this backup does not hold"));
+          return;
+        }
+        open.peek().children().add(withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()),
+            e.mtime(), e.uid(), e.gid(), first.size(), first.content()), e));
+        fileCount++;
+      }
+    }
+  }
+
+  /**
+   * Finds a file added earlier: in an open directory's nodes, or through the trees already saved
+   * below it. Hard links are rare, so this walk costs less than remembering every file.
+   */
+  private Node storedFile(String path) {
+    Dir base = null;
+    for (Dir d : open) { // innermost first
+      if (isAncestor(d.path(), path)) {
+        base = d;
+        break;
+      }
+    }
+    if (base == null) {
+      return null;
+    }
+    String rest = base.path().isEmpty() ? path : path.substring(base.path().length() + 1);
+    String[] parts = rest.split("/");
+    List<Node> nodes = base.children();
+    for (int i = 0; i < parts.length; i++) {
+      String part = parts[i];
+      Node n = nodes.stream().filter(x -> x.name().equals(part)).findFirst().orElse(null);
+      if (n == null) {
+        return null;
+      }
+      if (i == parts.length - 1) {
+        return n.type() == NodeType.FILE ? n : null;
+      }
+      if (n.type() != NodeType.DIR) {
+        return null;
+      }
+      nodes = repo.loadTree(n.subtree()).nodes();
+    }
+    return null;
+  }
+
+  /**
+   * The snapshot restic would pick as parent (design.rst "Backups and Deduplication"): the newest
+   * one not newer than this backup, from the same host, covering all of its paths.
+   */
+  private static StoredSnapshot findParent(Repository repo, SnapshotInfo info) {
+    StoredSnapshot best = null;
+    for (StoredSnapshot s : repo.listSnapshots()) {
+      Snapshot sn = s.snapshot();
+      if (Objects.equals(info.hostname(), sn.hostname())
+          && sn.paths().containsAll(info.paths())
+          && !sn.time().toInstant().isAfter(info.time().toInstant())
+          && (best == null || sn.time().toInstant().isAfter(best.snapshot().time().toInstant()))) {
+        best = s;
+      }
+    }
+    return best;
+  }
+
+  private void push(String path, Entry e) {
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    Node before = open.peek().previous().get(name);
+    Map<String, Node> previous =
+        before != null && before.type() == NodeType.DIR && repo.hasBlob(BlobType.TREE, before.subtree())
+            ? byName(repo.loadTree(before.subtree()))
+            : Map.of();
+    open.push(new Dir(path, e, new ArrayList<>(), previous));
+  }
+
+  private static Map<String, Node> byName(Tree tree) {
+    var m = new HashMap<String, Node>();
+    tree.nodes().forEach(n -> m.put(n.name(), n));
+    return m;
+  }
+
+  /** Closes directories until {@code dir} is the innermost open one, opening missing ones on the way. */
+  private void enter(String dir) {
+    while (!open.peek().path().equals(dir) && !isAncestor(open.peek().path(), dir)) {
+      closeTop();
+    }
+    if (!open.peek().path().equals(dir)) {
+      // A source that emits "a/b/file" without "a" and "a/b": directories without an entry of their own.
+      String top = open.peek().path();
+      String rest = top.isEmpty() ? dir : dir.substring(top.length() + 1);
+      String path = top;
+      for (String part : rest.split("/")) {
+        path = path.isEmpty() ? part : path + "/" + part;
+        push(path, null);
+      }
+    }
+  }
+
+  private static boolean isAncestor(String a, String b) {
+    return a.isEmpty() || b.startsWith(a + "/");
+  }
+
+  private static String parentOf(String path) {
+    int i = path.lastIndexOf('/');
+    return i < 0 ? "" : path.substring(0, i);
+  }
+
+  /** Saves the innermost open directory's tree and adds its node to the parent. */
+  private ObjectId closeTop() {
+    Dir d = open.pop();
+    Tree tree;
+    try {
+      tree = Tree.sorted(d.children());
+    } catch (IllegalArgumentException ex) {
+      throw new HoldfastException(ExitCode.FAILED,
+          "entries of " + (d.path().isEmpty() ? "/" : d.path()) + " came out of order: " + ex.getMessage());
+    }
+    ObjectId id = repo.saveTree(tree);
+    if (!open.isEmpty()) {
+      Entry e = d.entry();
+      String name = d.path().substring(d.path().lastIndexOf('/') + 1);
+      Node n = e == null
+          ? Node.dir(name, FileMode.toGo(NodeType.DIR, 0755), info.time().toInstant(), 0, 0, id)
+          : withOwner(Node.dir(name, FileMode.toGo(NodeType.DIR, e.permissions()), e.mtime(), e.uid(), e.gid(), id), e);
+      open.peek().children().add(n);
+    }
+    return id;
+  }
+
+  /**
+   * Chunks a file's content into data blobs. As in the archive writer, a file that cannot be read
+   * is a warning and is left out (the run ends "partial"), while a failing stream of unknown size
+   * (a dump) fails the backup: a cut-off dump must never look complete.
+   */
+  private Node storeFile(String name, Entry e) {
+    Node unchanged = unchanged(name, e);
+    if (unchanged != null) {
+      return withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
+          unchanged.size(), unchanged.content()), e);
+    }
+    var content = new ArrayList<ObjectId>();
+    long[] size = {0};
+    boolean opened = false;
+    try (InputStream in = e.content().open()) {
+      opened = true;
+      chunker.split(in, (buf, off, len) -> {
+        content.add(repo.saveBlob(BlobType.DATA, Arrays.copyOfRange(buf, off, off + len)));
+        size[0] += len;
+        events.publish(new BackupEvent.BytesMoved(len));
+      });
+    } catch (IOException ex) {
+      if (e.size() < 0) {
+        throw HoldfastException.io("reading " + e.path(), ex);
+      }
+      String why = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+      events.publish(new BackupEvent.Warning("/" + e.path(),
+          (opened ? "read error after " + size[0] + " bytes: " : "cannot open: ") + why));
+      return null;
+    }
+    return withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
+        size[0], content), e);
+  }
+
+  /**
+   * The parent snapshot's node for this file if the file looks unchanged: same size and the same
+   * modification time to the nanosecond, with every content blob still in the index. restic also
+   * compares ctime and inode, which entries do not carry (like restic's --ignore-inode).
+   */
+  private Node unchanged(String name, Entry e) {
+    Node before = open.peek().previous().get(name);
+    if (before == null || before.type() != NodeType.FILE || e.size() < 0 || before.size() != e.size()
+        || !before.mtime().equals(e.mtime()) || before.content() == null) {
+      return null;
+    }
+    for (ObjectId id : before.content()) {
+      if (!repo.hasBlob(BlobType.DATA, id)) {
+        return null;
+      }
+    }
+    return before;
+  }
+
+  private static Node withOwner(Node n, Entry e) {
+    return n.withOwner(blankToNull(e.owner()), blankToNull(e.group()));
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  /** Saves the remaining trees, flushes packs and index, then stores the snapshot. */
+  @Override
+  public BackupRef finish() {
+    if (done) {
+      throw new IllegalStateException("backup already finished or closed");
+    }
+    while (open.size() > 1) {
+      closeTop();
+    }
+    ObjectId root = closeTop();
+    var snapshot = new Snapshot(info.time(), parent == null ? null : parent.id(), root, info.paths(), info.hostname(), info.username(),
+        0, 0, List.of(), info.tags(), null, info.programVersion());
+    ObjectId id = repo.saveSnapshot(snapshot);
+    done = true;
+    lock.close();
+    // size: what this backup added to the repository after deduplication (lock files excluded)
+    long added = repo.storedBytes() - storedBefore;
+    return new BackupRef(id.hex(), info.time().toInstant(), info.tags().isEmpty() ? "" : info.tags().get(0),
+        info.hostname(), added, fileCount, "repository", true, true);
+  }
+
+  /** Without {@link #finish()}: drops unflushed blobs (packs already uploaded stay as unreferenced data). */
+  @Override
+  public void close() {
+    if (!done) {
+      done = true;
+      try {
+        repo.discardUnflushed();
+      } finally {
+        lock.close();
+      }
+    }
+  }
+}
