@@ -6,6 +6,7 @@ import dev.holdfast.archive.Compression;
 import dev.holdfast.config.JobSpec;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.Job;
+import dev.holdfast.job.RepositoryFormat;
 import dev.holdfast.job.RunSteps;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,7 @@ import picocli.CommandLine.Parameters;
 final class BackupCommand implements Callable<Integer> {
   private final Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Mixin RepositoryOptions repositoryPassword;
 
   @Parameters(paramLabel = "JOB|PATH", description = "Job names (no --to; none = every job), or paths and database URIs with --to.")
   List<String> args = new ArrayList<>();
@@ -90,8 +92,8 @@ final class BackupCommand implements Callable<Integer> {
       jobs.add(adHocJob(w));
     } else {
       if (compression != null || level != null || name != null || !exclude.isEmpty() || !recipients.isEmpty()
-          || passphraseFile != null || passphraseEnv != null) {
-        throw HoldfastException.usage("--compression, --level, --name, --exclude and keys apply to ad-hoc backups (--to); "
+          || passphraseFile != null || passphraseEnv != null || repositoryPassword.passwordFile != null) {
+        throw HoldfastException.usage("--password-file, --compression, --level, --name, --exclude and keys apply to ad-hoc backups (--to); "
             + "for a job, set them in the config");
       }
       List<String> names = args.isEmpty() ? new ArrayList<>(w.config().jobs().keySet()) : args;
@@ -104,6 +106,25 @@ final class BackupCommand implements Callable<Integer> {
   }
 
   private Job adHocJob(Wiring w) {
+    boolean repository;
+    try (var b = w.openBackend(to)) {
+      repository = Wiring.holdsRepository(b);
+    }
+    if (repository) {
+      if (compression != null || level != null || name != null || !recipients.isEmpty() || passphraseFile != null
+          || passphraseEnv != null) {
+        throw HoldfastException.usage(to + " holds a repository: --compression, --level, --name and archive keys do not apply",
+            "a repository encrypts with its password (--password-file) and compresses with zstd");
+      }
+      checkJobName();
+      String pass = w.repositoryPassword(repositoryPassword.passwordFile, null);
+      return Job.adHoc(jobName, w.sources(args, exclude, excludeIfPresent, oneFileSystem), w.expandHome(to), null)
+          .withRepository(new RepositoryFormat(() -> pass));
+    }
+    if (repositoryPassword.passwordFile != null) {
+      throw HoldfastException.usage("--password-file applies to repositories, and " + to + " holds none",
+          "create one with: holdfast init --to " + to + " --format repository");
+    }
     Compression c;
     try {
       c = compression == null ? Compression.GZIP : Compression.parse(compression);
@@ -120,12 +141,16 @@ final class BackupCommand implements Callable<Integer> {
     if (!problems.isEmpty()) {
       throw HoldfastException.usage("--name " + template + ": " + problems.get(0));
     }
-    if (!jobName.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-      throw HoldfastException.usage("--job-name may use letters, digits, '.', '_' and '-'");
-    }
+    checkJobName();
     ArchiveSettings settings = new ArchiveSettings(c, lv, Runtime.getRuntime().availableProcessors(), ArchiveName.of(template),
         w.encryption(recipients, passphrase(w)));
     return Job.adHoc(jobName, w.sources(args, exclude, excludeIfPresent, oneFileSystem), w.expandHome(to), settings);
+  }
+
+  private void checkJobName() {
+    if (!jobName.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      throw HoldfastException.usage("--job-name may use letters, digits, '.', '_' and '-'");
+    }
   }
 
   private char[] passphrase(Wiring w) {

@@ -3,6 +3,8 @@ package dev.holdfast.cli;
 import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.format.BackupRef;
 import dev.holdfast.job.RunLog;
+import dev.holdfast.repository.Repository;
+import dev.holdfast.repository.RepositoryCatalog;
 import java.io.PrintWriter;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -16,6 +18,7 @@ final class ListCommand implements Callable<Integer> {
   private final Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @CommandLine.Mixin TargetOptions target;
+  @CommandLine.Mixin RepositoryOptions password;
 
   ListCommand(Main main) {
     this.main = main;
@@ -25,7 +28,15 @@ final class ListCommand implements Callable<Integer> {
   public Integer call() {
     Wiring w = new Wiring(main, spec.commandLine().getErr());
     try (Wiring.Opened o = w.open(target)) {
-      List<BackupRef> refs = o.items().stream().map(ArchiveCatalog.Item::ref).toList();
+      List<BackupRef> refs;
+      boolean repository = Wiring.holdsRepository(o.backend());
+      if (repository) {
+        try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job())) {
+          refs = new RepositoryCatalog(repo).list().stream().filter(r -> o.job() == null || o.job().equals(r.job())).toList();
+        }
+      } else {
+        refs = o.items().stream().map(ArchiveCatalog.Item::ref).toList();
+      }
       PrintWriter out = spec.commandLine().getOut();
       if (main.global.json) {
         Json.print(out, refs);
@@ -35,11 +46,14 @@ final class ListCommand implements Callable<Integer> {
       out.printf("%-19s  %-12s  %-12s  %9s  %7s  %s%n", "TIME", "JOB", "HOST", "SIZE", "FILES", "BACKUP");
       for (BackupRef r : refs) {
         out.printf("%-19s  %-12s  %-12s  %9s  %7s  %s%s%n", f.format(r.time()), r.job().isEmpty() ? "-" : r.job(),
-            r.host().isEmpty() ? "-" : r.host(), RunLog.human(r.size()), r.files() < 0 ? "-" : Long.toString(r.files()),
-            r.id(), r.managed() ? "" : "  (no manifest)");
+            r.host().isEmpty() ? "-" : r.host(), r.size() < 0 ? "-" : RunLog.human(r.size()),
+            r.files() < 0 ? "-" : Long.toString(r.files()),
+            repository ? r.id().substring(0, 8) : r.id(), r.managed() || repository ? "" : "  (no manifest)");
       }
       if (!main.global.quiet) {
-        out.println(refs.size() + " backup" + (refs.size() == 1 ? "" : "s") + " on " + o.backend().location());
+        String what = repository ? " snapshot" : " backup";
+        out.println(refs.size() + what + (refs.size() == 1 ? "" : "s") + " on " + o.backend().location()
+            + (repository ? " (repository)" : ""));
       }
       out.flush();
       return 0;

@@ -17,9 +17,11 @@ import picocli.CommandLine.Command;
     versionProvider = Main.VersionProvider.class,
     description = "Backups that back up, restore, and prove that they can restore.",
     subcommands = {
+      InitCommand.class,
       BackupCommand.class,
       RestoreCommand.class,
       ListCommand.class,
+      LsCommand.class,
       VerifyCommand.class,
       HistoryCommand.class,
       RunCommand.class,

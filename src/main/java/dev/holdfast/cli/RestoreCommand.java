@@ -7,6 +7,10 @@ import dev.holdfast.error.HoldfastException;
 import dev.holdfast.restore.ArchiveRestore;
 import dev.holdfast.restore.DatabaseRestore;
 import dev.holdfast.restore.RestoreRequest;
+import dev.holdfast.restore.RepositoryRestore;
+import dev.holdfast.format.BackupRef;
+import dev.holdfast.repository.ObjectId;
+import dev.holdfast.repository.Repository;
 import dev.holdfast.restore.RestoreResult;
 import dev.holdfast.restore.VolumeRestore;
 import dev.holdfast.source.DockerVolumeSource;
@@ -34,6 +38,7 @@ final class RestoreCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @CommandLine.Mixin TargetOptions target;
   @CommandLine.Mixin KeyOptions keys;
+  @CommandLine.Mixin RepositoryOptions password;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "BACKUP", defaultValue = "latest",
       description = "'latest' (default), or a backup's name as 'list' shows it.")
@@ -107,6 +112,9 @@ final class RestoreCommand implements Callable<Integer> {
     }
     try (Wiring.Opened o = w.open(target);
         ProgressDisplay progress = ProgressDisplay.startIfTerminal(spec.commandLine().getErr(), main.global.quiet)) {
+      if (Wiring.holdsRepository(o.backend())) {
+        return restoreSnapshot(w, o, progress == null ? EventSink.NONE : progress);
+      }
       ArchiveCatalog.Item item = o.select(backup);
       EventSink sink = progress == null ? EventSink.NONE : progress;
       RestoreResult r = new ArchiveRestore(sink, w.decryption(keys, o.job())).restore(item, new RestoreRequest(
@@ -121,6 +129,22 @@ final class RestoreCommand implements Callable<Integer> {
     }
   }
 
+  private int restoreSnapshot(Wiring w, Wiring.Opened o, EventSink sink) {
+    try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job())) {
+      BackupRef ref = Wiring.selectSnapshot(repo, backup, o.job());
+      RestoreResult r = new RepositoryRestore(sink).restore(repo, ObjectId.parse(ref.id()), new RestoreRequest(
+          Path.of(w.expandHome(into.toString())), include, overwrite));
+      if (main.global.json) {
+        Json.print(spec.commandLine().getOut(), r);
+      } else if (!main.global.quiet) {
+        spec.commandLine().getOut().printf("restored %s into %s: %d files, %d directories, %d links, %s%s%n",
+            r.backup(), into, r.files(), r.directories(), r.links(), RunLog.human(r.bytes()),
+            r.skipped() == 0 ? "" : "; " + r.skipped() + " special files not restored");
+      }
+      return 0;
+    }
+  }
+
   private int restoreVolume(Wiring w) {
     if (database != null || into != null || !include.isEmpty()) {
       throw HoldfastException.usage("--volume restores into a volume; --database, --target and --include do not apply");
@@ -129,6 +153,7 @@ final class RestoreCommand implements Callable<Integer> {
       throw HoldfastException.usage("--clean empties the volume, --overwrite writes over its files: choose one");
     }
     try (Wiring.Opened o = w.open(target)) {
+      refuseRepository(o, "--volume");
       ArchiveCatalog.Item item = o.select(backup);
       VolumeRestore.Result r = new VolumeRestore(w.decryption(keys, o.job())).restore(item, new VolumeRestore.Request(
           volume, intoDatabase, dockerHost(w, o.job()), helperImage, clean, overwrite, stop));
@@ -142,6 +167,13 @@ final class RestoreCommand implements Callable<Integer> {
             r.stopped().isEmpty() ? "" : "; stopped and started again: " + String.join(", ", r.stopped()));
       }
       return 0;
+    }
+  }
+
+  private static void refuseRepository(Wiring.Opened o, String option) {
+    if (Wiring.holdsRepository(o.backend())) {
+      throw HoldfastException.usage(option + " is not supported for repositories yet",
+          "restore the files with --target DIR, then load them by hand");
     }
   }
 
@@ -164,6 +196,7 @@ final class RestoreCommand implements Callable<Integer> {
       throw HoldfastException.usage("--database restores into a server; --target, --include and --overwrite apply to files");
     }
     try (Wiring.Opened o = w.open(target)) {
+      refuseRepository(o, "--database");
       ArchiveCatalog.Item item = o.select(backup);
       DatabaseRestore.Result r = new DatabaseRestore(w.decryption(keys, o.job()), main.env)
           .restore(item, new DatabaseRestore.Request(database, intoDatabase, create, clean));

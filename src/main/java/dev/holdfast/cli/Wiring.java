@@ -39,8 +39,10 @@ import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.Hooks;
 import dev.holdfast.job.Job;
+import dev.holdfast.job.RepositoryFormat;
 import dev.holdfast.job.JobRunner;
 import dev.holdfast.job.RunLog;
+import dev.holdfast.repository.Repository;
 import dev.holdfast.source.CommandSource;
 import dev.holdfast.source.DockerVolumeSource;
 import dev.holdfast.source.MysqlConnection;
@@ -437,7 +439,8 @@ final class Wiring {
     List<Job.Offsite> offsite =
         s.offsite().stream().map(o -> new Job.Offsite(expandHome(o.target()), policy(o.retention()))).toList();
     return new Job(s.name(), sources, expandHome(s.target()), settings, hooks, verify, offsite,
-        policy(s.retention()), s.forgetAfterFailure(), s.maxAge(), s.tags(), null);
+        policy(s.retention()), s.forgetAfterFailure(), s.maxAge(), s.tags(), null,
+        s.format().equals("repository") ? new RepositoryFormat(() -> repositoryPassword(null, s)) : null);
   }
 
   /**
@@ -592,6 +595,68 @@ final class Wiring {
     }
     List<Path> keys = recipientFiles.stream().map(f -> Path.of(expandHome(f))).toList();
     return OpenPgpEncryption.create(keys, pass, clock);
+  }
+
+  /**
+   * The repository password: {@code --password-file}, else the job's {@code password_file} or
+   * {@code password_env}, else $HOLDFAST_PASSWORD, $RESTIC_PASSWORD, $RESTIC_PASSWORD_FILE (so a
+   * restic user's environment works). Never taken from the command line itself.
+   */
+  String repositoryPassword(Path passwordFile, JobSpec job) {
+    if (passwordFile != null) {
+      return new String(secretFile("the repository password", Path.of(expandHome(passwordFile.toString()))));
+    }
+    if (job != null && job.passwordFile() != null) {
+      return new String(secretFile("the repository password", Path.of(expandHome(job.passwordFile()))));
+    }
+    if (job != null && job.passwordEnv() != null) {
+      return new String(envSecret(job.passwordEnv()));
+    }
+    for (String var : List.of("HOLDFAST_PASSWORD", "RESTIC_PASSWORD")) {
+      String v = env.get(var);
+      if (v != null && !v.isEmpty()) {
+        return v;
+      }
+    }
+    String file = env.get("RESTIC_PASSWORD_FILE");
+    if (file != null && !file.isEmpty()) {
+      return new String(secretFile("the repository password ($RESTIC_PASSWORD_FILE)", Path.of(expandHome(file))));
+    }
+    throw HoldfastException.usage("no repository password given",
+        "pass --password-file FILE, or set HOLDFAST_PASSWORD (RESTIC_PASSWORD and RESTIC_PASSWORD_FILE work too)");
+  }
+
+  /** Whether a target holds a repository: a {@code config} object and key files at its root. */
+  static boolean holdsRepository(Backend b) {
+    try {
+      if (b.stat("config").isEmpty()) {
+        return false;
+      }
+      try (var keys = b.list("keys/")) {
+        return keys.findAny().isPresent();
+      }
+    } catch (java.io.IOException e) {
+      throw HoldfastException.io("looking for a repository at " + b.location(), e);
+    }
+  }
+
+  /** Opens the repository on {@code b}, with the password from {@code passwordFile} or the environment. */
+  Repository openRepository(Backend b, Path passwordFile, String job) {
+    JobSpec spec = job != null && configIfAny().map(c -> c.jobs().containsKey(job)).orElse(false) ? jobSpec(job) : null;
+    return Repository.open(b, repositoryPassword(passwordFile, spec));
+  }
+
+  /** A snapshot by selector ("latest", an id or a unique prefix); "latest" of {@code job} when one is given. */
+  static dev.holdfast.format.BackupRef selectSnapshot(Repository repo, String selector, String job) {
+    var catalog = new dev.holdfast.repository.RepositoryCatalog(repo);
+    if (job != null && (selector == null || selector.equals("latest"))) {
+      List<dev.holdfast.format.BackupRef> mine = catalog.list().stream().filter(r -> job.equals(r.job())).toList();
+      if (mine.isEmpty()) {
+        throw new HoldfastException(ExitCode.TARGET_MISSING, "no snapshots of job '" + job + "' in " + repo.backend().location());
+      }
+      return mine.get(mine.size() - 1);
+    }
+    return catalog.find(selector == null ? "latest" : selector);
   }
 
   /** A job ready to run: with its encryption keys loaded and checked. */

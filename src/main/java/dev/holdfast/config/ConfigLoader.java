@@ -32,7 +32,8 @@ public final class ConfigLoader {
   static final List<String> JOB_KEYS =
       List.of("sources", "exclude", "exclude_if_present", "one_file_system", "target", "format",
           "compression", "level", "threads", "name", "hooks", "verify", "offsite", "retention",
-          "forget_after_failure", "max_age", "tags", "encryption", "schedule", "randomized_delay", "notify");
+          "forget_after_failure", "max_age", "tags", "encryption", "schedule", "randomized_delay", "notify",
+          "password_file", "password_env");
   static final List<String> ENCRYPTION_KEYS =
       List.of("recipients", "passphrase_file", "passphrase_env", "identity_file", "identity_passphrase_file", "required");
   static final List<String> RETENTION_KEYS =
@@ -171,9 +172,44 @@ public final class ConfigLoader {
       r.problem(node, p + ".target", "missing; say where backups go (a directory such as /srv/backups)");
     }
     String format = opt(m, "format", n -> r.requiredString(n, p + ".format"));
-    if (format != null && !format.equals("archive") && !format.equals("mirror")) {
+    if (format != null && !List.of("archive", "mirror", "repository").contains(format)) {
       r.problem(m.get("format").getValueNode(), p + ".format",
-          "'" + format + "' is not supported by this version; use: archive or mirror");
+          "'" + format + "' is not supported by this version; use: archive, repository or mirror");
+    }
+    boolean repository = "repository".equals(format);
+    String passwordFile = opt(m, "password_file", n -> r.requiredString(n, p + ".password_file"));
+    String passwordEnv = opt(m, "password_env", n -> r.requiredString(n, p + ".password_env"));
+    if (!repository) {
+      for (String k : List.of("password_file", "password_env")) {
+        if (m.containsKey(k)) {
+          r.problem(m.get(k).getKeyNode(), p + "." + k,
+              "applies to format: repository (an archive's passphrase goes under encryption:)");
+        }
+      }
+    } else {
+      if (passwordEnv != null && !passwordEnv.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        r.problem(m.get("password_env").getValueNode(), p + ".password_env",
+            "'" + passwordEnv + "' is not an environment variable name (the name, not the password)");
+      }
+      if (passwordFile != null && passwordEnv != null) {
+        r.problem(m.get("password_env").getKeyNode(), p + ".password_env", "give password_file or password_env, not both");
+      }
+      for (String k : List.of("compression", "level", "threads", "name", "encryption")) {
+        if (m.containsKey(k)) {
+          r.problem(m.get(k).getKeyNode(), p + "." + k, "applies to archives only; a repository is always encrypted "
+              + "with its password and compresses with zstd, and names its snapshots itself");
+        }
+      }
+      for (String k : List.of("offsite", "retention", "forget_after_failure")) {
+        if (m.containsKey(k)) {
+          r.problem(m.get(k).getKeyNode(), p + "." + k,
+              "not supported for format: repository yet (copy and forget of snapshots come in a later version)");
+        }
+      }
+      if (m.containsKey("verify") && m.get("verify").getValueNode() instanceof ScalarNode sv
+          && "restore-test".equals(sv.getValue())) {
+        r.problem(m.get("verify").getValueNode(), p + ".verify", "format: repository supports none, quick or full");
+      }
     }
     MirrorSpec mirror = MirrorSpec.read(r, m, p, format);
     String compression = opt(m, "compression", n -> r.requiredString(n, p + ".compression"));
@@ -298,7 +334,8 @@ public final class ConfigLoader {
         ofs != null && ofs, target, format == null ? "archive" : format, compression, level, threads,
         archiveName, before, after, onFailure, timeout, verify == null ? "quick" : verify, offsite, retention,
         faf != null && faf, maxAge, tags, encryption, DaemonKeys.schedule(r, m, p, zone),
-        DaemonKeys.randomizedDelay(r, m, p), DaemonKeys.notifiers(r, m, p), mirror);
+        DaemonKeys.randomizedDelay(r, m, p), DaemonKeys.notifiers(r, m, p), mirror,
+        passwordFile, passwordEnv);
   }
 
   private static List<String> withMirrorKeys(List<String> keys) {

@@ -7,6 +7,8 @@ import java.util.List;
  * A job as written in the config file, after interpolation and validation.
  *
  * @param mirror the mirror settings of a {@code format: mirror} job, else null
+ * @param passwordFile file holding the repository password ({@code format: repository}), or null
+ * @param passwordEnv environment variable holding the repository password, or null
  */
 public record JobSpec(
     String name,
@@ -35,4 +37,6 @@ public record JobSpec(
     String schedule,
     Duration randomizedDelay,
     List<NotifySpec> notifiers,
-    MirrorSpec mirror) {}
+    MirrorSpec mirror,
+    String passwordFile,
+    String passwordEnv) {}

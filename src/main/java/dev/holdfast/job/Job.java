@@ -19,6 +19,7 @@ import java.util.List;
  * @param forgetAfterFailure apply retention even when the job's latest run failed
  * @param maxAge the newest backup older than this makes the job stale
  * @param verifyKey opens the job's encrypted archives for its verify step, or null
+ * @param repository set when the job writes snapshots into a repository; null for archives
  */
 public record Job(
     String name,
@@ -32,7 +33,8 @@ public record Job(
     boolean forgetAfterFailure,
     Duration maxAge,
     List<String> tags,
-    OpenPgpDecryption verifyKey) {
+    OpenPgpDecryption verifyKey,
+    RepositoryFormat repository) {
 
   public static final Duration DEFAULT_MAX_AGE = Duration.ofHours(25);
 
@@ -42,15 +44,22 @@ public record Job(
   /** An ad-hoc job: no lifecycle steps after the backup. */
   public static Job adHoc(String name, List<Source> sources, String target, ArchiveSettings archive) {
     return new Job(name, sources, target, archive, Hooks.none(), null, List.of(), RetentionPolicy.none(), false,
-        DEFAULT_MAX_AGE, List.of(), null);
+        DEFAULT_MAX_AGE, List.of(), null, null);
   }
 
   public Job withArchive(ArchiveSettings a, OpenPgpDecryption key) {
-    return new Job(name, sources, target, a, hooks, verify, offsite, retention, forgetAfterFailure, maxAge, tags, key);
+    return new Job(name, sources, target, a, hooks, verify, offsite, retention, forgetAfterFailure, maxAge, tags, key,
+        repository);
   }
 
   public Job withVerify(VerifyLevel level) {
     return new Job(name, sources, target, archive, hooks, level, offsite, retention, forgetAfterFailure, maxAge, tags,
-        verifyKey);
+        verifyKey, repository);
+  }
+
+  /** The same job writing into a repository opened with the password {@code format} gives. */
+  public Job withRepository(RepositoryFormat format) {
+    return new Job(name, sources, target, archive, hooks, verify, offsite, retention, forgetAfterFailure, maxAge, tags,
+        verifyKey, format);
   }
 }

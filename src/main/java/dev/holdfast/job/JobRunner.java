@@ -3,6 +3,10 @@ package dev.holdfast.job;
 import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.archive.ArchiveCopy;
 import dev.holdfast.archive.ArchiveWriter;
+import dev.holdfast.archive.Version;
+import dev.holdfast.repository.Repository;
+import dev.holdfast.repository.RepositoryWriter;
+import dev.holdfast.source.PathSource;
 import dev.holdfast.verify.ArchiveVerifier;
 import dev.holdfast.verify.ScratchServers;
 import dev.holdfast.verify.VerifyReport;
@@ -96,7 +100,17 @@ public final class JobRunner {
         for (Source s : job.sources()) {
           s.check();
         }
-        try (Backend backend = backends.open(job.target())) {
+        if (job.repository() != null) {
+          long[] read = {0};
+          EventSink counting = e -> {
+            if (e instanceof BackupEvent.EntryDone d) {
+              read[0] += Math.max(0, d.bytes());
+            }
+            sink.publish(e);
+          };
+          ref = backupToRepository(job, started, counting);
+          contentBytes = read[0];
+        } else try (Backend backend = backends.open(job.target())) {
           key = freeName(backend,
               job.archive().name().render(job.name(), host, started.atZone(zone), job.archive().extension()));
           env.put("HOLDFAST_ARCHIVE", key);
@@ -111,7 +125,9 @@ public final class JobRunner {
           }
         }
         List<String> done = new ArrayList<>();
-        if (steps.verify() && job.verify() != null) {
+        if (steps.verify() && job.verify() != null && job.repository() != null) {
+          log.line("INFO", "verification of repository snapshots after a run is not implemented yet; run holdfast verify");
+        } else if (steps.verify() && job.verify() != null) {
           verify(job, ref, done);
         }
         if (steps.offsite() && !job.offsite().isEmpty()) {
@@ -129,10 +145,11 @@ public final class JobRunner {
         long id = state.record(rec);
         String took = RunLog.seconds(Duration.between(started, finished).toMillis());
         String extra = done.isEmpty() ? "" : "; " + String.join(", ", done);
+        String label = label(ref);
         if (warnings.isEmpty()) {
-          log.line("SUCCESS", ref.id() + " stored (" + RunLog.human(ref.size()) + ", " + took + ")" + extra);
+          log.line("SUCCESS", label + " stored (" + RunLog.human(ref.size()) + ", " + took + ")" + extra);
         } else {
-          log.line("PARTIAL", ref.id() + " stored without " + warnings.size() + " unreadable item"
+          log.line("PARTIAL", label + " stored without " + warnings.size() + " unreadable item"
               + (warnings.size() == 1 ? "" : "s") + " (" + RunLog.human(ref.size()) + ", " + took + ")" + extra);
         }
         RunRecord stored = rec.withId(id);
@@ -159,7 +176,7 @@ public final class JobRunner {
         }
         Instant finished = clock.instant();
         // when the archive itself was stored and only a later step failed, say so
-        String what = ref != null ? ref.id() + " stored, but " + he.getMessage() : job.name() + ": " + he.getMessage();
+        String what = ref != null ? label(ref) + " stored, but " + he.getMessage() : job.name() + ": " + he.getMessage();
         RunRecord failed = new RunRecord(0, job.name(), host, started, finished, "FAILURE", job.target(),
             ref == null ? null : ref.id(), ref == null ? 0 : ref.size(), ref == null ? 0 : ref.files(), 0,
             warnings.size(), he.exitCode().code(), he.getMessage());
@@ -174,6 +191,38 @@ public final class JobRunner {
         }
         throw he;
       }
+    }
+  }
+
+  /** How the run log names a backup: an archive by its key, a snapshot by its short id, as restic prints it. */
+  private static String label(BackupRef ref) {
+    return ref.format().equals("repository") ? "snapshot " + ref.id().substring(0, Math.min(8, ref.id().length())) : ref.id();
+  }
+
+  /** Writes one snapshot into the job's repository (which must exist: repositories are created by init). */
+  private BackupRef backupToRepository(Job job, Instant started, EventSink sink) {
+    List<String> paths = new ArrayList<>();
+    for (Source s : job.sources()) {
+      if (s instanceof PathSource p) {
+        p.roots().forEach(r -> paths.add(r.toAbsolutePath().toString()));
+      } else {
+        paths.add(s.name());
+      }
+    }
+    List<String> tags = new ArrayList<>();
+    tags.add(job.name());
+    job.tags().stream().filter(t -> !t.equals(job.name())).forEach(tags::add);
+    var info = new RepositoryWriter.SnapshotInfo(paths, host, System.getProperty("user.name", ""), tags,
+        started.atZone(zone).toOffsetDateTime(), "holdfast " + Version.current());
+    try (Backend backend = backends.open(job.target());
+        Repository repo = Repository.open(backend, job.repository().password().get());
+        RepositoryWriter writer = new RepositoryWriter(repo, info, sink)) {
+      for (Source s : job.sources()) {
+        try (Stream<dev.holdfast.source.Entry> entries = s.entries(sink)) {
+          entries.forEach(writer::add);
+        }
+      }
+      return writer.finish();
     }
   }
 

@@ -1,0 +1,66 @@
+package dev.holdfast.cli;
+
+import dev.holdfast.backend.Backend;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import dev.holdfast.repository.Repository;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code holdfast init}: creates a restic-format repository on a target. */
+@Command(
+    name = "init",
+    description = {
+      "Create a repository (restic's format, version 2) on a target; restic -r TARGET opens it too.",
+      "  holdfast init --to /srv/repo --format repository --password-file ~/.repo-pass"
+    })
+final class InitCommand implements Callable<Integer> {
+  private final Main main;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Mixin RepositoryOptions password;
+
+  @Option(names = "--to", required = true, paramLabel = "TARGET", description = "Where to create it: a directory, sftp://… or s3://….")
+  String to;
+
+  @Option(names = "--format", paramLabel = "repository", defaultValue = "repository",
+      description = "Only 'repository' needs creating (archives need no init). Default: ${DEFAULT-VALUE}.")
+  String format;
+
+  InitCommand(Main main) {
+    this.main = main;
+  }
+
+  @Override
+  public Integer call() {
+    if (!format.equals("repository")) {
+      throw HoldfastException.usage("init creates repositories (--format repository); archive targets need no init");
+    }
+    Wiring w = new Wiring(main, spec.commandLine().getErr());
+    String pass = w.repositoryPassword(password.passwordFile, null);
+    try (Backend b = w.openBackend(to)) {
+      try {
+        if (b.stat("config").isPresent()) {
+          throw new HoldfastException(ExitCode.FAILED, "there is already a repository at " + b.location(),
+              "use it as it is, or choose another target");
+        }
+      } catch (IOException e) {
+        throw HoldfastException.io("looking at " + b.location(), e);
+      }
+      String id;
+      try (Repository repo = Repository.init(b, pass)) {
+        id = repo.config().id();
+      }
+      if (main.global.json) {
+        Json.print(spec.commandLine().getOut(), java.util.Map.of("id", id, "location", b.location()));
+      } else if (!main.global.quiet) {
+        spec.commandLine().getOut().printf("created repository %s at %s%n", id.substring(0, Math.min(8, id.length())),
+            b.location());
+      }
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+package dev.holdfast.repository;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.holdfast.testkit.Cli;
+import dev.holdfast.testkit.Trees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The repository format from the command line, judged by the real restic binary: init, backup,
+ * a deduplicating second backup, list, ls, restore, and restic reading the same repository (and
+ * holdfast reading restic's).
+ */
+class RepositoryCliIT {
+  private static final String PASSWORD = "correct horse battery staple";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path tmp;
+
+  private Cli cli() {
+    return new Cli(tmp.resolve("state"));
+  }
+
+  private Path passwordFile() throws IOException {
+    return Files.writeString(tmp.resolve("repo-password"), PASSWORD + "\n");
+  }
+
+  private static long sizeOf(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  private static Cli.Result ok(Cli.Result r) {
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    return r;
+  }
+
+  @Test
+  void initBackupTwiceListLsRestoreAndResticAgrees() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("data/src"), 11);
+    Path repo = tmp.resolve("repo");
+    Path pw = passwordFile();
+    Cli cli = cli();
+
+    Cli.Result init = ok(cli.run("init", "--to", repo.toString(), "--format", "repository", "--password-file", pw.toString()));
+    assertThat(init.out()).contains("created repository");
+    assertThat(repo.resolve("config")).isRegularFile();
+    assertThat(repo.resolve("keys")).isDirectoryContaining(p -> true);
+
+    Cli.Result first = ok(cli.run("backup", "--to", repo.toString(), "--password-file", pw.toString(), src.toString()));
+    assertThat(first.all()).containsPattern("SUCCESS: snapshot [0-9a-f]{8} stored \\(");
+    long afterFirst = sizeOf(repo);
+    long treeSize = sizeOf(src);
+    assertThat(afterFirst).as("encrypted, compressed but incompressible data").isGreaterThan(treeSize / 2);
+
+    // change a little: one small file rewritten, one new file; the rest is unchanged
+    Files.writeString(src.resolve("sub/small.txt"), "changed content\n");
+    Trees.randomFile(src.resolve("sub/new.bin"), new Random(5), 20_000);
+    Cli.Result second = ok(cli.run("backup", "--to", repo.toString(), "--password-file", pw.toString(), src.toString()));
+    assertThat(second.all()).containsPattern("SUCCESS: snapshot [0-9a-f]{8} stored");
+    long growth = sizeOf(repo) - afterFirst;
+    assertThat(growth).as("second backup deduplicates against the first (tree: %d bytes)", treeSize)
+        .isLessThan(treeSize / 20);
+
+    // list detects the repository by itself; the password comes from the environment this time
+    Cli envCli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
+    Cli.Result list = ok(envCli.run("list", "--from", repo.toString()));
+    assertThat(list.out()).contains("2 snapshots on");
+    JsonNode snaps = JSON.readTree(ok(envCli.run("--json", "snapshots", "--from", repo.toString())).out());
+    assertThat(snaps).hasSize(2);
+    assertThat(snaps.get(0).get("format").asText()).isEqualTo("repository");
+    String latestId = snaps.get(1).get("id").asText();
+
+    Cli.Result ls = ok(envCli.run("ls", "--from", repo.toString(), latestId.substring(0, 8)));
+    assertThat(ls.out()).contains(src.resolve("sub/new.bin").toString(), src.resolve("empty-dir").toString(),
+        src.resolve("odd/ünïcödé €.txt").toString(), src.resolve("link-to-big").toString());
+
+    Path restored = tmp.resolve("restored");
+    Cli.Result restore = ok(envCli.run("restore", "--from", repo.toString(), "latest", "--target", restored.toString()));
+    assertThat(restore.out()).contains("restored snapshot " + latestId.substring(0, 8));
+    Trees.assertSameTree(src, Trees.restored(restored, src));
+
+    // restic checks every byte we wrote and restores the same tree
+    var restic = new ResticCli(repo, PASSWORD, tmp);
+    assertThat(restic.check("check", "--read-data")).contains("no errors were found");
+    Path byRestic = tmp.resolve("by-restic");
+    restic.check("restore", "latest", "--target", byRestic.toString());
+    Trees.assertSameTree(src, Trees.restored(byRestic, src));
+    assertThat(restic.check("snapshots", "--json")).contains(latestId);
+  }
+
+  @Test
+  void listsAndRestoresWhatResticWroteWithResticsEnvironment() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("data/src"), 23);
+    Path repo = tmp.resolve("restic-repo");
+    var restic = new ResticCli(repo, PASSWORD, tmp);
+    restic.check("init");
+    restic.check("backup", "--host", "restic-host", "--tag", "nightly", src.toString());
+
+    Cli cli = cli().env("RESTIC_PASSWORD", PASSWORD);
+    Cli.Result list = ok(cli.run("list", "--from", repo.toString()));
+    assertThat(list.out()).contains("1 snapshot on").contains("nightly").contains("restic-host");
+
+    Path restored = tmp.resolve("restored");
+    ok(cli().env("RESTIC_PASSWORD_FILE", passwordFile().toString())
+        .run("restore", "--from", repo.toString(), "latest", "--target", restored.toString()));
+    Trees.assertSameTree(src, Trees.restored(restored, src));
+  }
+
+  @Test
+  void aWrongPasswordIsRefusedWithExit12AndOneLine() throws Exception {
+    Path repo = tmp.resolve("repo");
+    ok(cli().run("init", "--to", repo.toString(), "--password-file", passwordFile().toString()));
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+
+    for (String[] args : new String[][] {
+        {"list", "--from", repo.toString()},
+        {"backup", "--to", repo.toString(), src.toString()},
+        {"restore", "--from", repo.toString(), "latest", "--target", tmp.resolve("r").toString()}}) {
+      Cli.Result r = cli().env("HOLDFAST_PASSWORD", "not the password").run(args);
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(12);
+      assertThat(r.err().lines().filter(l -> l.startsWith("error:")).toList()).as(r.toString()).hasSize(1);
+      assertThat(r.err()).contains("wrong password").doesNotContain("Exception").doesNotContain("not the password");
+    }
+    assertThat(tmp.resolve("r")).doesNotExist();
+  }
+}
