@@ -4,7 +4,9 @@ import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.RunLog;
+import dev.holdfast.repository.Repository;
 import dev.holdfast.verify.ArchiveVerifier;
+import dev.holdfast.verify.RepositoryVerifier;
 import dev.holdfast.verify.Sampling;
 import dev.holdfast.verify.ScratchServers;
 import dev.holdfast.verify.VerifyLevel;
@@ -27,6 +29,7 @@ final class VerifyCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @CommandLine.Mixin TargetOptions target;
   @CommandLine.Mixin KeyOptions keys;
+  @CommandLine.Mixin RepositoryOptions password;
 
   @Parameters(paramLabel = "BACKUP", description = "Backups to check (default: latest).")
   List<String> backups = new ArrayList<>();
@@ -58,6 +61,9 @@ final class VerifyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     List<VerifyReport> reports = new ArrayList<>();
     try (Wiring.Opened o = w.open(target)) {
+      if (Wiring.holdsRepository(o.backend())) {
+        return verifyRepository(w, o, out);
+      }
       List<ArchiveCatalog.Item> items = new ArrayList<>();
       // sampled below when asked
       if (all) {
@@ -134,6 +140,46 @@ final class VerifyCommand implements Callable<Integer> {
           bad + " of " + reports.size() + " backups damaged; " + first.backup() + ": "
               + (p.entry().isEmpty() ? "" : p.entry() + ": ") + p.message(),
           "restore from another backup or an off-site copy; run a new backup soon");
+    }
+    return 0;
+  }
+
+  /** A repository is checked as a whole, as restic check does. */
+  private int verifyRepository(Wiring w, Wiring.Opened o, PrintWriter out) {
+    if (!backups.isEmpty() || sample != null || !scratchDatabases.isEmpty()) {
+      throw HoldfastException.usage("a repository is verified as a whole: snapshot names, --sample and --scratch-database "
+          + "do not apply");
+    }
+    VerifyLevel lv;
+    try {
+      lv = VerifyLevel.parse(level);
+    } catch (IllegalArgumentException e) {
+      throw HoldfastException.usage(e.getMessage());
+    }
+    VerifyReport r;
+    try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job())) {
+      r = new RepositoryVerifier(repo).verify(lv);
+    }
+    if (main.global.json) {
+      Json.print(out, List.of(r));
+    } else if (r.ok()) {
+      if (!main.global.quiet) {
+        out.printf("ok       %s (%s: %s%s)%n", r.backup(), lv.configName(), r.note(),
+            lv == VerifyLevel.FULL ? "; " + r.entries() + " blobs, " + RunLog.human(r.bytes()) + " checked" : "");
+      }
+    } else {
+      out.printf("DAMAGED  %s%n", r.backup());
+      for (VerifyReport.Problem p : r.problems()) {
+        out.printf("         %s: %s%n", p.entry(), p.message());
+      }
+    }
+    out.flush();
+    if (!r.ok()) {
+      VerifyReport.Problem p = r.problems().get(0);
+      throw new HoldfastException(ExitCode.DAMAGED,
+          r.backup() + " is damaged (" + r.problems().size() + " problem" + (r.problems().size() == 1 ? "" : "s")
+              + "); " + p.entry() + ": " + p.message(),
+          "see docs/repository.md; restic check --read-data reports the same damage");
     }
     return 0;
   }

@@ -8,6 +8,7 @@ import dev.holdfast.repository.Repository;
 import dev.holdfast.repository.RepositoryWriter;
 import dev.holdfast.source.PathSource;
 import dev.holdfast.verify.ArchiveVerifier;
+import dev.holdfast.verify.RepositoryVerifier;
 import dev.holdfast.verify.ScratchServers;
 import dev.holdfast.verify.VerifyReport;
 import dev.holdfast.backend.Backend;
@@ -126,7 +127,7 @@ public final class JobRunner {
         }
         List<String> done = new ArrayList<>();
         if (steps.verify() && job.verify() != null && job.repository() != null) {
-          log.line("INFO", "verification of repository snapshots after a run is not implemented yet; run holdfast verify");
+          verifyRepository(job, ref, done);
         } else if (steps.verify() && job.verify() != null) {
           verify(job, ref, done);
         }
@@ -223,6 +224,20 @@ public final class JobRunner {
         }
       }
       return writer.finish();
+    }
+  }
+
+  /** The repository checked as a whole after the run (restic check; at full, --read-data). */
+  private void verifyRepository(Job job, BackupRef ref, List<String> done) {
+    try (Backend backend = backends.open(job.target());
+        Repository repo = Repository.open(backend, job.repository().password().get())) {
+      VerifyReport report = new RepositoryVerifier(repo).verify(job.verify());
+      if (!report.ok()) {
+        VerifyReport.Problem p = report.problems().get(0);
+        throw new HoldfastException(ExitCode.DAMAGED, "verification (" + job.verify().configName() + ") of the repository "
+            + "after " + label(ref) + " failed: " + p.entry() + ": " + p.message());
+      }
+      done.add("verified (" + job.verify().configName() + ")");
     }
   }
 

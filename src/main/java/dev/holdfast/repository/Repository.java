@@ -522,6 +522,42 @@ public final class Repository implements AutoCloseable {
     pending.clear();
   }
 
+  /** Every pack the index files name with the blobs they list in it, read again from the backend (for checks). */
+  public List<IndexFile.Pack> readIndex() {
+    List<IndexFile.Pack> packs = new java.util.ArrayList<>();
+    try {
+      List<ObjectInfo> files;
+      try (Stream<ObjectInfo> s = backend.list("index/")) {
+        files = s.toList();
+      }
+      for (ObjectInfo f : files) {
+        String name = f.key().substring("index/".length());
+        if (ObjectId.isHex(name)) {
+          packs.addAll(IndexFile.parse(loadUnpacked(f, "index " + name), "index " + name).packs());
+        }
+      }
+    } catch (IOException e) {
+      throw HoldfastException.io("reading the index of the repository at " + backend.location(), e);
+    }
+    return packs;
+  }
+
+  /** The backend key of a pack file ({@code data/<first two hex digits>/<id>}). */
+  public static String packKeyOf(ObjectId pack) {
+    return packKey(pack);
+  }
+
+  /** The blobs the (encrypted) header of a pack of {@code size} bytes lists; damage is exit 4 naming the pack. */
+  public List<PackedBlob> readPackHeader(ObjectId pack, long size) {
+    return PackFile.readHeader(backend, packKey(pack), size, master);
+  }
+
+  /** Reads blob {@code b} from {@code pack} as stored there, decrypts, decompresses and checks it against its id. */
+  public byte[] loadBlob(ObjectId pack, PackedBlob b) {
+    String what = b.type().json() + " blob " + b.id().shortHex() + " in pack " + pack.shortHex();
+    return decode(b, PackFile.read(backend, packKey(pack), b.offset(), b.length(), what), what);
+  }
+
   /** Discards what was not flushed; the backend stays open (its owner closes it). */
   @Override
   public void close() {

@@ -117,6 +117,33 @@ class RepositoryCliIT {
   }
 
   @Test
+  void verifyFullNamesThePackAndBlobOfAFlippedByte() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("data/src"), 31);
+    Path repo = tmp.resolve("repo");
+    Cli cli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
+    ok(cli.run("init", "--to", repo.toString(), "--format", "repository"));
+    ok(cli.run("backup", "--to", repo.toString(), src.toString()));
+    assertThat(ok(cli.run("verify", "--from", repo.toString(), "--level", "quick")).out()).startsWith("ok ");
+    assertThat(ok(cli.run("verify", "--from", repo.toString(), "--level", "full")).out())
+        .startsWith("ok ").contains("every blob read");
+
+    Path pack;
+    try (Stream<Path> s = Files.walk(repo.resolve("data"))) {
+      pack = s.filter(Files::isRegularFile).max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(pack);
+    bytes[100] ^= 0x40; // inside the first blob: its MAC no longer matches
+    Files.write(pack, bytes);
+
+    Cli.Result full = cli.run("verify", "--from", repo.toString(), "--level", "full");
+    assertThat(full.exitCode()).as(full.toString()).isEqualTo(4);
+    assertThat(full.out()).contains("DAMAGED").contains("pack " + pack.getFileName()).containsPattern("blob [0-9a-f]{64}");
+    assertThat(full.err()).startsWith("error: ").contains(pack.getFileName().toString()).doesNotContain("Exception");
+    // restic, the judge, agrees that the repository is damaged
+    assertThat(new ResticCli(repo, PASSWORD, tmp).run("check", "--read-data").exitCode()).isNotZero();
+  }
+
+  @Test
   void aWrongPasswordIsRefusedWithExit12AndOneLine() throws Exception {
     Path repo = tmp.resolve("repo");
     ok(cli().run("init", "--to", repo.toString(), "--password-file", passwordFile().toString()));
