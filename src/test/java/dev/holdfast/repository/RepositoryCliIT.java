@@ -144,6 +144,69 @@ class RepositoryCliIT {
   }
 
   @Test
+  void aConfiguredRepositoryJobRunsItsLifecycleAndRecordsHistory() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("data/src"), 47);
+    Path repo = tmp.resolve("repo");
+    Path pw = passwordFile();
+    Path marker = tmp.resolve("before-hook-ran");
+    Path config = Files.writeString(tmp.resolve("holdfast.yaml"), """
+        jobs:
+          docs:
+            format: repository
+            password_file: %s
+            sources:
+              - %s
+              - command: { name: listing.txt, run: "seq 1 200000" }
+            target: %s
+            verify: full
+            tags: [nightly]
+            hooks:
+              before: ["touch %s"]
+        """.formatted(pw, src, repo, marker));
+    Cli cli = cli();
+    ok(cli.run("init", "--to", repo.toString(), "--password-file", pw.toString()));
+
+    Cli.Result run = ok(cli.run("--config", config.toString(), "run", "docs"));
+    assertThat(run.err()).containsPattern("SUCCESS: snapshot [0-9a-f]{8} stored \\(.*verified \\(full\\)");
+    assertThat(marker).exists();
+    JsonNode history = JSON.readTree(ok(cli.run("--config", config.toString(), "--json", "history", "--job", "docs")).out());
+    assertThat(history).hasSize(1);
+    assertThat(history.get(0).get("status").asText()).isEqualTo("SUCCESS");
+    String id = history.get(0).get("backup").asText();
+    assertThat(id).matches("[0-9a-f]{64}");
+
+    // the job's own password file opens its repository for list; restic sees the same snapshot
+    assertThat(ok(cli.run("--config", config.toString(), "list", "--job", "docs")).out()).contains(id.substring(0, 8));
+    var restic = new ResticCli(repo, PASSWORD, tmp);
+    JsonNode snaps = JSON.readTree(restic.check("snapshots", "--json"));
+    assertThat(snaps.get(0).get("id").asText()).isEqualTo(id);
+    assertThat(snaps.get(0).get("tags")).extracting(JsonNode::asText).containsExactly("docs", "nightly");
+    // the command's output, a stream of unknown size, is a file restic can dump
+    String dumped = restic.check("dump", "latest", "/commands/listing.txt");
+    assertThat(dumped.lines().count()).isEqualTo(200_000);
+    assertThat(dumped).endsWith("200000\n");
+    restic.check("check", "--read-data");
+  }
+
+  @Test
+  void archiveOnlyKeysAreRefusedForARepositoryJob() throws Exception {
+    Path config = Files.writeString(tmp.resolve("holdfast.yaml"), """
+        jobs:
+          docs:
+            format: repository
+            password_env: REPO_PASSWORD
+            sources: [%1$s]
+            target: %1$s/repo
+            compression: zstd
+            retention: { keep_last: 3 }
+        """.formatted(tmp));
+    Cli.Result r = cli().run("--config", config.toString(), "config", "check");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("holdfast.yaml:7: jobs.docs.compression: applies to archives only")
+        .contains("holdfast.yaml:8: jobs.docs.retention: not supported for format: repository");
+  }
+
+  @Test
   void aWrongPasswordIsRefusedWithExit12AndOneLine() throws Exception {
     Path repo = tmp.resolve("repo");
     ok(cli().run("init", "--to", repo.toString(), "--password-file", passwordFile().toString()));
