@@ -35,6 +35,8 @@ final class CopyCommand implements Callable<Integer> {
   public Integer call() {
     Wiring w = new Wiring(main, spec.commandLine().getErr());
     try (Wiring.Opened from = w.open(source); Backend dest = w.openBackend(to)) {
+      Wiring.refuseRepository(from.backend(), "copy", "restic copy");
+      Wiring.refuseRepository(dest, "copy", "restic copy");
       List<ArchiveCatalog.Item> items = new ArrayList<>();
       if (backups.isEmpty()) {
         items.addAll(from.items());

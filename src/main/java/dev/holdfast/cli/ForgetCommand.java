@@ -125,6 +125,7 @@ final class ForgetCommand implements Callable<Integer> {
       RunLog log, PrintWriter out, List<Map<String, Object>> report) {
     DateTimeFormatter f = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(w.zone());
     try (var backend = w.openBackend(target)) {
+      Wiring.refuseRepository(backend, "forget", "restic forget --prune");
       List<Forget.GroupPlan> plans = Forget.plan(w.catalog(backend), policy, w.zone(), filter);
       for (Forget.GroupPlan g : plans) {
         if (!main.global.json) {

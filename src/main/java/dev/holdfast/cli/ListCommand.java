@@ -3,8 +3,6 @@ package dev.holdfast.cli;
 import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.format.BackupRef;
 import dev.holdfast.job.RunLog;
-import dev.holdfast.repository.Repository;
-import dev.holdfast.repository.RepositoryCatalog;
 import java.io.PrintWriter;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -31,9 +29,7 @@ final class ListCommand implements Callable<Integer> {
       List<BackupRef> refs;
       boolean repository = Wiring.holdsRepository(o.backend());
       if (repository) {
-        try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job())) {
-          refs = new RepositoryCatalog(repo).list().stream().filter(r -> o.job() == null || o.job().equals(r.job())).toList();
-        }
+        refs = w.snapshots(o.backend(), password.passwordFile, o.job());
       } else {
         refs = o.items().stream().map(ArchiveCatalog.Item::ref).toList();
       }

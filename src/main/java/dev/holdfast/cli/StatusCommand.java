@@ -59,15 +59,17 @@ final class StatusCommand implements Callable<Integer> {
     try (StateStore state = w.openState()) {
       if (target.from != null) {
         try (Wiring.Opened o = w.open(target)) {
-          Map<String, List<ArchiveCatalog.Item>> byJob = new LinkedHashMap<>();
-          for (ArchiveCatalog.Item i : o.items()) {
-            byJob.computeIfAbsent(i.ref().job().isEmpty() ? "-" : i.ref().job(), k -> new ArrayList<>()).add(i);
+          Map<String, List<BackupRef>> byJob = new LinkedHashMap<>();
+          List<BackupRef> refs = Wiring.holdsRepository(o.backend()) ? w.snapshots(o.backend(), null, o.job())
+              : o.items().stream().map(ArchiveCatalog.Item::ref).toList();
+          for (BackupRef i : refs) {
+            byJob.computeIfAbsent(i.job().isEmpty() ? "-" : i.job(), k -> new ArrayList<>()).add(i);
           }
           if (byJob.isEmpty()) {
             rows.add(row("-", target.from, null, override == null ? Job.DEFAULT_MAX_AGE : override, now, state));
           }
           for (var e : byJob.entrySet()) {
-            BackupRef newest = e.getValue().get(e.getValue().size() - 1).ref();
+            BackupRef newest = e.getValue().get(e.getValue().size() - 1);
             rows.add(row(e.getKey(), target.from, newest, override == null ? Job.DEFAULT_MAX_AGE : override, now, state));
           }
         }
@@ -81,7 +83,12 @@ final class StatusCommand implements Callable<Integer> {
           Job j = w.job(s);
           BackupRef newest = null;
           try (var b = w.openBackend(j.target())) {
-            newest = w.catalog(b).latestOf(j.name()).orElse(null);
+            if (Wiring.holdsRepository(b)) {
+              List<BackupRef> mine = w.snapshots(b, null, j.name());
+              newest = mine.isEmpty() ? null : mine.get(mine.size() - 1);
+            } else {
+              newest = w.catalog(b).latestOf(j.name()).orElse(null);
+            }
           } catch (HoldfastException e) {
             if (e.exitCode() != ExitCode.TARGET_MISSING) {
               throw e;

@@ -646,6 +646,22 @@ final class Wiring {
     return Repository.open(b, repositoryPassword(passwordFile, spec));
   }
 
+  /** A repository's snapshots as backups, oldest first; only {@code job}'s (its first tag) when one is given. */
+  List<dev.holdfast.format.BackupRef> snapshots(Backend b, Path passwordFile, String job) {
+    try (Repository repo = openRepository(b, passwordFile, job)) {
+      return new dev.holdfast.repository.RepositoryCatalog(repo).list().stream()
+          .filter(r -> job == null || job.equals(r.job())).toList();
+    }
+  }
+
+  /** Repositories cannot be copied or thinned out by Holdfast yet; says so instead of finding no archives. */
+  static void refuseRepository(Backend b, String what, String resticHint) {
+    if (holdsRepository(b)) {
+      throw HoldfastException.usage(what + " is not implemented for repositories yet (" + b.location() + " holds one)",
+          "use " + resticHint + " meanwhile; see docs/repository.md");
+    }
+  }
+
   /** A snapshot by selector ("latest", an id or a unique prefix); "latest" of {@code job} when one is given. */
   static dev.holdfast.format.BackupRef selectSnapshot(Repository repo, String selector, String job) {
     var catalog = new dev.holdfast.repository.RepositoryCatalog(repo);

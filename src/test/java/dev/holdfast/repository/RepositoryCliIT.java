@@ -9,6 +9,7 @@ import dev.holdfast.testkit.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -186,6 +187,48 @@ class RepositoryCliIT {
     assertThat(dumped.lines().count()).isEqualTo(200_000);
     assertThat(dumped).endsWith("200000\n");
     restic.check("check", "--read-data");
+
+    assertThat(ok(cli.run("--config", config.toString(), "status", "--job", "docs")).out()).contains("ok").contains("docs");
+    Cli.Result forget = cli.run("--config", config.toString(), "forget", "--from", repo.toString(), "--keep-last", "1");
+    assertThat(forget.exitCode()).as(forget.toString()).isEqualTo(2);
+    assertThat(forget.err()).contains("not implemented for repositories yet").contains("restic forget --prune");
+    assertThat(restic.check("snapshots", "--json")).contains(id);
+  }
+
+  @Test
+  void restoreIncludeTakesOnlyMatchingPathsAndATamperedTreeCannotEscapeTheTarget() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("data/src"), 53);
+    Path repo = tmp.resolve("repo");
+    Cli cli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
+    ok(cli.run("init", "--to", repo.toString()));
+    ok(cli.run("backup", "--to", repo.toString(), src.toString()));
+    Path some = tmp.resolve("some");
+    ok(cli.run("restore", "--from", repo.toString(), "latest", "--target", some.toString(),
+        "--include", src.resolve("sub").toString()));
+    Path restoredSub = Trees.restored(some, src.resolve("sub"));
+    Trees.assertSameTree(src.resolve("sub"), restoredSub);
+    assertThat(Trees.restored(some, src.resolve("big.bin"))).doesNotExist();
+
+    // a snapshot whose tree names a directory "..", as no honest writer makes it
+    try (var backend = new dev.holdfast.backend.LocalBackend(repo); var r = Repository.open(backend, PASSWORD)) {
+      byte[] evil = "escaped\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ObjectId blob = r.saveBlob(BlobType.DATA, evil);
+      java.time.Instant t = java.time.Instant.parse("2026-01-01T00:00:00Z");
+      ObjectId inner = r.saveTree(Tree.sorted(List.of(
+          Node.file("evil.txt", FileMode.toGo(NodeType.FILE, 0644), t, 0, 0, evil.length, List.of(blob)))));
+      ObjectId root = r.saveTree(Tree.sorted(List.of(Node.dir("..", FileMode.toGo(NodeType.DIR, 0755), t, 0, 0, inner))));
+      r.saveSnapshot(new Snapshot(java.time.OffsetDateTime.now(), null, root, List.of("/x"), "evil-host", "mallory",
+          0, 0, List.of(), List.of("evil"), null, "not holdfast"));
+    }
+    Path target = Files.createDirectories(tmp.resolve("t/inner"));
+    Cli.Result r = cli.run("restore", "--from", repo.toString(), "latest", "--target", target.toString());
+    // the tree reader already refuses the name as damage (restore's own name check stands behind it)
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(4);
+    assertThat(r.err()).contains("invalid node name").doesNotContain("Exception");
+    assertThat(tmp.resolve("t/evil.txt")).doesNotExist();
+    try (Stream<Path> s = Files.list(target)) {
+      assertThat(s.toList()).as("nothing left in the target, not even the staging directory").isEmpty();
+    }
   }
 
   @Test
