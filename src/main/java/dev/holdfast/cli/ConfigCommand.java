@@ -46,8 +46,14 @@ final class ConfigCommand implements Runnable {
         }
         Job j = w.job(s);
         if (!main.global.quiet) {
-          out.printf("job %-12s %s -> %s (%s, %s)%n", j.name(), String.join(", ", s.sources()), j.target(),
-              j.archive().compression().configName(), j.archive().name().template());
+          if (j.repository() != null) {
+            out.printf("job %-12s %s -> %s (repository, password from %s)%n", j.name(), String.join(", ", s.sources()),
+                j.target(), s.passwordFile() != null ? s.passwordFile() : s.passwordEnv() != null ? "$" + s.passwordEnv()
+                    : "$HOLDFAST_PASSWORD / $RESTIC_PASSWORD(_FILE)");
+          } else {
+            out.printf("job %-12s %s -> %s (%s, %s)%n", j.name(), String.join(", ", s.sources()), j.target(),
+                j.archive().compression().configName(), j.archive().name().template());
+          }
         }
       }
       out.printf("%s: OK (%d job%s)%n", c.file(), c.jobs().size(), c.jobs().size() == 1 ? "" : "s");

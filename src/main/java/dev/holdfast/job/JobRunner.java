@@ -111,6 +111,7 @@ public final class JobRunner {
           };
           ref = backupToRepository(job, started, counting);
           contentBytes = read[0];
+          env.put("HOLDFAST_SNAPSHOT", ref.id());
         } else try (Backend backend = backends.open(job.target())) {
           key = freeName(backend,
               job.archive().name().render(job.name(), host, started.atZone(zone), job.archive().extension()));

@@ -163,7 +163,8 @@ class RepositoryCliIT {
             tags: [nightly]
             hooks:
               before: ["touch %s"]
-        """.formatted(pw, src, repo, marker));
+              after: ["echo $HOLDFAST_SNAPSHOT > %s"]
+        """.formatted(pw, src, repo, marker, tmp.resolve("after-hook-saw")));
     Cli cli = cli();
     ok(cli.run("init", "--to", repo.toString(), "--password-file", pw.toString()));
 
@@ -175,6 +176,9 @@ class RepositoryCliIT {
     assertThat(history.get(0).get("status").asText()).isEqualTo("SUCCESS");
     String id = history.get(0).get("backup").asText();
     assertThat(id).matches("[0-9a-f]{64}");
+    assertThat(Files.readString(tmp.resolve("after-hook-saw")).strip()).isEqualTo(id);
+    assertThat(ok(cli.run("--config", config.toString(), "config", "check")).out())
+        .contains("(repository, password from " + pw + ")");
 
     // the job's own password file opens its repository for list; restic sees the same snapshot
     assertThat(ok(cli.run("--config", config.toString(), "list", "--job", "docs")).out()).contains(id.substring(0, 8));
