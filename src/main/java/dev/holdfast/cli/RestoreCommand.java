@@ -196,17 +196,26 @@ final class RestoreCommand implements Callable<Integer> {
       throw HoldfastException.usage("--database restores into a server; --target, --include and --overwrite apply to files");
     }
     try (Wiring.Opened o = w.open(target)) {
-      refuseRepository(o, "--database");
-      ArchiveCatalog.Item item = o.select(backup);
-      DatabaseRestore.Result r = new DatabaseRestore(w.decryption(keys, o.job()), main.env)
-          .restore(item, new DatabaseRestore.Request(database, intoDatabase, create, clean));
-      if (main.global.json) {
-        Json.print(spec.commandLine().getOut(), r);
-      } else if (!main.global.quiet) {
-        spec.commandLine().getOut().printf("restored %s from %s into %s (%s)%n",
-            r.entry(), r.backup(), r.into(), RunLog.human(r.bytes()));
+      if (Wiring.holdsRepository(o.backend())) {
+        try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job())) {
+          BackupRef ref = Wiring.selectSnapshot(repo, backup, o.job());
+          return printDatabase(new DatabaseRestore(null, main.env).restore(repo, ObjectId.parse(ref.id()),
+              new DatabaseRestore.Request(database, intoDatabase, create, clean)));
+        }
       }
-      return 0;
+      ArchiveCatalog.Item item = o.select(backup);
+      return printDatabase(new DatabaseRestore(w.decryption(keys, o.job()), main.env)
+          .restore(item, new DatabaseRestore.Request(database, intoDatabase, create, clean)));
     }
+  }
+
+  private int printDatabase(DatabaseRestore.Result r) {
+    if (main.global.json) {
+      Json.print(spec.commandLine().getOut(), r);
+    } else if (!main.global.quiet) {
+      spec.commandLine().getOut().printf("restored %s from %s into %s (%s)%n",
+          r.entry(), r.backup(), r.into(), RunLog.human(r.bytes()));
+    }
+    return 0;
   }
 }

@@ -1,5 +1,10 @@
 package dev.holdfast.restore;
 
+import dev.holdfast.repository.BlobType;
+import dev.holdfast.repository.Node;
+import dev.holdfast.repository.NodeType;
+import dev.holdfast.repository.ObjectId;
+import dev.holdfast.repository.Repository;
 import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.archive.ArchiveReader;
 import dev.holdfast.archive.Manifest;
@@ -97,6 +102,98 @@ public final class DatabaseRestore {
           + "the database may hold a partial restore", "run: holdfast verify " + key);
     }
     return result[0];
+  }
+
+  /**
+   * Loads a dump stored in a repository snapshot into a live server; every blob is checked against
+   * its id before it is fed to the client (a damaged one stops the load: the database may then hold
+   * a partial restore, as with a damaged archive).
+   */
+  public Result restore(Repository repo, ObjectId snapshot, Request req) {
+    String key = "snapshot " + snapshot.shortHex();
+    java.util.Map<String, Node> files = new java.util.LinkedHashMap<>();
+    collectFiles(repo, repo.loadSnapshot(snapshot).tree(), "", files);
+    List<String> candidates = files.keySet().stream()
+        .filter(p -> req.entry() == null ? matches(p, req.database()) : p.equals(req.entry())).toList();
+    if (candidates.size() > 1) {
+      throw HoldfastException.usage(key + " holds several dumps of '" + req.database() + "': " + candidates,
+          "restore one with the plain file restore: holdfast restore --include " + candidates.get(0));
+    }
+    if (candidates.isEmpty()) {
+      List<String> dumps = files.keySet().stream().filter(p -> dumpedDatabase(p).isPresent()).toList();
+      throw HoldfastException.usage(key + " holds no dump of database '" + req.database() + "'",
+          dumps.isEmpty() ? "it holds no database dumps" : "dumps in it: " + String.join(", ", dumps));
+    }
+    String path = candidates.get(0);
+    Node node = files.get(path);
+    try (java.io.InputStream content = new SnapshotFileStream(repo, node, path + " in " + key)) {
+      return load(key, path, content, req, null);
+    } catch (IOException e) {
+      throw HoldfastException.io("reading " + path + " from " + key, e);
+    }
+  }
+
+  private static void collectFiles(Repository repo, ObjectId tree, String prefix, java.util.Map<String, Node> out) {
+    for (Node n : repo.loadTree(tree).nodes()) {
+      String path = prefix + n.name();
+      if (n.type() == NodeType.DIR && n.subtree() != null) {
+        collectFiles(repo, n.subtree(), path + "/", out);
+      } else if (n.type() == NodeType.FILE) {
+        out.put(path, n);
+      }
+    }
+  }
+
+  /** A file of a snapshot as a stream, blob by blob, each checked against its id when loaded. */
+  private static final class SnapshotFileStream extends java.io.InputStream {
+    private final Repository repo;
+    private final Node node;
+    private final String what;
+    private int next;
+    private byte[] chunk = new byte[0];
+    private int pos;
+    private long total;
+
+    SnapshotFileStream(Repository repo, Node node, String what) {
+      this.repo = repo;
+      this.node = node;
+      this.what = what;
+    }
+
+    private boolean fill() {
+      while (pos >= chunk.length) {
+        if (next >= node.content().size()) {
+          if (total != node.size()) {
+            throw new HoldfastException(ExitCode.DAMAGED, what + " has " + total + " bytes of content, its node says "
+                + node.size() + "; the database may hold a partial restore");
+          }
+          return false;
+        }
+        chunk = repo.loadBlob(BlobType.DATA, node.content().get(next++));
+        pos = 0;
+        total += chunk.length;
+      }
+      return true;
+    }
+
+    @Override
+    public int read() {
+      return fill() ? chunk[pos++] & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      if (!fill()) {
+        return -1;
+      }
+      int n = Math.min(len, chunk.length - pos);
+      System.arraycopy(chunk, pos, b, off, n);
+      pos += n;
+      return n;
+    }
   }
 
   /** The database a dump entry holds ({@code postgresql/<host>/<db>.dump|.sql}, {@code mariadb/<host>/<db>.sql}), if it is one. */

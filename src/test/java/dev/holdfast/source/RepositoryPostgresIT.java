@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A PostgreSQL dump, a stream of unknown size, backed up into a repository: chunked on the fly,
  * restored by holdfast, the same bytes as restic dumps, and loadable into a new database with
- * the same data.
+ * the same data, by hand and by {@code restore --database}.
  */
 class RepositoryPostgresIT {
   private static final String PASSWORD = "repository password";
@@ -74,5 +74,15 @@ class RepositoryPostgresIT {
         "-U", "postgres", "-d", "shop_copy", dump.toString()), pgEnv);
     assertThat(load.exitCode()).as(load.toString()).isZero();
     assertThat(pg.dataDump("shop_copy")).isEqualTo(before);
+
+    // straight from the snapshot into a live server, as from an archive
+    Cli.Result db = cli.run("restore", "--from", repo.toString(), "latest", "--database", "shop",
+        "--into", pg.uri("shop_restored"), "--create");
+    assertThat(db.exitCode()).as(db.toString()).isZero();
+    assertThat(db.out()).contains("postgresql/127.0.0.1/shop.dump").contains("snapshot ");
+    assertThat(pg.dataDump("shop_restored")).isEqualTo(before);
+    Cli.Result none = cli.run("restore", "--from", repo.toString(), "latest", "--database", "nosuchdb", "--create");
+    assertThat(none.exitCode()).as(none.toString()).isEqualTo(2);
+    assertThat(none.err()).contains("holds no dump of database 'nosuchdb'").contains("postgresql/127.0.0.1/shop.dump");
   }
 }
