@@ -20,6 +20,7 @@ function el(tag, attrs, ...children) {
 }
 
 function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+function add(node, ...kids) { for (const k of kids) if (k !== null && k !== undefined) node.append(k); return node; }
 function $(id) { return document.getElementById(id); }
 
 function bytes(n) {
@@ -90,7 +91,7 @@ function spark(points, key, label, fmt) {
   svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h); svg.setAttribute('class', 'spark'); svg.setAttribute('role', 'img');
   const vals = points.map(p => p[key] || 0);
   const max = Math.max(1, ...vals);
-  const bw = w / Math.max(points.length, 1);
+  const bw = w / Math.max(points.length, 10);
   const title = document.createElementNS(NS, 'title');
   title.textContent = label + ' of the last ' + points.length + ' runs' + (points.length ? ', newest ' + fmt(vals[vals.length - 1]) : '');
   svg.append(title);
@@ -173,7 +174,7 @@ async function fleet() {
   for (const t of f.targets) {
     const rows = t.jobs.map(j => el('tr', {}, el('td', { text: j.host }), el('td', { text: j.job }), el('td', {}, badge(j.state)),
       el('td', { text: age(j.age_seconds) }), el('td', { text: j.backups }), el('td', { text: bytes(j.size) })));
-    box.append(el('h3', { text: t.location }), t.error ? el('p', { class: 'bad', text: t.error }) : null,
+    add(box, el('h3', { text: t.location }), t.error ? el('p', { class: 'bad', text: t.error }) : null,
       el('div', { class: 'scroll' }, el('table', { class: 'fleet' },
         el('thead', {}, el('tr', {}, ...['Host', 'Job', 'State', 'Newest', 'Backups', 'Stored'].map(h => el('th', { text: h })))),
         el('tbody', {}, ...rows))));
@@ -196,7 +197,7 @@ async function jobPage() {
   $('title').textContent = name;
   const d = await api('/api/jobs/' + encodeURIComponent(name));
   const s = d.status;
-  clear($('summary')).append(badge(s.state),
+  add(clear($('summary')), badge(s.state),
     el('span', { text: 'newest backup ' + age(s.age_seconds) + ' old (max ' + age(s.max_age_seconds) + ')' }),
     el('span', { text: 'last ' + bytes(s.last_size) + ' in ' + dur(s.last_duration_ms) }),
     el('span', { text: s.schedule ? 'schedule "' + s.schedule + '", next ' + when(s.next_run) : 'not scheduled' }),
