@@ -11,7 +11,6 @@ import com.sun.net.httpserver.HttpHandler;
 import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.archive.OpenPgpDecryption;
 import dev.holdfast.backend.Backend;
-import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.Job;
 import dev.holdfast.job.RunListener;
@@ -393,6 +392,12 @@ public final class Dashboard implements HttpHandler {
     }
 
     void error(int status, String message) throws IOException {
+      if (ex.getResponseCode() != -1) {
+        // a download failed after its headers went out: all that is left is to cut the stream short
+        ctx.log().line("WARNING", "web: " + ex.getRequestMethod() + " " + clean(ex.getRequestURI().getRawPath())
+            + " failed while sending: " + message);
+        return;
+      }
       sendJson(ex, status, Map.of("error", message == null ? "error" : message));
     }
 
@@ -456,7 +461,10 @@ public final class Dashboard implements HttpHandler {
 
   private Map<String, Object> liveNow() {
     List<LiveOps.View> recent = live.finished(null, null);
-    return Map.of("running", live.running(), "finished", recent.subList(0, Math.min(10, recent.size())));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("running", live.running());
+    out.put("finished", recent.subList(0, Math.min(10, recent.size())));
+    return out;
   }
 
   /** Server-sent events: the live operations twice a second, for up to ten minutes (EventSource reconnects). */
@@ -724,9 +732,5 @@ public final class Dashboard implements HttpHandler {
     out.put("run", run);
     out.put("lines", lines);
     c.json(200, out);
-  }
-
-  static int exitStatus(ExitCode code) {
-    return code.code();
   }
 }

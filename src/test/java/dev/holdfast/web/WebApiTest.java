@@ -3,6 +3,7 @@ package dev.holdfast.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.holdfast.testkit.Trees;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.Socket;
@@ -142,6 +143,57 @@ class WebApiTest {
   }
 
   @Test
+  void progressAndTheLockShowWhileARunGoes() throws Exception {
+    Trees.randomFile(f.source.resolve("big.bin"), new java.util.Random(3), 6_000_000);
+    f.throttle = 2_000_000; // about three seconds of upload
+    JsonNode op = c.postJson("/api/jobs/docs/run", Map.of());
+    String id = op.path("id").asText();
+    JsonNode seen = null;
+    long end = System.nanoTime() + 60_000_000_000L;
+    while (seen == null && System.nanoTime() < end) {
+      for (JsonNode r : c.getJson("/api/live").path("running")) {
+        if (r.path("id").asText().equals(id) && r.path("bytes").asLong() > 0) {
+          seen = r;
+        }
+      }
+      Thread.sleep(20);
+    }
+    assertThat(seen).as("a running operation with bytes moved").isNotNull();
+    assertThat(seen.path("state").asText()).isEqualTo("running");
+    assertThat(seen.path("rate").asLong()).isPositive();
+    JsonNode o = c.getJson("/api/overview");
+    assertThat(o.path("jobs").get(0).path("state").asText()).isEqualTo("running");
+    assertThat(o.path("locks").get(0).path("job").asText()).isEqualTo("docs");
+    assertThat(o.path("locks").get(0).path("holder").asText()).startsWith("pid " + ProcessHandle.current().pid());
+    assertThat(c.post("/api/jobs/docs/run", Map.of()).statusCode()).as("no second run while one goes").isEqualTo(409);
+    JsonNode done = c.awaitOp(id);
+    assertThat(done.path("state").asText()).isEqualTo("done");
+    assertThat(done.path("bytes").asLong()).isGreaterThanOrEqualTo(6_000_000);
+    assertThat(c.getJson("/api/overview").path("locks")).isEmpty();
+  }
+
+  @Test
+  void aScheduledRunShowsAsRunningToo() throws Exception {
+    Trees.randomFile(f.source.resolve("big.bin"), new java.util.Random(4), 4_000_000);
+    f.throttle = 2_000_000;
+    Thread run = Thread.ofVirtual().start(f::backup); // as the daemon's scheduler starts it
+    long end = System.nanoTime() + 60_000_000_000L;
+    JsonNode seen = null;
+    while (seen == null && System.nanoTime() < end) {
+      for (JsonNode r : c.getJson("/api/live").path("running")) {
+        if (r.path("origin").asText().equals("schedule") && r.path("bytes").asLong() > 0) {
+          seen = r;
+        }
+      }
+      Thread.sleep(20);
+    }
+    assertThat(seen).isNotNull();
+    run.join();
+    assertThat(c.getJson("/api/live").path("finished").get(0).path("run_id").asLong())
+        .isEqualTo(c.getJson("/api/jobs/docs").path("runs").get(0).path("id").asLong());
+  }
+
+  @Test
   void theLiveStreamSendsServerSentEvents() throws Exception {
     try (Socket s = new Socket("127.0.0.1", f.server.port())) {
       s.getOutputStream().write(("GET /api/live/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + c.cookie
@@ -156,7 +208,7 @@ class WebApiTest {
         }
         got.append((char) b);
       }
-      assertThat(got.toString()).contains("200", "text/event-stream", "data: {\"running\":[");
+      assertThat(got.toString()).contains("200", "text/event-stream", "data: {", "\"running\":[", "\"finished\":[{");
     }
   }
 

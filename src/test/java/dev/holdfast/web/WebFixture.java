@@ -64,6 +64,8 @@ final class WebFixture implements DashboardContext, AutoCloseable {
   final String host;
   private final JobRunner runner;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Upload rate limit of the primary target in bytes per second (0: none), to make runs last. */
+  volatile long throttle;
   private final StringWriter console = new StringWriter();
 
   WebFixture(Path root, String listenHost, WebSettings settings) throws IOException {
@@ -85,7 +87,7 @@ final class WebFixture implements DashboardContext, AutoCloseable {
         VerifyLevel.QUICK, List.of(new Job.Offsite(offsite.toString(), RetentionPolicy.none())),
         new RetentionPolicy(2, 0, 0, 0, 0, 0, CalendarDuration.ZERO), false, Duration.ofHours(25), List.of(), null);
     dashboard = new Dashboard(this, settings);
-    runner = new JobRunner(stateDir, state, log, t -> new LocalBackend(Path.of(t)), Clock.systemUTC(), ZoneOffset.UTC,
+    runner = new JobRunner(stateDir, state, log, this::openBackend, Clock.systemUTC(), ZoneOffset.UTC,
         "testhost", RunListener.all(List.of(dashboard.runListener())));
     server = MetricsServer.start(new HoldfastMetrics(List.of()), listenHost, 0);
     server.mount("/", dashboard);
@@ -147,7 +149,8 @@ final class WebFixture implements DashboardContext, AutoCloseable {
 
   @Override
   public Backend openBackend(String t) {
-    return new LocalBackend(Path.of(t));
+    Backend b = new LocalBackend(Path.of(t));
+    return throttle > 0 && t.equals(target.toString()) ? new dev.holdfast.backend.ThrottledBackend(b, throttle) : b;
   }
 
   @Override
