@@ -164,6 +164,20 @@ class DashboardBrowserIT {
     assertThat(browser.findElements(By.cssSelector("#targets table.backups"))).hasSize(2);
     shoot("job");
 
+    // verify now: the result shows on the job page
+    browser.findElement(By.id("verify-now")).click();
+    waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("verifications"), "ok: docs/"));
+    // forget shows its dry run first; with keep_last 10 nothing would go, so there is nothing to confirm
+    browser.findElement(By.id("forget-dry")).click();
+    waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("forget-panel")));
+    assertThat(browser.findElement(By.id("forget-summary")).getText())
+        .contains("Dry run", "0 backup(s) would be removed", "Nothing has been removed yet");
+    assertThat(browser.findElements(By.cssSelector("#forget-table tbody tr"))).hasSize(4); // 2 backups on 2 targets
+    assertThat(browser.findElement(By.id("forget-apply")).isEnabled()).isFalse();
+    browser.executeScript("document.getElementById('forget-panel').scrollIntoView()");
+    shoot("job-forget-dry-run");
+    browser.findElement(By.id("forget-cancel")).click();
+
     // browse the newest backup down to the source directory
     browser.findElement(By.cssSelector("#targets table.backups tbody a")).click();
     waiting().until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));

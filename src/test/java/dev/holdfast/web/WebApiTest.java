@@ -350,6 +350,18 @@ class WebApiTest {
   }
 
   @Test
+  void aDatabaseRestorePreviewSaysWhereItLoadsWithoutShowingAPassword() throws Exception {
+    JsonNode p = c.postJson("/api/jobs/docs/restore/preview", Map.of("kind", "database", "backup", newest(),
+        "database", "shop", "into", "postgresql://app:hunter2@db.example:5432/shop_copy", "create", true));
+    assertThat(p.path("summary").asText()).contains("database 'shop'", "postgresql://app:***@db.example:5432/shop_copy",
+        "creating it if missing");
+    assertThat(p.toString()).doesNotContain("hunter2");
+    assertThat(p.path("confirm").asText()).isNotEmpty();
+    assertThat(c.post("/api/jobs/docs/restore/preview", Map.of("kind", "database", "backup", newest())).statusCode())
+        .isEqualTo(400);
+  }
+
+  @Test
   void restoreNeedsAnAbsoluteDirectory() throws Exception {
     for (String into : List.of("relative/dir", "/tmp/../etc", "")) {
       HttpResponse<byte[]> r = c.post("/api/jobs/docs/restore/preview", Map.of("backup", newest(), "path", "", "into", into));
