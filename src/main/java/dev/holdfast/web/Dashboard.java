@@ -76,6 +76,7 @@ public final class Dashboard implements HttpHandler {
   private final Access access;
   private final LiveOps live;
   private final JobBoard board;
+  private final VerifyHistory verifications;
   private final ArchiveBrowser browser = new ArchiveBrowser();
   private final Confirmations confirmations = new Confirmations();
   private final RestoreFlow restores;
@@ -85,7 +86,8 @@ public final class Dashboard implements HttpHandler {
     this.ctx = ctx;
     this.access = new Access(settings, ctx.clock());
     this.live = new LiveOps(ctx.clock());
-    this.board = new JobBoard(ctx, live);
+    this.verifications = new VerifyHistory(ctx.stateDir());
+    this.board = new JobBoard(ctx, live, verifications);
     this.restores = new RestoreFlow(browser, confirmations);
     route("GET", "/api/session", Need.NONE, this::session);
     route("POST", "/api/login", Need.NONE, this::login);
@@ -547,12 +549,20 @@ public final class Dashboard implements HttpHandler {
         ctx.log().line(r.ok() ? "INFO" : "FAILURE", "web: verify (" + level.configName() + ") of " + item.ref().id() + ": "
             + (r.ok() ? "ok" : "DAMAGED: " + r.problems().get(0).message()));
         live.end(op, r.ok() ? "done" : "failed", (r.ok() ? "ok: " : "damaged: ") + item.ref().id() + " ("
-            + level.configName() + ")", r);
+            + level.configName() + ")", r, this::keepVerification);
       } catch (RuntimeException e) {
-        live.end(op, "failed", String.valueOf(e.getMessage()), null);
+        live.end(op, "failed", String.valueOf(e.getMessage()), null, this::keepVerification);
       }
     });
     c.json(202, live.find(op.id).orElseThrow());
+  }
+
+  private void keepVerification(LiveOps.View v) {
+    try {
+      verifications.add(v);
+    } catch (RuntimeException e) {
+      ctx.log().line("WARNING", e.getMessage());
+    }
   }
 
   private void forget(Call c) throws IOException {

@@ -48,7 +48,8 @@ final class JobBoard {
 
   record RetentionView(String policy, List<PlanRow> decisions, int remove) {}
 
-  record JobDetail(JobStatus status, List<TargetBackups> targets, List<RunRecord> runs, List<LiveOps.View> verifications,
+  record JobDetail(JobStatus status, List<TargetBackups> targets, List<RunRecord> runs,
+      List<com.fasterxml.jackson.databind.JsonNode> verifications,
       List<LiveOps.View> operations, RetentionView retention) {}
 
   record FleetJob(String host, String job, String state, Instant newest, long ageSeconds, long maxAgeSeconds, int backups,
@@ -58,10 +59,12 @@ final class JobBoard {
 
   private final DashboardContext ctx;
   private final LiveOps live;
+  private final VerifyHistory verifications;
 
-  JobBoard(DashboardContext ctx, LiveOps live) {
+  JobBoard(DashboardContext ctx, LiveOps live, VerifyHistory verifications) {
     this.ctx = ctx;
     this.live = live;
+    this.verifications = verifications;
   }
 
   Job job(String name) {
@@ -174,7 +177,7 @@ final class JobBoard {
       targets.add(new TargetBackups(i, i == 0 ? "primary" : "off-site", ts.get(i), r.location(), r.error(), backups.reversed()));
     }
     return new JobDetail(status(j, primary), targets, ctx.state().history(j.name(), historyLimit),
-        live.finished(j.name(), "verify"), live.finished(j.name(), null), retention(j, false));
+        verifications.of(j.name(), 50), live.finished(j.name(), null), retention(j, false));
   }
 
   /**

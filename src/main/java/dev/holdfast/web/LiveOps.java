@@ -88,13 +88,21 @@ final class LiveOps implements RunListener {
   }
 
   void end(Op op, String state, String message, Object result) {
+    end(op, state, message, result, v -> { });
+  }
+
+  /** Ends the operation; {@code record} sees its final view before anyone can see it ended. */
+  synchronized void end(Op op, String state, String message, Object result, java.util.function.Consumer<View> record) {
     if (op.finished != null) {
       return;
     }
-    op.state = state;
     op.message = message;
     op.result = result;
     op.finished = clock.instant();
+    View v = op.view();
+    record.accept(new View(v.id(), v.job(), v.kind(), v.origin(), state, v.started(), v.finished(), v.bytes(), v.files(),
+        v.rate(), v.elapsedMs(), v.message(), v.runId(), v.result()));
+    op.state = state;
     running.remove(op.id);
     synchronized (done) {
       done.addFirst(op);

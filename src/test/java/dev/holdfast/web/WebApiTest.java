@@ -227,6 +227,14 @@ class WebApiTest {
     assertThat(bad.path("state").asText()).isEqualTo("failed");
     assertThat(bad.path("result").path("problems")).isNotEmpty();
     assertThat(c.getJson("/api/jobs/docs").path("verifications")).hasSize(2);
+    // kept across a restart of the dashboard (the daemon)
+    f.close();
+    f = new WebFixture(tmp, "127.0.0.1", WebSettings.open());
+    c = new WebClient(f).session();
+    JsonNode kept = c.getJson("/api/jobs/docs").path("verifications");
+    assertThat(kept).hasSize(2);
+    assertThat(kept.get(0).path("state").asText()).isEqualTo("failed");
+    assertThat(kept.get(1).path("message").asText()).startsWith("ok: docs/");
     assertThat(c.post("/api/jobs/docs/verify", Map.of("level", "thorough")).statusCode()).isEqualTo(400);
   }
 
