@@ -59,8 +59,14 @@ class DashboardBrowserIT {
     Trees.randomFile(source.resolve("notes/todo.txt"), r, 4_321);
     Trees.randomFile(source.resolve("notes/deep/data.bin"), r, 150_000);
     Trees.randomFile(source.resolve("photos/beach.jpg"), r, 90_000);
+    browser = chromium();
+    Files.createDirectories(SHOTS);
+  }
+
+  /** Runs the job once, then starts the daemon with {@code web} (YAML) in its config. */
+  private void startDaemon(String web) throws Exception {
     Path config = tmp.resolve("holdfast.yaml");
-    Files.writeString(config, """
+    Files.writeString(config, web + """
         time_zone: UTC
         jobs:
           docs:
@@ -83,7 +89,9 @@ class DashboardBrowserIT {
       assertThat(System.nanoTime()).as("the dashboard did not start: " + stdout()).isLessThan(end);
       Thread.sleep(50);
     }
+  }
 
+  private ChromeDriver chromium() throws IOException {
     System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
     downloads = Files.createDirectories(tmp.resolve("downloads"));
     ChromeOptions o = new ChromeOptions();
@@ -97,8 +105,7 @@ class DashboardBrowserIT {
     o.setExperimentalOption("prefs", prefs);
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
-    browser = new ChromeDriver(service, o);
-    Files.createDirectories(SHOTS);
+    return new ChromeDriver(service, o);
   }
 
   @AfterEach
@@ -141,6 +148,7 @@ class DashboardBrowserIT {
 
   @Test
   void overviewRunNowBrowseDownloadAndRestore() throws Exception {
+    startDaemon("");
     // the overview: the job, its state, its charts, the targets
     open("/");
     WebElement card = browser.findElement(By.cssSelector("article.card[data-job='docs']"));
@@ -224,6 +232,41 @@ class DashboardBrowserIT {
 
     browser.get(base + "/login.html");
     shoot("login");
+  }
+
+  @Test
+  void loginThenAReadOnlyUserSeesNoActionsAndLogsOut() throws Exception {
+    String alice = PasswordHash.create("alice pass".toCharArray()).toString();
+    String ops = PasswordHash.create("ops pass".toCharArray()).toString();
+    startDaemon("""
+        web:
+          users:
+            - {name: alice, password_hash: "%s"}
+            - {name: ops, password_hash: "%s", role: read-only}
+        """.formatted(alice, ops));
+    browser.get(base + "/job.html?job=docs");
+    waiting().until(ExpectedConditions.urlContains("/login.html?next="));
+    browser.findElement(By.id("user")).sendKeys("ops");
+    browser.findElement(By.id("password")).sendKeys("wrong");
+    browser.findElement(By.cssSelector("#login-form button")).click();
+    waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "Wrong user or password"));
+    shoot("login-failed");
+    browser.findElement(By.id("password")).clear();
+    browser.findElement(By.id("password")).sendKeys("ops pass");
+    browser.findElement(By.cssSelector("#login-form button")).click();
+    waiting().until(ExpectedConditions.urlContains("/job.html?job=docs"));
+    waiting().until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+    assertThat(browser.findElement(By.id("who")).getText()).contains("ops (read-only)");
+    assertThat(browser.findElement(By.id("run-now")).isDisplayed()).as("no Run now for a read-only user").isFalse();
+    assertThat(browser.findElements(By.cssSelector("#runs tbody tr[data-run]"))).hasSize(1);
+    shoot("job-read-only");
+    open("/");
+    assertThat(browser.findElement(By.cssSelector("button.run-now")).isDisplayed()).isFalse();
+    browser.findElement(By.cssSelector("#who button")).click();
+    waiting().until(ExpectedConditions.urlContains("/login.html"));
+    browser.get(base + "/");
+    waiting().until(ExpectedConditions.urlContains("/login.html?next="));
+    assertThat(stdout()).contains("refused POST /api/login from 127.0.0.1: 401 wrong user or password");
   }
 
   private static long sizeOf(Path p) {
