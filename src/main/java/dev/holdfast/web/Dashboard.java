@@ -166,8 +166,9 @@ public final class Dashboard implements HttpHandler {
         page(ex, path, method);
         return;
       }
+      String raw = ex.getRequestURI().getRawPath();
       for (Route r : routes) {
-        Matcher m = r.pattern().matcher(path);
+        Matcher m = r.pattern().matcher(raw);
         if (!m.matches()) {
           continue;
         }
@@ -192,7 +193,7 @@ public final class Dashboard implements HttpHandler {
         }
         return;
       }
-      boolean other = routes.stream().anyMatch(r -> r.pattern().matcher(path).matches());
+      boolean other = routes.stream().anyMatch(r -> r.pattern().matcher(raw).matches());
       sendJson(ex, other ? 405 : 404, Map.of("error", other ? "method not allowed" : "no such endpoint"));
     }
   }
@@ -204,7 +205,8 @@ public final class Dashboard implements HttpHandler {
       case USAGE -> 400;
       case WRONG_KEY -> 422;
       case UNREACHABLE -> 502;
-      default -> 500;
+      // the operation failed for a reason its message gives (a file in the way, damage): not a server bug
+      default -> 422;
     };
   }
 
@@ -334,8 +336,9 @@ public final class Dashboard implements HttpHandler {
       this.m = m;
     }
 
+    /** A path parameter, percent-decoded once ('+' is a plus in a path). */
     String param(int i) {
-      return URLDecoder.decode(m.group(i + 1), StandardCharsets.UTF_8);
+      return URLDecoder.decode(m.group(i + 1).replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     String query(String name) {

@@ -105,7 +105,7 @@ final class JobBoard {
       OptionalLong free = b.freeSpace();
       return new Read(b.location(), items, null, free.isPresent() ? free.getAsLong() : null);
     } catch (RuntimeException e) {
-      return new Read(target, List.of(), e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), null);
+      return new Read(RestoreFlow.maskUri(target), List.of(), e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), null);
     }
   }
 
@@ -119,7 +119,7 @@ final class JobBoard {
       jobs.add(status(j, reads.get(j.target())));
     }
     List<TargetStatus> targets = new ArrayList<>();
-    reads.forEach((t, r) -> targets.add(new TargetStatus(t, r.location(), r.error() == null, r.error(), r.free(), r.items().size())));
+    reads.forEach((t, r) -> targets.add(new TargetStatus(RestoreFlow.maskUri(t), r.location(), r.error() == null, r.error(), r.free(), r.items().size())));
     List<Map<String, String>> locks = new ArrayList<>();
     for (JobStatus s : jobs) {
       if (s.lockHolder() != null) {
@@ -149,7 +149,7 @@ final class JobBoard {
       recent.add(new Point(r.started(), r.size(), Duration.between(r.started(), r.finished()).toMillis(), r.status()));
     }
     RunRecord lastGood = runs.stream().filter(r -> !r.status().equals("FAILURE")).findFirst().orElse(null);
-    return new JobStatus(j.name(), state, j.target(), newest == null ? null : newest.time(),
+    return new JobStatus(j.name(), state, RestoreFlow.maskUri(j.target()), newest == null ? null : newest.time(),
         newest == null ? null : newest.id(), newest == null ? null : Duration.between(newest.time(), now).toSeconds(),
         j.maxAge().toSeconds(), lastGood == null ? null : lastGood.size(),
         lastGood == null ? null : Duration.between(lastGood.started(), lastGood.finished()).toMillis(),
@@ -174,7 +174,7 @@ final class JobBoard {
           backups.add(new Backup(b.id(), b.time(), b.host(), b.size(), b.files(), b.managed(), b.encrypted()));
         }
       }
-      targets.add(new TargetBackups(i, i == 0 ? "primary" : "off-site", ts.get(i), r.location(), r.error(), backups.reversed()));
+      targets.add(new TargetBackups(i, i == 0 ? "primary" : "off-site", RestoreFlow.maskUri(ts.get(i)), r.location(), r.error(), backups.reversed()));
     }
     return new JobDetail(status(j, primary), targets, ctx.state().history(j.name(), historyLimit),
         verifications.of(j.name(), 50), live.finished(j.name(), null), retention(j, false));
@@ -201,7 +201,7 @@ final class JobBoard {
         List<Forget.GroupPlan> plans = Forget.plan(new ArchiveCatalog(b, ctx.zone()), policy, ctx.zone(), mine);
         for (Forget.GroupPlan g : plans) {
           for (Plan.Decision d : g.plan().decisions()) {
-            rows.add(new PlanRow(ts.get(t), g.host(), d.item().id(), d.item().time(), d.keep(), g.plan().describe(d)));
+            rows.add(new PlanRow(RestoreFlow.maskUri(ts.get(t)), g.host(), d.item().id(), d.item().time(), d.keep(), g.plan().describe(d)));
             if (!d.keep()) {
               remove++;
             }
@@ -249,7 +249,7 @@ final class JobBoard {
         jobs.add(new FleetJob(hj[0], hj[1], Freshness.of(newest.time(), maxAge, now, null), newest.time(),
             Duration.between(newest.time(), now).toSeconds(), maxAge.toSeconds(), g.getValue().size(), total));
       }
-      out.add(new FleetTarget(t, r.location(), r.error(), jobs));
+      out.add(new FleetTarget(RestoreFlow.maskUri(t), r.location(), r.error(), jobs));
     }
     return out;
   }

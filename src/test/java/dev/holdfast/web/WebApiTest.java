@@ -351,7 +351,9 @@ class WebApiTest {
     JsonNode again = c.postJson("/api/jobs/docs/restore/preview", req);
     assertThat(again.path("conflicts").asInt()).isEqualTo(2);
     req.put("confirm", again.path("confirm").asText());
-    assertThat(c.post("/api/jobs/docs/restore", req).statusCode()).isGreaterThanOrEqualTo(400);
+    HttpResponse<byte[]> refused = c.post("/api/jobs/docs/restore", req);
+    assertThat(refused.statusCode()).isEqualTo(422);
+    assertThat(new String(refused.body())).contains("refusing to overwrite");
     // a token from another preview does not confirm this one
     req.put("overwrite", true);
     assertThat(c.post("/api/jobs/docs/restore", req).statusCode()).isEqualTo(409);
