@@ -68,8 +68,17 @@ final class WebFixture implements DashboardContext, AutoCloseable {
   volatile long throttle;
   private final StringWriter console = new StringWriter();
 
+  private final Map<String, String> env;
+
   WebFixture(Path root, String listenHost, WebSettings settings) throws IOException {
+    this(root, listenHost, settings, List.of(), Map.of());
+  }
+
+  /** With more sources besides the generated tree (a database), and the environment they and restores use. */
+  WebFixture(Path root, String listenHost, WebSettings settings, List<dev.holdfast.source.Source> more,
+      Map<String, String> env) throws IOException {
     this.root = root;
+    this.env = Map.copyOf(env);
     this.host = listenHost;
     source = root.resolve("src");
     target = root.resolve("target");
@@ -82,7 +91,10 @@ final class WebFixture implements DashboardContext, AutoCloseable {
     Files.writeString(source.resolve("readme.md"), "# hello\n");
     state = StateStore.open(stateDir.resolve("state.db"));
     log = new RunLog(new PrintWriter(console, true), stateDir.resolve("holdfast.log"), Clock.systemUTC(), ZoneOffset.UTC, false);
-    job = new Job(JOB, List.of(new PathSource(List.of(source.toString()), List.of(), List.of(), false)), target.toString(),
+    List<dev.holdfast.source.Source> sources = new java.util.ArrayList<>();
+    sources.add(new PathSource(List.of(source.toString()), List.of(), List.of(), false));
+    sources.addAll(more);
+    job = new Job(JOB, List.copyOf(sources), target.toString(),
         new ArchiveSettings(Compression.GZIP, 6, 1, ArchiveName.of(ArchiveName.DEFAULT_TEMPLATE)), Hooks.none(),
         VerifyLevel.QUICK, List.of(new Job.Offsite(offsite.toString(), RetentionPolicy.none())),
         new RetentionPolicy(2, 0, 0, 0, 0, 0, CalendarDuration.ZERO), false, Duration.ofHours(25), List.of(), null);
@@ -160,7 +172,7 @@ final class WebFixture implements DashboardContext, AutoCloseable {
 
   @Override
   public Map<String, String> env() {
-    return Map.of();
+    return env;
   }
 
   @Override
