@@ -58,7 +58,8 @@ final class WebFixture implements DashboardContext, AutoCloseable {
   final Path stateDir;
   final StateStore state;
   final RunLog log;
-  final Job job;
+  volatile Job job;
+  private volatile OpenPgpDecryption key;
   final Dashboard dashboard;
   final MetricsServer server;
   final String host;
@@ -167,7 +168,14 @@ final class WebFixture implements DashboardContext, AutoCloseable {
 
   @Override
   public OpenPgpDecryption decryption(String j) {
-    return null;
+    return key;
+  }
+
+  /** From now on, backups are encrypted with this passphrase (as with encryption.passphrase_file). */
+  void encryptWith(String passphrase) {
+    key = OpenPgpDecryption.withPassphrase(passphrase.toCharArray());
+    job = job.withArchive(job.archive().withEncryption(
+        dev.holdfast.archive.OpenPgpEncryption.withPassphrase(passphrase.toCharArray())), key);
   }
 
   @Override
