@@ -42,6 +42,9 @@ final class Access {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final byte[] tokenDigest;
+  private final Map<String, java.util.Deque<Instant>> failures = new ConcurrentHashMap<>();
+  static final int MAX_FAILURES = 10;
+  static final java.time.Duration FAILURE_WINDOW = java.time.Duration.ofMinutes(10);
 
   Access(WebSettings settings, Clock clock) {
     this.settings = settings;
@@ -103,12 +106,39 @@ final class Access {
     return newSession("local", Role.ADMIN);
   }
 
+  /** Whether {@code address} failed to log in too often lately to be let try again now. */
+  boolean throttled(String address) {
+    java.util.Deque<Instant> d = failures.get(address);
+    if (d == null) {
+      return false;
+    }
+    synchronized (d) {
+      Instant since = clock.instant().minus(FAILURE_WINDOW);
+      while (!d.isEmpty() && d.peekFirst().isBefore(since)) {
+        d.removeFirst();
+      }
+      return d.size() >= MAX_FAILURES;
+    }
+  }
+
+  void failed(String address) {
+    java.util.Deque<Instant> d = failures.computeIfAbsent(address, a -> new java.util.ArrayDeque<>());
+    synchronized (d) {
+      d.addLast(clock.instant());
+      while (d.size() > MAX_FAILURES) {
+        d.removeFirst();
+      }
+    }
+  }
+
   void logout(Session s) {
     sessions.remove(s.id);
   }
 
-  String cookieFor(Session s) {
-    return COOKIE + "=" + s.id + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + settings.sessionTimeout().toSeconds();
+  /** The session cookie; {@code secure} when the page came over HTTPS (a TLS proxy says so). */
+  String cookieFor(Session s, boolean secure) {
+    return COOKIE + "=" + s.id + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + settings.sessionTimeout().toSeconds()
+        + (secure ? "; Secure" : "");
   }
 
   static String clearedCookie() {

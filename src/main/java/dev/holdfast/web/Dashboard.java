@@ -427,7 +427,7 @@ public final class Dashboard implements HttpHandler {
     Optional<Access.Session> s = access.session(c.ex.getRequestHeaders().getFirst("Cookie"));
     if (s.isEmpty() && !access.authRequired()) {
       Access.Session anon = access.anonymous();
-      c.ex.getResponseHeaders().add("Set-Cookie", access.cookieFor(anon));
+      c.ex.getResponseHeaders().add("Set-Cookie", access.cookieFor(anon, https(c.ex)));
       s = Optional.of(anon);
     }
     out.put("authenticated", s.isPresent());
@@ -447,13 +447,24 @@ public final class Dashboard implements HttpHandler {
     if (!access.authRequired()) {
       throw new WebError(400, "no logins are configured; this dashboard serves loopback only");
     }
+    String from = c.ex.getRemoteAddress().getAddress().getHostAddress();
+    if (access.throttled(from)) {
+      refuse(c.ex, 429, "too many failed logins from this address; wait " + Access.FAILURE_WINDOW.toMinutes() + " minutes");
+      return;
+    }
     Optional<Access.Session> s = access.login(user, password.toCharArray());
     if (s.isEmpty()) {
+      access.failed(from);
       refuse(c.ex, 401, "wrong user or password");
       return;
     }
-    c.ex.getResponseHeaders().add("Set-Cookie", access.cookieFor(s.get()));
+    c.ex.getResponseHeaders().add("Set-Cookie", access.cookieFor(s.get(), https(c.ex)));
     c.json(200, Map.of("user", s.get().user, "role", s.get().role.configName(), "csrf", s.get().csrf));
+  }
+
+  /** Whether the browser talks HTTPS to a TLS proxy in front (then the cookie is Secure). */
+  private static boolean https(HttpExchange ex) {
+    return "https".equalsIgnoreCase(ex.getRequestHeaders().getFirst("X-Forwarded-Proto"));
   }
 
   private void logout(Call c) throws IOException {

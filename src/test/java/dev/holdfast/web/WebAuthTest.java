@@ -154,6 +154,32 @@ class WebAuthTest {
   }
 
   @Test
+  void tooManyFailedLoginsFromOneAddressAreRefusedForAWhile() throws Exception {
+    secured(Duration.ofHours(1));
+    String bad = WebClient.JSON.writeValueAsString(java.util.Map.of("user", "alice", "password", "guess"));
+    for (int i = 0; i < Access.MAX_FAILURES; i++) {
+      assertThat(f.call("POST", "/api/login", bad, Map.of()).statusCode()).isEqualTo(401);
+    }
+    String good = WebClient.JSON.writeValueAsString(java.util.Map.of("user", "alice", "password", "alice-secret"));
+    assertThat(f.call("POST", "/api/login", good, Map.of()).statusCode()).as("even the right password, for now").isEqualTo(429);
+    assertThat(f.logText()).contains("429 too many failed logins");
+    // the token still works: it is not a password to guess
+    WebClient api = new WebClient(f);
+    api.bearer = TOKEN;
+    assertThat(api.get("/api/overview").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void behindATlsProxyTheSessionCookieIsSecure() throws Exception {
+    secured(Duration.ofHours(1));
+    String good = WebClient.JSON.writeValueAsString(java.util.Map.of("user", "alice", "password", "alice-secret"));
+    HttpResponse<byte[]> plain = f.call("POST", "/api/login", good, Map.of());
+    assertThat(plain.headers().firstValue("Set-Cookie").orElseThrow()).doesNotContain("Secure");
+    HttpResponse<byte[]> tls = f.call("POST", "/api/login", good, Map.of("X-Forwarded-Proto", "https"));
+    assertThat(tls.headers().firstValue("Set-Cookie").orElseThrow()).contains("HttpOnly", "SameSite=Strict", "Secure");
+  }
+
+  @Test
   void sessionsExpireWhenIdle() throws Exception {
     secured(Duration.ofSeconds(1));
     WebClient alice = new WebClient(f).login("alice", "alice-secret");
