@@ -137,13 +137,24 @@ class DashboardBrowserIT {
     assertThat(browser.findElement(By.id("message")).getText()).as("an error on " + path).isEmpty();
   }
 
-  /** Saves the page at desktop width, and at a phone's. */
+  /** Saves the whole page at desktop width, and at a phone's. */
   private void shoot(String name) throws IOException {
+    shoot(name + "-desktop.png", 1280, 900);
+    shoot(name + "-phone.png", 390, 844);
     browser.manage().window().setSize(new Dimension(1280, 900));
-    Files.write(SHOTS.resolve(name + "-desktop.png"), browser.getScreenshotAs(OutputType.BYTES));
-    browser.manage().window().setSize(new Dimension(390, 844));
-    Files.write(SHOTS.resolve(name + "-phone.png"), browser.getScreenshotAs(OutputType.BYTES));
-    browser.manage().window().setSize(new Dimension(1280, 900));
+  }
+
+  /** The whole page at this viewport width (a phone's emulated as mobile), through the DevTools protocol. */
+  private void shoot(String file, int width, int minHeight) throws IOException {
+    boolean mobile = width < 600;
+    browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+        Map.of("width", width, "height", minHeight, "deviceScaleFactor", 1, "mobile", mobile));
+    long h = ((Number) browser.executeScript("return document.documentElement.scrollHeight")).longValue();
+    browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+        Map.of("width", width, "height", (int) Math.min(5000, Math.max(minHeight, h)), "deviceScaleFactor", 1, "mobile", mobile));
+    Map<String, Object> shot = browser.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png"));
+    Files.write(SHOTS.resolve(file), java.util.Base64.getDecoder().decode((String) shot.get("data")));
+    browser.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
   }
 
   @Test
