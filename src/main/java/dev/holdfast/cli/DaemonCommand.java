@@ -182,6 +182,13 @@ final class DaemonCommand implements Runnable {
           Thread.currentThread().interrupt();
         }
       }
+      if (dashboard != null) {
+        try {
+          dashboard.stop(grace); // runs started with its button end like scheduled ones
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       log.line("INFO", "daemon stopped");
     }
 

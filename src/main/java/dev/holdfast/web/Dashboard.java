@@ -81,6 +81,8 @@ public final class Dashboard implements HttpHandler {
   private final Confirmations confirmations = new Confirmations();
   private final RestoreFlow restores;
   private final List<Route> routes = new ArrayList<>();
+  private final java.util.Set<Thread> actions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile boolean stopping;
 
   public Dashboard(DashboardContext ctx, WebSettings settings) {
     this.ctx = ctx;
@@ -128,6 +130,36 @@ public final class Dashboard implements HttpHandler {
   /** Progress of the job's current run, for the daemon's scheduled runs. */
   public dev.holdfast.event.EventSink eventsFor(String job) {
     return live.eventsFor(job);
+  }
+
+  /** Runs an action (run, verify) on its own thread, which {@link #stop} aborts. */
+  private void background(String name, Runnable action) {
+    Thread t = Thread.ofVirtual().name(name).unstarted(() -> {
+      try {
+        action.run();
+      } finally {
+        actions.remove(Thread.currentThread());
+      }
+    });
+    actions.add(t);
+    t.start();
+  }
+
+  /**
+   * Aborts the runs and verifies started here, as the daemon aborts its scheduled ones on SIGTERM,
+   * and waits up to {@code grace} for them to clean up (an aborted run publishes nothing).
+   */
+  public void stop(Duration grace) throws InterruptedException {
+    stopping = true;
+    List<Thread> running = List.copyOf(actions);
+    running.forEach(Thread::interrupt);
+    long end = System.nanoTime() + grace.toNanos();
+    for (Thread t : running) {
+      long left = end - System.nanoTime();
+      if (left > 0) {
+        t.join(Duration.ofNanos(left));
+      }
+    }
   }
 
   /** Refuses to serve on a non-loopback address without logins or a token (see docs/dashboard.md). */
@@ -504,14 +536,21 @@ public final class Dashboard implements HttpHandler {
 
   // ---------------------------------------------------------------- actions
 
+  private void refuseWhenStopping() {
+    if (stopping) {
+      throw new WebError(503, "the daemon is stopping");
+    }
+  }
+
   private void runNow(Call c) throws IOException {
+    refuseWhenStopping();
     Job j = board.job(c.param(0));
     if (live.runningRun(j.name()).isPresent()) {
       throw new WebError(409, "job '" + j.name() + "' is already running");
     }
     LiveOps.Op op = live.begin(j.name(), "run", "dashboard (" + c.principal.user() + ")");
     ctx.log().line("INFO", "web: " + c.principal.user() + " started " + j.name());
-    Thread.ofVirtual().name("web-run-" + j.name()).start(() -> {
+    background("web-run-" + j.name(), () -> {
       try {
         RunResult r = ctx.runNow(j.name(), op);
         live.end(op, "done", r.record().status(), r.record());
@@ -542,6 +581,7 @@ public final class Dashboard implements HttpHandler {
   }
 
   private void verifyNow(Call c) throws IOException {
+    refuseWhenStopping();
     Job j = board.job(c.param(0));
     JsonNode b = c.body();
     int t = b.path("target").asInt(0);
@@ -555,7 +595,7 @@ public final class Dashboard implements HttpHandler {
     }
     LiveOps.Op op = live.begin(j.name(), "verify", "dashboard (" + c.principal.user() + ")");
     OpenPgpDecryption key = ctx.decryption(j.name());
-    Thread.ofVirtual().name("web-verify-" + j.name()).start(() -> {
+    background("web-verify-" + j.name(), () -> {
       try (Backend be = ctx.openBackend(target)) {
         ArchiveCatalog.Item item = backup == null ? latest(be, j) : item(be, backup);
         op.message = "verifying " + item.ref().id() + " (" + level.configName() + ")";

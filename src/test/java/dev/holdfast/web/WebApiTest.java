@@ -173,6 +173,25 @@ class WebApiTest {
   }
 
   @Test
+  void stoppingTheDaemonAbortsARunStartedWithTheButtonAndPublishesNothing() throws Exception {
+    Trees.randomFile(f.source.resolve("big.bin"), new java.util.Random(5), 8_000_000);
+    f.throttle = 1_000_000;
+    int before = countArchives(f.target);
+    String id = c.postJson("/api/jobs/docs/run", Map.of()).path("id").asText();
+    long end = System.nanoTime() + 60_000_000_000L;
+    while (c.getJson("/api/ops/" + id).path("bytes").asLong() == 0 && System.nanoTime() < end) {
+      Thread.sleep(20);
+    }
+    f.dashboard.stop(java.time.Duration.ofSeconds(30));
+    JsonNode op = c.getJson("/api/ops/" + id);
+    assertThat(op.path("state").asText()).isEqualTo("failed");
+    assertThat(op.path("message").asText()).contains("interrupted");
+    assertThat(countArchives(f.target)).as("nothing of the aborted run is published").isEqualTo(before);
+    assertThat(c.getJson("/api/jobs/docs").path("runs").get(0).path("exit_code").asInt()).isEqualTo(130);
+    assertThat(c.post("/api/jobs/docs/run", Map.of()).statusCode()).isEqualTo(503);
+  }
+
+  @Test
   void aScheduledRunShowsAsRunningToo() throws Exception {
     Trees.randomFile(f.source.resolve("big.bin"), new java.util.Random(4), 4_000_000);
     f.throttle = 2_000_000;
