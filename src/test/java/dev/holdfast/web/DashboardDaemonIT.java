@@ -104,6 +104,63 @@ class DashboardDaemonIT {
   }
 
   @Test
+  void sigtermAbortsARunStartedOnTheDashboardAndPublishesNothing() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("big"));
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(src.resolve("big.img").toFile(), "rw")) {
+      f.setLength(300L << 20); // sparse: costs no disk to read
+    }
+    Path target = tmp.resolve("target");
+    Path cfg = tmp.resolve("holdfast.yaml");
+    Files.writeString(cfg, """
+        jobs:
+          big:
+            sources: [%s]
+            target: {url: %s, limit_upload: 40MiB/s}
+            compression: none
+        """.formatted(src, target));
+    int port = freePort();
+    String base = "http://127.0.0.1:" + port;
+    daemon = Processes.startHoldfast(new Cli(tmp.resolve("state")), tmp.resolve("daemon"), List.of(),
+        "--config", cfg.toString(), "daemon", "--metrics-listen", "127.0.0.1:" + port);
+    awaitOutput("daemon started");
+    try (HttpClient c = HttpClient.newHttpClient()) {
+      HttpResponse<String> session = c.send(HttpRequest.newBuilder(URI.create(base + "/api/session")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      String cookie = session.headers().firstValue("Set-Cookie").orElseThrow();
+      String csrf = WebClient.JSON.readTree(session.body()).path("csrf").asText();
+      HttpResponse<String> run = c.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs/big/run"))
+          .header("Content-Type", "application/json").header("Cookie", cookie.substring(0, cookie.indexOf(';')))
+          .header("X-CSRF-Token", csrf).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(run.statusCode()).as(run.body()).isEqualTo(202);
+    }
+    awaitOutput("starting big (asked for on the dashboard)");
+    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!partialOver(target, 20 << 20) && System.nanoTime() < end) {
+      Thread.sleep(20);
+    }
+    assertThat(partialOver(target, 20 << 20)).as("the run writes").isTrue();
+    daemon.destroy(); // SIGTERM
+    assertThat(daemon.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(daemon.exitValue()).as(stdout()).isZero();
+    assertThat(stdout()).contains("FAILURE: big: interrupted; nothing was stored", "INFO: daemon stopped")
+        .doesNotContain("SUCCESS:");
+    try (var files = Files.walk(target)) {
+      assertThat(files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
+          .allMatch(n -> n.endsWith(".partial"));
+    }
+  }
+
+  private static boolean partialOver(Path dir, long size) throws IOException {
+    if (!Files.exists(dir)) {
+      return false;
+    }
+    try (var files = Files.walk(dir)) {
+      return files.anyMatch(p -> p.toString().endsWith(".partial") && p.toFile().length() > size);
+    }
+  }
+
+  @Test
   void theConfiguredTokenAndUsersGuardTheDashboard() throws Exception {
     // the hash as an administrator makes it
     Process hash = new ProcessBuilder(Processes.holdfastCommand("daemon", "--hash-password")).start();
