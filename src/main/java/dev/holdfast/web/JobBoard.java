@@ -91,6 +91,26 @@ final class JobBoard {
   /** A target's catalog, read once; or the reason it cannot be read. */
   private record Read(String location, List<ArchiveCatalog.Item> items, String error, Long free) {}
 
+  /** How long the overview and fleet reuse a target's listing (S3: one request per manifest). */
+  static final Duration CACHE = Duration.ofSeconds(10);
+
+  private record Cached(Instant at, long generation, Read read) {}
+
+  private final Map<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A target's listing, at most {@link #CACHE} old and newer than any operation's end. */
+  private Read cachedRead(String target) {
+    Instant now = ctx.clock().instant();
+    Cached c = cache.get(target);
+    if (c != null && c.generation() == live.generation() && c.at().plus(CACHE).isAfter(now)) {
+      return c.read();
+    }
+    long gen = live.generation();
+    Read r = read(target);
+    cache.put(target, new Cached(now, gen, r));
+    return r;
+  }
+
   private Read read(String target) {
     try (Backend b = ctx.openBackend(target)) {
       List<ArchiveCatalog.Item> items;
@@ -114,7 +134,7 @@ final class JobBoard {
     List<JobStatus> jobs = new ArrayList<>();
     for (Job j : ctx.jobs()) {
       for (String t : targets(j)) {
-        reads.computeIfAbsent(t, this::read);
+        reads.computeIfAbsent(t, this::cachedRead);
       }
       jobs.add(status(j, reads.get(j.target())));
     }
@@ -208,7 +228,11 @@ final class JobBoard {
           }
         }
         if (apply) {
-          Forget.apply(b, plans, ctx.log());
+          try {
+            Forget.apply(b, plans, ctx.log());
+          } finally {
+            live.changed();
+          }
         }
       } catch (HoldfastException e) {
         if (e.exitCode() != dev.holdfast.error.ExitCode.TARGET_MISSING) {
@@ -234,7 +258,7 @@ final class JobBoard {
     Instant now = ctx.clock().instant();
     List<FleetTarget> out = new ArrayList<>();
     for (String t : all) {
-      Read r = read(t);
+      Read r = cachedRead(t);
       Map<String, List<ArchiveCatalog.Item>> groups = new TreeMap<>();
       for (ArchiveCatalog.Item i : r.items()) {
         String key = (i.ref().host().isEmpty() ? "-" : i.ref().host()) + "\u0000" + (i.ref().job().isEmpty() ? "-" : i.ref().job());

@@ -76,6 +76,7 @@ final class LiveOps implements RunListener {
   private final AtomicLong ids = new AtomicLong();
   private final Map<String, Op> running = new ConcurrentHashMap<>();
   private final Deque<Op> done = new ArrayDeque<>();
+  private final AtomicLong generation = new AtomicLong();
 
   LiveOps(Clock clock) {
     this.clock = clock;
@@ -103,6 +104,7 @@ final class LiveOps implements RunListener {
     record.accept(new View(v.id(), v.job(), v.kind(), v.origin(), state, v.started(), v.finished(), v.bytes(), v.files(),
         v.rate(), v.elapsedMs(), v.message(), v.runId(), v.result()));
     op.state = state;
+    generation.incrementAndGet();
     running.remove(op.id);
     synchronized (done) {
       done.addFirst(op);
@@ -110,6 +112,16 @@ final class LiveOps implements RunListener {
         done.removeLast();
       }
     }
+  }
+
+  /** Changes whenever an operation ends (it may have changed what targets hold). */
+  long generation() {
+    return generation.get();
+  }
+
+  /** Something changed the targets outside an operation (a forget). */
+  void changed() {
+    generation.incrementAndGet();
   }
 
   Optional<Op> runningRun(String job) {

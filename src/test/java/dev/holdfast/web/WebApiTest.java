@@ -83,6 +83,20 @@ class WebApiTest {
   }
 
   @Test
+  void theOverviewReusesTargetListingsBrieflyButNeverAcrossAnOperation() throws Exception {
+    assertThat(c.getJson("/api/overview").path("targets").get(1).path("backups").asInt()).isEqualTo(2);
+    // another machine removes a backup: the overview may show the old listing for a few seconds...
+    String newest = c.getJson("/api/jobs/docs").path("targets").get(1).path("backups").get(0).path("id").asText();
+    Files.delete(f.offsite.resolve(newest));
+    assertThat(c.getJson("/api/overview").path("targets").get(1).path("backups").asInt()).isEqualTo(2);
+    // ...the job page reads afresh...
+    assertThat(c.getJson("/api/jobs/docs").path("targets").get(1).path("backups")).hasSize(1);
+    // ...and any operation that ends makes the overview read again
+    c.awaitOp(c.postJson("/api/jobs/docs/verify", Map.of("level", "quick")).path("id").asText());
+    assertThat(c.getJson("/api/overview").path("targets").get(1).path("backups").asInt()).isEqualTo(1);
+  }
+
+  @Test
   void aJobWhoseLastRunFailedIsFailingAndOneWithoutBackupsIsMissing() throws Exception {
     Files.move(f.source.resolve("readme.md"), tmp.resolve("readme.md"));
     Files.delete(tmp.resolve("readme.md"));
