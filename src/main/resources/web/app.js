@@ -375,10 +375,12 @@ document.addEventListener('DOMContentLoaded', async () => {
     await session();
     if (page === 'overview') {
       await overview();
+      setInterval(() => overview().catch(e => message(e.message, 'bad')), 60000); // ages move on
       watchLive(null, f => { message(f.job + ' ' + f.kind + ': ' + f.state + (f.message ? ' (' + f.message + ')' : ''), f.state === 'failed' ? 'bad' : 'ok'); overview(); });
     } else if (page === 'job') {
       jobActions();
       await jobPage();
+      setInterval(() => jobPage().catch(e => message(e.message, 'bad')), 60000);
       watchLive(param('job'), f => { message(f.kind + ' ' + f.state + (f.message ? ': ' + f.message : ''), f.state === 'failed' ? 'bad' : 'ok'); jobPage(); });
     } else if (page === 'browse') {
       await browsePage();
