@@ -82,6 +82,10 @@ final class Wiring {
     this.err = err;
   }
 
+  Map<String, String> env() {
+    return env;
+  }
+
   GlobalOptions global() {
     return main.global;
   }
