@@ -51,6 +51,18 @@ class ArchitectureTest {
       noClasses().that().resideInAnyPackage(ROOT + "notify..", ROOT + "metrics..")
           .should().dependOnClassesThat().resideInAnyPackage(ROOT + "cli..", ROOT + "config..", ROOT + "schedule..");
 
+  /** The dashboard is a front end like cli: over job, state and the format readers, never the config or scheduler. */
+  @ArchTest
+  static final ArchRule webDoesNotReachUp =
+      noClasses().that().resideInAPackage(ROOT + "web..")
+          .should().dependOnClassesThat().resideInAnyPackage(ROOT + "cli..", ROOT + "config..", ROOT + "schedule..");
+
+  /** Only the front end that builds the object graph (cli) uses the dashboard. */
+  @ArchTest
+  static final ArchRule onlyCliUsesWeb =
+      noClasses().that().resideOutsideOfPackages(ROOT + "web..", ROOT + "cli..")
+          .should().dependOnClassesThat().resideInAPackage(ROOT + "web..");
+
   /** A bottom package: uses no other holdfast package but event and error. */
   private static ArchRule leaf(String name) {
     return classes().that().resideInAPackage(ROOT + name + "..")

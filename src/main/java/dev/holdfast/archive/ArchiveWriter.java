@@ -46,6 +46,8 @@ public final class ArchiveWriter implements BackupWriter {
   private final HashingOutputStream hashed;
   private final TarArchiveOutputStream tar;
   private final List<Manifest.ManifestEntry> entries = new ArrayList<>();
+  /** Paths stored so far: overlapping sources (a database listed alone and in all-databases, /home and /home/anna) name some twice. */
+  private final java.util.Set<String> stored = new java.util.HashSet<>();
   private final byte[] buffer = new byte[COPY_BUFFER];
   private long files;
   private long directories;
@@ -96,6 +98,15 @@ public final class ArchiveWriter implements BackupWriter {
 
   @Override
   public void add(Entry e) {
+    if (!stored.add(e.path())) {
+      // one path, one entry: a second copy would make tar overwrite the first on extraction and
+      // leave the manifest with two checksums for one name
+      if (e.kind() != Entry.Kind.DIRECTORY) {
+        events.publish(new BackupEvent.Note(e.path() + " is stored already (named by more than one source); "
+            + "the later copy is left out"));
+      }
+      return;
+    }
     try {
       switch (e.kind()) {
         case DIRECTORY -> {

@@ -10,6 +10,7 @@ import dev.holdfast.job.Job;
 import dev.holdfast.job.JobRunner;
 import dev.holdfast.job.RunListener;
 import dev.holdfast.job.RunLog;
+import dev.holdfast.job.RunResult;
 import dev.holdfast.job.RunSteps;
 import dev.holdfast.metrics.HoldfastMetrics;
 import dev.holdfast.metrics.MetricsServer;
@@ -20,6 +21,9 @@ import dev.holdfast.schedule.ScheduledJob;
 import dev.holdfast.schedule.Scheduler;
 import dev.holdfast.state.RunRecord;
 import dev.holdfast.state.StateStore;
+import dev.holdfast.web.Dashboard;
+import dev.holdfast.web.PasswordHash;
+import dev.holdfast.web.WebSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -59,6 +63,10 @@ final class DaemonCommand implements Runnable {
           + MetricsSpec.DEFAULT_LISTEN + "; 'off' to disable).")
   String metricsListen;
 
+  @Option(names = "--hash-password",
+      description = "Read a password from standard input, print its hash for web.users[].password_hash, and exit.")
+  boolean hashPassword;
+
   @Option(names = "--stop-timeout", paramLabel = "DURATION", defaultValue = "30s",
       description = "On SIGTERM, how long to wait for an aborted run to clean up. Default: ${DEFAULT-VALUE}.")
   String stopTimeout;
@@ -70,6 +78,10 @@ final class DaemonCommand implements Runnable {
   @Override
   public void run() {
     PrintWriter out = spec.commandLine().getOut();
+    if (hashPassword) {
+      printPasswordHash(out);
+      return;
+    }
     Wiring w = new Wiring(main, spec.commandLine().getErr());
     ConfigSpec config = w.config();
     Duration grace = dev.holdfast.config.ConfigLoader.parseDuration(stopTimeout);
@@ -83,10 +95,22 @@ final class DaemonCommand implements Runnable {
       throw HoldfastException.usage("--metrics-listen: '" + listen + "' is not HOST:PORT, e.g. 127.0.0.1:9485");
     }
     RunLog log = w.runLog(out);
+    WebSettings webSettings = DaemonDashboard.settings(w, config.web());
+    boolean webWanted = !Boolean.FALSE.equals(config.web().enabled()) && hostPort != null;
+    if (webWanted && !Dashboard.safeToServe(hostPort[0], webSettings)) {
+      if (Boolean.TRUE.equals(config.web().enabled())) {
+        throw HoldfastException.usage("the dashboard would listen on " + listen + " without authentication",
+            "configure web.users or web.token_file, or listen on 127.0.0.1 (see docs/dashboard.md)");
+      }
+      log.line("WARNING", "not serving the dashboard on " + listen + ": it is not a loopback address and neither"
+          + " web.users nor web.token_file is configured (see docs/dashboard.md)");
+      webWanted = false;
+    }
     BlockingQueue<String> signals = new LinkedBlockingQueue<>();
     boolean handled = Signals.install(signals, log);
     try (StateStore state = w.openState()) {
       HoldfastMetrics metrics = Wiring.metrics(state);
+      Daemon daemon = new Daemon(state, log, metrics, grace);
       MetricsServer server = null;
       if (hostPort != null) {
         try {
@@ -96,9 +120,15 @@ final class DaemonCommand implements Runnable {
               "cannot serve metrics on " + listen + ": " + e.getMessage(), "pass another --metrics-listen, or 'off'", e);
         }
         log.line("INFO", "serving metrics on http://" + hostPort[0] + ":" + server.port() + "/metrics");
+        if (webWanted) {
+          daemon.dashboard = new Dashboard(new DaemonDashboard(() -> daemon.wiring != null ? daemon.wiring : w, state, log, daemon::runNow), webSettings);
+          server.mount("/", daemon.dashboard);
+          log.line("INFO", "serving the dashboard on http://" + hostPort[0] + ":" + server.port() + "/"
+              + (webSettings.authRequired() ? " (login required)" : " (loopback only, no login)"));
+        }
       }
       try {
-        new Daemon(state, log, metrics, grace).run(w, signals, handled);
+        daemon.run(w, signals, handled);
       } finally {
         if (server != null) {
           server.close();
@@ -117,6 +147,7 @@ final class DaemonCommand implements Runnable {
     private final List<DaemonLoop> loops = new ArrayList<>();
     private final RandomGenerator random = new SplittableRandom();
     private volatile Wiring wiring;
+    private volatile Dashboard dashboard;
     private volatile JobRunner runner;
     private volatile RunListener listeners;
     private Scheduler scheduler;
@@ -152,6 +183,13 @@ final class DaemonCommand implements Runnable {
           Thread.currentThread().interrupt();
         }
       }
+      if (dashboard != null) {
+        try {
+          dashboard.stop(grace); // runs started with its button end like scheduled ones
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       log.line("INFO", "daemon stopped");
     }
 
@@ -179,8 +217,9 @@ final class DaemonCommand implements Runnable {
       }
       RunListener textfile = textfileWriter(w);
       this.wiring = w;
-      this.runner = w.runner(state, log, RunListener.all(List.of(metrics, textfile)));
-      this.listeners = RunListener.all(List.of(w.notifications(log), metrics, textfile));
+      RunListener dashboardListener = dashboard == null ? RunListener.NONE : dashboard.runListener();
+      this.runner = w.runner(state, log, RunListener.all(List.of(metrics, textfile, dashboardListener)));
+      this.listeners = RunListener.all(List.of(w.notifications(log), metrics, textfile, dashboardListener));
       this.scheduler = new Scheduler(jobs, lastStarts, random);
       DaemonLoop loop = new DaemonLoop(scheduler, w.clock(), this::launch);
       loops.add(loop);
@@ -245,10 +284,33 @@ final class DaemonCommand implements Runnable {
           return;
         }
         try {
-          r.run(job, RunSteps.ALL, EventSink.NONE);
+          r.run(job, RunSteps.ALL, dashboard == null ? EventSink.NONE : dashboard.eventsFor(due.job()));
         } catch (HoldfastException e) {
           // the runner has logged the FAILURE line and recorded the run
         }
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** A run asked for on the dashboard: the whole lifecycle now, unless a run of the job is going. */
+    RunResult runNow(String name, EventSink events) {
+      ReentrantLock lock = jobLocks.computeIfAbsent(name, j -> new ReentrantLock());
+      if (!lock.tryLock()) {
+        throw new HoldfastException(dev.holdfast.error.ExitCode.LOCKED, "job '" + name + "' is already running");
+      }
+      try {
+        Wiring w = wiring;
+        JobSpec spec = w.config().jobs().get(name);
+        if (spec == null) {
+          throw new HoldfastException(dev.holdfast.error.ExitCode.USAGE, "no job named '" + name + "'");
+        }
+        if (MirrorCommand.isMirror(spec)) {
+          throw new HoldfastException(dev.holdfast.error.ExitCode.USAGE, "'" + name + "' is a mirror job; "
+              + "the dashboard runs backup jobs only (mirror jobs run on their schedule, or: holdfast run " + name + ")");
+        }
+        log.line("INFO", "starting " + name + " (asked for on the dashboard)");
+        return runner.run(w.runnableJob(spec), RunSteps.ALL, events);
       } finally {
         lock.unlock();
       }
@@ -284,5 +346,27 @@ final class DaemonCommand implements Runnable {
       log.line("INFO", "reloading config from " + fresh.config().file());
       start(fresh, known);
     }
+  }
+
+  private static void printPasswordHash(PrintWriter out) {
+    java.io.Console console = System.console();
+    char[] pw;
+    if (console != null) {
+      pw = console.readPassword("password: ");
+    } else {
+      try {
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+            java.nio.charset.StandardCharsets.UTF_8)).readLine();
+        pw = line == null ? new char[0] : line.toCharArray();
+      } catch (IOException e) {
+        throw HoldfastException.usage("cannot read the password from standard input: " + e.getMessage());
+      }
+    }
+    if (pw == null || pw.length == 0) {
+      throw HoldfastException.usage("no password given on standard input");
+    }
+    out.println(PasswordHash.create(pw));
+    out.flush();
+    java.util.Arrays.fill(pw, '\0');
   }
 }

@@ -131,7 +131,7 @@ final class StatusCommand implements Callable<Integer> {
       return new JobStatus(job, target, "missing", null, null, null, maxAge.toSeconds(), null, lastRun, lastError);
     }
     long age = Duration.between(newest.time(), now).toSeconds();
-    String st = age > maxAge.toSeconds() ? "stale" : "FAILURE".equals(lastRun) ? "failing" : "ok";
+    String st = dev.holdfast.job.Freshness.of(newest.time(), maxAge, now, lastRun);
     return new JobStatus(job, target, st, newest.time(), newest.id(), age, maxAge.toSeconds(), newest.size(), lastRun, lastError);
   }
 

@@ -84,6 +84,10 @@ final class Wiring {
     this.err = err;
   }
 
+  Map<String, String> env() {
+    return env;
+  }
+
   GlobalOptions global() {
     return main.global;
   }

@@ -28,7 +28,7 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * disable part of a backup.
  */
 public final class ConfigLoader {
-  static final List<String> TOP_KEYS = List.of("state_dir", "log_file", "time_zone", "host", "jobs", "metrics", "log");
+  static final List<String> TOP_KEYS = List.of("state_dir", "log_file", "time_zone", "host", "jobs", "metrics", "log", "web");
   static final List<String> JOB_KEYS =
       List.of("sources", "exclude", "exclude_if_present", "one_file_system", "target", "format",
           "compression", "level", "threads", "name", "hooks", "verify", "offsite", "retention",
@@ -115,10 +115,11 @@ public final class ConfigLoader {
     }
     MetricsSpec metrics = DaemonKeys.metrics(r, top);
     LogSpec log = DaemonKeys.log(r, top);
+    WebSpec web = WebKeys.web(r, top);
     if (!r.problems.isEmpty()) {
       throw new ConfigException(r.problems);
     }
-    return new ConfigSpec(file, stateDir, logFile, zone, host, jobs, targetOptions, metrics, log);
+    return new ConfigSpec(file, stateDir, logFile, zone, host, jobs, targetOptions, metrics, log, web);
   }
 
   /** A target: a url string, or a mapping of url plus options; options are collected by url. */

@@ -13,7 +13,8 @@ import java.util.Map;
  * @param targetOptions options of targets written as mappings, by target url
  * @param metrics where metrics are served and written
  * @param log run-log rotation
+ * @param web the daemon's dashboard
  */
 public record ConfigSpec(
     Path file, String stateDir, String logFile, String timeZone, String host, Map<String, JobSpec> jobs,
-    Map<String, Map<String, String>> targetOptions, MetricsSpec metrics, LogSpec log) {}
+    Map<String, Map<String, String>> targetOptions, MetricsSpec metrics, LogSpec log, WebSpec web) {}

@@ -63,6 +63,29 @@ public final class JobLock implements AutoCloseable {
     }
   }
 
+  /** Who holds the job's lock now ("pid 123, since ..."), or empty when no run of it is going. */
+  public static java.util.Optional<String> holder(Path stateDir, String job) {
+    Path file = stateDir.resolve("locks").resolve(job + ".lock");
+    if (!Files.isRegularFile(file)) {
+      return java.util.Optional.empty();
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      FileLock l;
+      try {
+        l = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        l = null; // this process holds it
+      }
+      if (l != null) {
+        l.release();
+        return java.util.Optional.empty();
+      }
+      return java.util.Optional.of(Files.readString(file).strip());
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   @Override
   public void close() {
     try {

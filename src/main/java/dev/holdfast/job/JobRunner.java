@@ -76,6 +76,8 @@ public final class JobRunner {
               warnings.add(w);
             }
             log.line("WARNING", w.path() + ": " + w.message());
+          } else if (e instanceof BackupEvent.Note n) {
+            log.line("INFO", n.message());
           }
           events.publish(e);
         };

@@ -88,4 +88,29 @@ class StreamEntryTest {
     }).isInstanceOf(HoldfastException.class).hasMessageContaining("pg_dump exited with code 1");
     assertThat(new ArchiveCatalog(backend, java.time.ZoneOffset.UTC).items()).isEmpty();
   }
+
+  @Test
+  void aPathNamedByTwoSourcesIsStoredOnceAndVerifies() throws Exception {
+    LocalBackend backend = new LocalBackend(dir.resolve("t3"));
+    java.util.List<dev.holdfast.event.BackupEvent> events = new java.util.ArrayList<>();
+    int[] secondOpened = {0};
+    try (ArchiveWriter w = new ArchiveWriter(backend, "j/c.tar.gz", ArchiveSettings.defaults(), "j", "h",
+        Clock.systemUTC(), events::add).spoolIn(Files.createDirectories(dir.resolve("spool3")))) {
+      w.add(stream("db/crm.sql", () -> new java.io.ByteArrayInputStream("-- dump completed 03:00:01\n".getBytes())));
+      w.add(stream("db/crm.sql", () -> {
+        secondOpened[0]++;
+        return new java.io.ByteArrayInputStream("-- dump completed 03:00:02\n".getBytes());
+      }));
+      w.finish();
+    }
+    assertThat(secondOpened[0]).as("the second dump is not even taken").isZero();
+    assertThat(events).filteredOn(e -> e instanceof dev.holdfast.event.BackupEvent.Note)
+        .singleElement().asString().contains("db/crm.sql is stored already");
+    Process tar = new ProcessBuilder("tar", "-tzf", dir.resolve("t3/j/c.tar.gz").toString()).start();
+    assertThat(new String(tar.getInputStream().readAllBytes()).lines()).containsExactly("db/crm.sql");
+    assertThat(tar.waitFor()).isZero();
+    var report = new dev.holdfast.verify.ArchiveVerifier().verify(
+        new ArchiveCatalog(backend, java.time.ZoneOffset.UTC).items().get(0), dev.holdfast.verify.VerifyLevel.FULL);
+    assertThat(report.ok()).as(report.toString()).isTrue();
+  }
 }
