@@ -33,6 +33,24 @@ final class DoctorCommand implements Callable<Integer> {
 
   record Row(String job, String target, String check, boolean ok, String detail) {}
 
+  /** A repository job's repository exists and its password opens it (the nightly run would fail otherwise). */
+  private static Row repositoryRow(Wiring w, JobSpec j) {
+    try (Backend b = w.openBackend(j.target())) {
+      if (!Wiring.holdsRepository(b)) {
+        return new Row(j.name(), j.target(), "repository", false,
+            "no repository there; create it with: holdfast init --to " + j.target() + " --format repository");
+      }
+      int snapshots;
+      try (var repo = w.openRepository(b, null, j.name())) {
+        snapshots = repo.listSnapshots().size();
+      }
+      return new Row(j.name(), j.target(), "repository", true,
+          "opens with the job's password (" + snapshots + " snapshot" + (snapshots == 1 ? "" : "s") + ")");
+    } catch (HoldfastException ex) {
+      return new Row(j.name(), j.target(), "repository", false, ex.getMessage());
+    }
+  }
+
   @Override
   public Integer call() {
     Wiring w = new Wiring(main, spec.commandLine().getErr());
@@ -72,6 +90,9 @@ final class DoctorCommand implements Callable<Integer> {
     if (targets.isEmpty()) {
       KeyReadiness readiness = new KeyReadiness(w.clock());
       for (JobSpec j : w.config().jobs().values()) {
+        if ("repository".equals(j.format())) {
+          rows.add(repositoryRow(w, j));
+        }
         if (j.encryption() == null) {
           continue;
         }

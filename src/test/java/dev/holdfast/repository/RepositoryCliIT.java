@@ -193,6 +193,14 @@ class RepositoryCliIT {
     restic.check("check", "--read-data");
 
     assertThat(ok(cli.run("--config", config.toString(), "status", "--job", "docs")).out()).contains("ok").contains("docs");
+    Cli.Result doctor = ok(cli.run("--config", config.toString(), "doctor"));
+    assertThat(doctor.out()).containsPattern("ok +docs +repository +" + java.util.regex.Pattern.quote(repo.toString())
+        + ": opens with the job's password \\(1 snapshot\\)");
+    Files.writeString(pw, "a wrong password\n");
+    Cli.Result badDoctor = cli.run("--config", config.toString(), "doctor");
+    assertThat(badDoctor.exitCode()).as(badDoctor.toString()).isEqualTo(13);
+    assertThat(badDoctor.out()).containsPattern("FAIL +docs +repository .*wrong password");
+    Files.writeString(pw, PASSWORD + "\n");
     Cli.Result forget = cli.run("--config", config.toString(), "forget", "--from", repo.toString(), "--keep-last", "1");
     assertThat(forget.exitCode()).as(forget.toString()).isEqualTo(2);
     assertThat(forget.err()).contains("not implemented for repositories yet").contains("restic forget --prune");
