@@ -49,6 +49,20 @@ final class InitCommand implements Callable<Integer> {
       } catch (IOException e) {
         throw HoldfastException.io("looking at " + b.location(), e);
       }
+      int archives;
+      try {
+        archives = w.catalog(b).items().size();
+      } catch (HoldfastException e) {
+        if (e.exitCode() != ExitCode.TARGET_MISSING) {
+          throw e;
+        }
+        archives = 0; // a new directory: init creates it
+      }
+      if (archives > 0) {
+        // commands detect a repository by its config object: the archives would disappear from list and restore
+        throw HoldfastException.usage(b.location() + " holds " + archives + " archive" + (archives == 1 ? "" : "s")
+            + "; a repository there would hide them from list and restore", "create the repository in another directory");
+      }
       String id;
       try (Repository repo = Repository.init(b, pass)) {
         id = repo.config().id();

@@ -244,6 +244,26 @@ class RepositoryCliIT {
   }
 
   @Test
+  void initRefusesATargetThatHoldsArchivesOrARepository() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a.txt"), "a");
+    Path archives = tmp.resolve("archives");
+    Cli cli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
+    ok(cli.run("backup", "--to", archives.toString(), src.toString()));
+    Cli.Result r = cli.run("init", "--to", archives.toString(), "--format", "repository");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("holds 1 archive");
+    assertThat(archives.resolve("config")).doesNotExist();
+    assertThat(ok(cli.run("list", "--from", archives.toString())).out()).contains("1 backup on");
+
+    Path repo = tmp.resolve("repo");
+    ok(cli.run("init", "--to", repo.toString(), "--format", "repository"));
+    Cli.Result again = cli.run("init", "--to", repo.toString(), "--format", "repository");
+    assertThat(again.exitCode()).as(again.toString()).isEqualTo(1);
+    assertThat(again.err()).contains("already a repository");
+  }
+
+  @Test
   void archiveOnlyKeysAreRefusedForARepositoryJob() throws Exception {
     Path config = Files.writeString(tmp.resolve("holdfast.yaml"), """
         jobs:
