@@ -264,6 +264,35 @@ class RepositoryCliIT {
   }
 
   @Test
+  void passwordSourcesArePickedInTheDocumentedOrder() throws Exception {
+    Path repo = tmp.resolve("repo");
+    ok(cli().env("HOLDFAST_PASSWORD", PASSWORD).run("init", "--to", repo.toString()));
+    String from = repo.toString();
+    // --password-file beats the environment; HOLDFAST_PASSWORD beats RESTIC_PASSWORD
+    ok(cli().env("HOLDFAST_PASSWORD", "wrong").run("list", "--from", from, "--password-file", passwordFile().toString()));
+    ok(cli().env("HOLDFAST_PASSWORD", PASSWORD).env("RESTIC_PASSWORD", "wrong").run("list", "--from", from));
+    Cli.Result wrongFirst = cli().env("HOLDFAST_PASSWORD", "wrong").env("RESTIC_PASSWORD", PASSWORD).run("list", "--from", from);
+    assertThat(wrongFirst.exitCode()).as(wrongFirst.toString()).isEqualTo(12);
+    // a job's password_env names the variable
+    Path config = Files.writeString(tmp.resolve("holdfast.yaml"), """
+        jobs:
+          docs:
+            format: repository
+            password_env: DOCS_REPO_PASSWORD
+            sources: [%s]
+            target: %s
+        """.formatted(tmp, repo));
+    ok(cli().env("DOCS_REPO_PASSWORD", PASSWORD).run("--config", config.toString(), "list", "--job", "docs"));
+    Cli.Result unset = cli().run("--config", config.toString(), "list", "--job", "docs");
+    assertThat(unset.exitCode()).as(unset.toString()).isEqualTo(2);
+    assertThat(unset.err()).contains("DOCS_REPO_PASSWORD");
+    // nothing anywhere: a usage error that says where a password can come from
+    Cli.Result none = cli().run("list", "--from", from);
+    assertThat(none.exitCode()).as(none.toString()).isEqualTo(2);
+    assertThat(none.err()).contains("no repository password given").contains("--password-file").contains("RESTIC_PASSWORD");
+  }
+
+  @Test
   void archiveOnlyKeysAreRefusedForARepositoryJob() throws Exception {
     Path config = Files.writeString(tmp.resolve("holdfast.yaml"), """
         jobs:
