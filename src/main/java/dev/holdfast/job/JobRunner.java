@@ -114,18 +114,20 @@ public final class JobRunner {
           ref = backupToRepository(job, started, counting);
           contentBytes = read[0];
           env.put("HOLDFAST_SNAPSHOT", ref.id());
-        } else try (Backend backend = backends.open(job.target())) {
-          key = freeName(backend,
-              job.archive().name().render(job.name(), host, started.atZone(zone), job.archive().extension()));
-          env.put("HOLDFAST_ARCHIVE", key);
-          try (ArchiveWriter writer = new ArchiveWriter(backend, key, job.archive(), job.name(), host, clock, sink)) {
-            for (Source s : job.sources()) {
-              try (Stream<dev.holdfast.source.Entry> entries = s.entries(sink)) {
-                entries.forEach(writer::add);
+        } else {
+          try (Backend backend = backends.open(job.target())) {
+            key = freeName(backend,
+                job.archive().name().render(job.name(), host, started.atZone(zone), job.archive().extension()));
+            env.put("HOLDFAST_ARCHIVE", key);
+            try (ArchiveWriter writer = new ArchiveWriter(backend, key, job.archive(), job.name(), host, clock, sink)) {
+              for (Source s : job.sources()) {
+                try (Stream<dev.holdfast.source.Entry> entries = s.entries(sink)) {
+                  entries.forEach(writer::add);
+                }
               }
+              ref = writer.finish();
+              contentBytes = writer.contentBytes();
             }
-            ref = writer.finish();
-            contentBytes = writer.contentBytes();
           }
         }
         List<String> done = new ArrayList<>();
