@@ -4,6 +4,7 @@ import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.RunLog;
+import dev.holdfast.repository.ObjectId;
 import dev.holdfast.repository.Repository;
 import dev.holdfast.verify.ArchiveVerifier;
 import dev.holdfast.verify.RepositoryVerifier;
@@ -146,9 +147,8 @@ final class VerifyCommand implements Callable<Integer> {
 
   /** A repository is checked as a whole, as restic check does. */
   private int verifyRepository(Wiring w, Wiring.Opened o, PrintWriter out) {
-    if (!backups.isEmpty() || sample != null || !scratchDatabases.isEmpty()) {
-      throw HoldfastException.usage("a repository is verified as a whole: snapshot names, --sample and --scratch-database "
-          + "do not apply");
+    if (sample != null || !scratchDatabases.isEmpty()) {
+      throw HoldfastException.usage("--sample and --scratch-database do not apply to repositories");
     }
     VerifyLevel lv;
     try {
@@ -156,25 +156,39 @@ final class VerifyCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw HoldfastException.usage(e.getMessage());
     }
-    VerifyReport r;
+    List<VerifyReport> reports = new ArrayList<>();
     try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job())) {
-      r = new RepositoryVerifier(repo).verify(lv);
+      var verifier = new RepositoryVerifier(repo);
+      if (backups.isEmpty() || all) {
+        reports.add(verifier.verify(lv));
+      } else {
+        for (String b : backups) {
+          reports.add(verifier.verifySnapshot(ObjectId.parse(Wiring.selectSnapshot(repo, b, o.job()).id()), lv));
+        }
+      }
     }
     if (main.global.json) {
-      Json.print(out, List.of(r));
-    } else if (r.ok()) {
-      if (!main.global.quiet) {
-        out.printf("ok       %s (%s: %s%s)%n", r.backup(), lv.configName(), r.note(),
-            lv == VerifyLevel.FULL ? "; " + r.entries() + " blobs, " + RunLog.human(r.bytes()) + " checked" : "");
+      Json.print(out, reports);
+    }
+    for (VerifyReport r : reports) {
+      if (main.global.json) {
+        break;
       }
-    } else {
-      out.printf("DAMAGED  %s%n", r.backup());
-      for (VerifyReport.Problem p : r.problems()) {
-        out.printf("         %s: %s%n", p.entry(), p.message());
+      if (r.ok()) {
+        if (!main.global.quiet) {
+          out.printf("ok       %s (%s: %s%s)%n", r.backup(), lv.configName(), r.note(),
+              lv == VerifyLevel.FULL ? "; " + r.entries() + " blobs, " + RunLog.human(r.bytes()) + " checked" : "");
+        }
+      } else {
+        out.printf("DAMAGED  %s%n", r.backup());
+        for (VerifyReport.Problem p : r.problems()) {
+          out.printf("         %s: %s%n", p.entry(), p.message());
+        }
       }
     }
     out.flush();
-    if (!r.ok()) {
+    VerifyReport r = reports.stream().filter(x -> !x.ok()).findFirst().orElse(null);
+    if (r != null) {
       VerifyReport.Problem p = r.problems().get(0);
       throw new HoldfastException(ExitCode.DAMAGED,
           r.backup() + " is damaged (" + r.problems().size() + " problem" + (r.problems().size() == 1 ? "" : "s")

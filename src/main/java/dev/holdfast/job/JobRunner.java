@@ -232,15 +232,16 @@ public final class JobRunner {
     }
   }
 
-  /** The repository checked as a whole after the run (restic check; at full, --read-data). */
+  /** The new snapshot checked after the run: its trees and packs (quick), at full every blob it refers to read. */
   private void verifyRepository(Job job, BackupRef ref, List<String> done) {
     try (Backend backend = backends.open(job.target());
         Repository repo = Repository.open(backend, job.repository().password().get())) {
-      VerifyReport report = new RepositoryVerifier(repo).verify(job.verify());
+      VerifyReport report = new RepositoryVerifier(repo).verifySnapshot(
+          dev.holdfast.repository.ObjectId.parse(ref.id()), job.verify());
       if (!report.ok()) {
         VerifyReport.Problem p = report.problems().get(0);
-        throw new HoldfastException(ExitCode.DAMAGED, "verification (" + job.verify().configName() + ") of the repository "
-            + "after " + label(ref) + " failed: " + p.entry() + ": " + p.message());
+        throw new HoldfastException(ExitCode.DAMAGED, "verification (" + job.verify().configName() + ") of "
+            + label(ref) + " failed: " + p.entry() + ": " + p.message());
       }
       done.add("verified (" + job.verify().configName() + ")");
     }

@@ -127,6 +127,8 @@ class RepositoryCliIT {
     assertThat(ok(cli.run("verify", "--from", repo.toString(), "--level", "quick")).out()).startsWith("ok ");
     assertThat(ok(cli.run("verify", "--from", repo.toString(), "--level", "full")).out())
         .startsWith("ok ").contains("every blob read");
+    assertThat(ok(cli.run("verify", "--from", repo.toString(), "latest", "--level", "quick")).out())
+        .startsWith("ok       snapshot ").contains("structure only");
 
     Path pack;
     try (Stream<Path> s = Files.walk(repo.resolve("data"))) {
@@ -140,6 +142,10 @@ class RepositoryCliIT {
     assertThat(full.exitCode()).as(full.toString()).isEqualTo(4);
     assertThat(full.out()).contains("DAMAGED").contains("pack " + pack.getFileName()).containsPattern("blob [0-9a-f]{64}");
     assertThat(full.err()).startsWith("error: ").contains(pack.getFileName().toString()).doesNotContain("Exception");
+    Cli.Result one = cli.run("verify", "--from", repo.toString(), "latest", "--level", "full");
+    assertThat(one.exitCode()).as(one.toString()).isEqualTo(4);
+    assertThat(one.out()).contains("DAMAGED  snapshot ").contains("pack " + pack.getFileName())
+        .containsPattern("blob [0-9a-f]{64}");
     // restic, the judge, agrees that the repository is damaged
     assertThat(new ResticCli(repo, PASSWORD, tmp).run("check", "--read-data").exitCode()).isNotZero();
   }
