@@ -317,6 +317,29 @@ class RepositoryCliIT {
   }
 
   @Test
+  void verifyQuickFindsAMissingAndATruncatedPack() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("data/src"), 61);
+    Path repo = tmp.resolve("repo");
+    Cli cli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
+    ok(cli.run("init", "--to", repo.toString()));
+    ok(cli.run("backup", "--to", repo.toString(), src.toString()));
+    List<Path> packs;
+    try (Stream<Path> s = Files.walk(repo.resolve("data"))) {
+      packs = s.filter(Files::isRegularFile).sorted(java.util.Comparator.comparingLong(p -> -p.toFile().length())).toList();
+    }
+    assertThat(packs).hasSizeGreaterThanOrEqualTo(2);
+    Files.delete(packs.get(0));
+    byte[] second = Files.readAllBytes(packs.get(1));
+    Files.write(packs.get(1), java.util.Arrays.copyOf(second, second.length - 10));
+
+    Cli.Result quick = cli.run("verify", "--from", repo.toString(), "--level", "quick");
+    assertThat(quick.exitCode()).as(quick.toString()).isEqualTo(4);
+    assertThat(quick.out()).contains("pack " + packs.get(0).getFileName() + ": missing")
+        .contains("pack " + packs.get(1).getFileName() + ": ");
+    assertThat(quick.err()).startsWith("error: ").doesNotContain("Exception");
+  }
+
+  @Test
   void aWrongPasswordIsRefusedWithExit12AndOneLine() throws Exception {
     Path repo = tmp.resolve("repo");
     ok(cli().run("init", "--to", repo.toString(), "--password-file", passwordFile().toString()));
