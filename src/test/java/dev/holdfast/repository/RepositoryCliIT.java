@@ -85,6 +85,17 @@ class RepositoryCliIT {
     assertThat(ls.out()).contains(src.resolve("sub/new.bin").toString(), src.resolve("empty-dir").toString(),
         src.resolve("odd/ünïcödé €.txt").toString(), src.resolve("link-to-big").toString());
 
+    JsonNode nodes = JSON.readTree(ok(envCli.run("--json", "ls", "--from", repo.toString())).out());
+    JsonNode link = null;
+    for (JsonNode n : nodes) {
+      if (n.get("path").asText().equals(src.resolve("link-to-big").toString())) {
+        link = n;
+      }
+    }
+    assertThat(link).as("the symlink in ls --json").isNotNull();
+    assertThat(link.get("type").asText()).isEqualTo("symlink");
+    assertThat(link.get("link_target").asText()).isEqualTo("big.bin");
+
     Path restored = tmp.resolve("restored");
     Cli.Result restore = ok(envCli.run("restore", "--from", repo.toString(), "latest", "--target", restored.toString()));
     assertThat(restore.out()).contains("restored snapshot " + latestId.substring(0, 8));
