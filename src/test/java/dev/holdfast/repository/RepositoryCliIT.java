@@ -351,6 +351,34 @@ class RepositoryCliIT {
   }
 
   @Test
+  void twoBackupsAtOnceIntoOneRepositoryLeaveItConsistent() throws Exception {
+    Path a = SourceTree.create(tmp.resolve("data/a"), 71);
+    Path b = SourceTree.create(tmp.resolve("data/b"), 72);
+    Path repo = tmp.resolve("repo");
+    ok(cli().env("HOLDFAST_PASSWORD", PASSWORD).run("init", "--to", repo.toString()));
+    // two machines' worth: their own state directories and job names, one repository
+    Cli first = new Cli(tmp.resolve("state-a")).env("HOLDFAST_PASSWORD", PASSWORD);
+    Cli second = new Cli(tmp.resolve("state-b")).env("HOLDFAST_PASSWORD", PASSWORD);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var ra = pool.submit(() -> first.run("backup", "--to", repo.toString(), "--job-name", "a", a.toString()));
+      var rb = pool.submit(() -> second.run("backup", "--to", repo.toString(), "--job-name", "b", b.toString()));
+      ok(ra.get());
+      ok(rb.get());
+    } finally {
+      pool.shutdown();
+    }
+    var restic = new ResticCli(repo, PASSWORD, tmp);
+    assertThat(restic.check("check", "--read-data")).contains("no errors were found");
+    JsonNode snaps = JSON.readTree(restic.check("snapshots", "--json"));
+    assertThat(snaps).hasSize(2);
+    Path restored = tmp.resolve("restored");
+    Cli cli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
+    ok(cli.run("restore", "--from", repo.toString(), "--job", "b", "latest", "--target", restored.toString()));
+    Trees.assertSameTree(b, Trees.restored(restored, b));
+  }
+
+  @Test
   void aWrongPasswordIsRefusedWithExit12AndOneLine() throws Exception {
     Path repo = tmp.resolve("repo");
     ok(cli().run("init", "--to", repo.toString(), "--password-file", passwordFile().toString()));
