@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Repository benchmark: the same generated dataset backed up by `holdfast` (restic-format repository)
+# and by `restic` (and `borg` when installed) in one run: first backup, an unchanged re-run, a re-run
+# after ~1% of the files changed, and a full restore. Prints wall time, repository size and peak RSS
+# of each, and holdfast/restic ratios; checks that each restore equals the source.
+# Usage: bench/repository.sh [WORKDIR]   env: FILES (default 3000), SIZE_MB (default 1000), SEED (default 7),
+#        TEXT_PCT (default 50)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+FILES="${FILES:-3000}"
+SIZE_MB="${SIZE_MB:-1000}"
+SEED="${SEED:-7}"
+TEXT_PCT="${TEXT_PCT:-50}"
+work="${1:-$(mktemp -d /tmp/holdfast-bench-repository.XXXXXX)}"
+
+declare -A PKG=([restic]=restic [python3]=python3 [bc]=bc [/usr/bin/time]=time [rsync]=rsync)
+for tool in "${!PKG[@]}"; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "repository.sh: $tool is missing; installing ${PKG[$tool]} with apt-get" >&2
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${PKG[$tool]}" >/dev/null
+  fi
+done
+[ -x "$here/holdfast" ] || { echo "error: $here/holdfast launcher not found" >&2; exit 2; }
+
+src="$work/src"
+export HOLDFAST_STATE_DIR="$work/state"
+export RESTIC_PASSWORD="bench-password" BORG_PASSPHRASE="bench-password" # read by holdfast, restic, borg alike
+export RESTIC_CACHE_DIR="$work/restic-cache" BORG_BASE_DIR="$work/borg-base"
+rm -rf "$work"/repo-* "$work"/restore-* "$HOLDFAST_STATE_DIR" "$RESTIC_CACHE_DIR" "$BORG_BASE_DIR"
+tools=(holdfast restic)
+command -v borg >/dev/null 2>&1 && tools+=(borg)
+
+if [ ! -f "$work/.dataset-$FILES-$SIZE_MB-$SEED-$TEXT_PCT" ]; then
+  rm -rf "$src"
+  echo "generating $FILES files, ~$SIZE_MB MB ($TEXT_PCT% log text; seed $SEED) in $src" >&2
+  python3 "$here/bench/dataset.py" "$src" "$FILES" "$SIZE_MB" "$SEED" "$TEXT_PCT"
+  touch "$work/.dataset-$FILES-$SIZE_MB-$SEED-$TEXT_PCT"
+fi
+"$here/holdfast" --version >/dev/null # build the jar now, outside the timings
+find "$src" -type f -exec cat {} + >/dev/null # warm the page cache
+
+declare -A T S M
+run() { # tool, phase, command...
+  local key="$1,$2"; shift 2
+  sync
+  local t0 t1
+  t0=$(date +%s.%N)
+  /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null
+  t1=$(date +%s.%N)
+  T[$key]=$(echo "$t1 - $t0" | bc -l)
+  M[$key]=$(( $(tail -1 "$work/rss") / 1024 ))
+}
+size() { du -sb "$1" | cut -f1; }
+
+backup() { # tool, phase
+  case "$1" in
+    holdfast) run holdfast "$2" "$here/holdfast" -q backup --to "$work/repo-holdfast" "$src" ;;
+    restic) run restic "$2" restic -q -r "$work/repo-restic" backup "$src" ;;
+    borg) run borg "$2" borg create "$work/repo-borg::$2" "$src" ;;
+  esac
+  S[$1,$2]=$(size "$work/repo-$1")
+}
+
+"$here/holdfast" -q init --to "$work/repo-holdfast" --format repository >/dev/null
+restic -q -r "$work/repo-restic" init >/dev/null
+[[ " ${tools[*]} " == *" borg "* ]] && borg init -e repokey "$work/repo-borg" >/dev/null 2>&1
+
+for t in "${tools[@]}"; do backup "$t" first; done
+for t in "${tools[@]}"; do backup "$t" unchanged; done
+# change ~1% of the files: new content, half of them the same size
+python3 - "$src" "$SEED" <<'PY'
+import os, random, sys
+root, seed = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(seed + 1)
+paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+for i, p in enumerate(rnd.sample(paths, max(1, len(paths) // 100))):
+    size = os.path.getsize(p) if i % 2 == 0 else rnd.randint(1024, 65536)
+    with open(p, "wb") as f:
+        f.write(rnd.randbytes(size))
+PY
+for t in "${tools[@]}"; do backup "$t" changed-1pct; done
+
+for t in "${tools[@]}"; do
+  dest="$work/restore-$t"
+  case "$t" in
+    holdfast) run holdfast restore "$here/holdfast" -q restore --from "$work/repo-holdfast" latest --target "$dest" ;;
+    restic) run restic restore restic -q -r "$work/repo-restic" restore latest --target "$dest" ;;
+    borg) mkdir -p "$dest"; run borg restore sh -c "cd '$dest' && borg extract '$work/repo-borg::changed-1pct'" ;;
+  esac
+  left="$(rsync -anic --delete "$src/" "$dest${src}/" | head -5)"
+  if [ -n "$left" ]; then echo "error: $t's restore differs from the source:" >&2; echo "$left" >&2; exit 1; fi
+done
+
+total=$(du -sm "$src" | cut -f1)
+printf '\ndataset: %s files, %s MiB (%s%% log text); %s cores; %s\n' "$FILES" "$total" "$TEXT_PCT" "$(nproc)" "$(restic version | head -1)"
+printf '%-9s %-13s %10s %12s %10s\n' tool phase "wall (s)" "repo (MiB)" "RSS (MiB)"
+for t in "${tools[@]}"; do
+  for p in first unchanged changed-1pct restore; do
+    r=""; [ -n "${S[$t,$p]:-}" ] && r=$(printf '%.1f' "$(echo "${S[$t,$p]} / 1048576" | bc -l)")
+    printf '%-9s %-13s %10.2f %12s %10s\n' "$t" "$p" "${T[$t,$p]}" "$r" "${M[$t,$p]}"
+  done
+done
+echo
+for p in first unchanged changed-1pct restore; do
+  line="holdfast/restic $p: time $(printf '%.2f' "$(echo "${T[holdfast,$p]} / ${T[restic,$p]}" | bc -l)")"
+  line+="  RSS $(printf '%.2f' "$(echo "${M[holdfast,$p]} / ${M[restic,$p]}" | bc -l)")"
+  [ -n "${S[holdfast,$p]:-}" ] && line+="  repo $(printf '%.3f' "$(echo "${S[holdfast,$p]} / ${S[restic,$p]}" | bc -l)")"
+  echo "$line"
+done
+echo "(targets: first backup time <= 0.6x restic at <= its repository size; restore <= 0.7x; RSS <= restic's."
+echo " holdfast's times include JVM start-up. Work dir: $work)"
