@@ -23,4 +23,4 @@ hf restore --from "$work/backups" latest --target "$work/restored"
 diff -r "$work/data" "$work/restored${work}/data"
 echo "== OK: the restored tree is identical to the original ($work/restored${work}/data)" >&2
 echo "== the archive also opens with plain tar:" >&2
-tar -tzf "$(ls "$work"/backups/backup/*.tar.gz | head -1)" | head -5
+tar -tzf "$(ls "$work"/backups/backup/*.tar.gz | head -1)" | sed -n 1,5p   # sed reads to the end: head would SIGPIPE tar under pipefail
