@@ -14,14 +14,11 @@ import dev.holdfast.event.EventSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
@@ -266,10 +263,7 @@ public final class ArchiveRestore {
         Path stagedPath = staging.resolve(s.name());
         switch (s.entry().type()) {
           case DIRECTORY -> {
-            if (PathRules.exists(finalPath) && !Files.isDirectory(finalPath, LinkOption.NOFOLLOW_LINKS)) {
-              Files.delete(finalPath);
-            }
-            Files.createDirectories(finalPath);
+            PathRules.replaceWithDirectory(finalPath);
             directories.add(s);
             dirs++;
           }
@@ -277,12 +271,7 @@ public final class ArchiveRestore {
             if (!PathRules.exists(stagedPath)) {
               continue; // a skipped hard link
             }
-            PathRules.linkInParents(target, finalPath).ifPresent(link -> {
-              throw new HoldfastException(ExitCode.FAILED,
-                  "refusing to restore '" + s.name() + "': '" + link + "' in the target is a symbolic link");
-            });
-            Files.createDirectories(finalPath.getParent());
-            move(stagedPath, finalPath);
+            PathRules.moveIntoTarget(target, stagedPath, s.name());
             if (s.entry().type() == ArchiveEntry.Type.FILE) {
               files++;
               bytes += s.entry().size();
@@ -302,16 +291,6 @@ public final class ArchiveRestore {
       throw HoldfastException.io("moving restored files of " + key + " into " + target, e);
     }
     return new RestoreResult(key, files, dirs, links, bytes, skipped);
-  }
-
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
-    } catch (FileAlreadyExistsException e) {
-      throw e;
-    }
   }
 
   private void applyMetadata(Path p, ArchiveEntry e) throws IOException {

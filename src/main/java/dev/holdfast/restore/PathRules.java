@@ -70,4 +70,31 @@ final class PathRules {
       // best effort, as above
     }
   }
+
+  /** Makes {@code finalPath} a directory, replacing a file or link that stands there. */
+  static void replaceWithDirectory(Path finalPath) throws java.io.IOException {
+    if (exists(finalPath) && !java.nio.file.Files.isDirectory(finalPath, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      java.nio.file.Files.delete(finalPath);
+    }
+    java.nio.file.Files.createDirectories(finalPath);
+  }
+
+  /**
+   * Moves a staged file or link to {@code name} under {@code target}: refused when a directory on
+   * the way is a symbolic link (it would lead the write outside the target), atomic where it can be.
+   */
+  static void moveIntoTarget(Path target, Path stagedPath, String name) throws java.io.IOException {
+    Path finalPath = target.resolve(name);
+    linkInParents(target, finalPath).ifPresent(link -> {
+      throw new dev.holdfast.error.HoldfastException(dev.holdfast.error.ExitCode.FAILED,
+          "refusing to restore '" + name + "': '" + link + "' in the target is a symbolic link");
+    });
+    java.nio.file.Files.createDirectories(finalPath.getParent());
+    try {
+      java.nio.file.Files.move(stagedPath, finalPath, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+      java.nio.file.Files.move(stagedPath, finalPath, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+  }
 }

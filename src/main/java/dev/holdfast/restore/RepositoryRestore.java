@@ -11,13 +11,11 @@ import dev.holdfast.repository.Repository;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
@@ -171,24 +169,12 @@ public final class RepositoryRestore {
         Path stagedPath = staging.resolve(s.name());
         switch (s.node().type()) {
           case DIR -> {
-            if (PathRules.exists(finalPath) && !Files.isDirectory(finalPath, LinkOption.NOFOLLOW_LINKS)) {
-              Files.delete(finalPath);
-            }
-            Files.createDirectories(finalPath);
+            PathRules.replaceWithDirectory(finalPath);
             directories.add(s);
             dirs++;
           }
           default -> {
-            PathRules.linkInParents(target, finalPath).ifPresent(link -> {
-              throw new HoldfastException(ExitCode.FAILED,
-                  "refusing to restore '" + s.name() + "': '" + link + "' in the target is a symbolic link");
-            });
-            Files.createDirectories(finalPath.getParent());
-            try {
-              Files.move(stagedPath, finalPath, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-              Files.move(stagedPath, finalPath, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
-            }
+            PathRules.moveIntoTarget(target, stagedPath, s.name());
             if (s.node().type() == dev.holdfast.repository.NodeType.FILE) {
               files++;
               bytes += s.node().size();
