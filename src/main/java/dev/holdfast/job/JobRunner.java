@@ -99,7 +99,7 @@ public final class JobRunner {
       env.put("HOLDFAST_HOST", host);
       tell(() -> listener.started(job.name(), started));
       try {
-        runHooks("before", job.hooks().before(), job.hooks().timeout(), env);
+        job.hooks().run("before", job.hooks().before(), env, log);
         for (Source s : job.sources()) {
           s.check();
         }
@@ -144,7 +144,7 @@ public final class JobRunner {
         }
         String status = warnings.isEmpty() ? "SUCCESS" : "PARTIAL";
         env.put("HOLDFAST_STATUS", status);
-        runHooks("after", job.hooks().after(), job.hooks().timeout(), env);
+        job.hooks().run("after", job.hooks().after(), env, log);
         Instant finished = clock.instant();
         RunRecord rec = new RunRecord(0, job.name(), host, started, finished, status, job.target(), ref.id(),
             ref.size(), ref.files(), contentBytes, warnings.size(), warnings.isEmpty() ? 0 : ExitCode.PARTIAL.code(), null);
@@ -176,7 +176,7 @@ public final class JobRunner {
         }
         String hookFailure = null;
         try {
-          runHooks("on_failure", job.hooks().onFailure(), job.hooks().timeout(), env);
+          job.hooks().run("on_failure", job.hooks().onFailure(), env, log);
         } catch (HoldfastException hookError) {
           hookFailure = hookError.getMessage();
         }
@@ -328,12 +328,5 @@ public final class JobRunner {
       throw HoldfastException.io("checking " + key + " on " + backend.location(), e);
     }
     return candidate;
-  }
-
-  private void runHooks(String phase, List<String> commands, Duration timeout, Map<String, String> env) {
-    for (String c : commands) {
-      log.line("INFO", phase + " hook: " + c);
-      HookRunner.run(phase, c, timeout, env);
-    }
   }
 }

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -56,10 +58,17 @@ public final class MirrorRunner {
       throw e;
     }
     try (JobLock lock = held) {
+      Map<String, String> env = new LinkedHashMap<>();
+      env.put("HOLDFAST_JOB", job.name());
+      env.put("HOLDFAST_TARGET", job.target());
+      env.put("HOLDFAST_HOST", host);
       if (!dry) {
         tell(() -> listener.started(job.name(), started));
       }
       try {
+        if (!dry) {
+          job.hooks().run("before", job.hooks().before(), env, log);
+        }
         if (job.mount() != null && !job.mount().await(MirrorRunner::sleep)) {
           String why = job.mount().dir() + " is not a mount point (drive not mounted?)";
           if (job.mount().whenAbsent() == MountRequirement.WhenAbsent.SKIP) {
@@ -67,6 +76,10 @@ public final class MirrorRunner {
             Instant since = lastGood != null ? lastGood : state.history(job.name(), Integer.MAX_VALUE).stream()
                 .map(RunRecord::started).min(Instant::compareTo).orElse(started);
             if (job.maxAge() == null || Duration.between(since, started).compareTo(job.maxAge()) <= 0) {
+              if (!dry) {
+                env.put("HOLDFAST_STATUS", "SKIPPED");
+                job.hooks().run("after", job.hooks().after(), env, log);
+              }
               RunRecord rec = record(job, started, "SKIPPED", null, ExitCode.SKIPPED, why);
               if (!dry) {
                 RunRecord stored = rec.withId(state.record(rec));
@@ -98,6 +111,8 @@ public final class MirrorRunner {
         if (dry) {
           return new Outcome(null, r, ExitCode.OK);
         }
+        env.put("HOLDFAST_STATUS", "SUCCESS");
+        job.hooks().run("after", job.hooks().after(), env, log);
         Instant finished = clock.instant();
         RunRecord rec = new RunRecord(0, job.name(), host, started, finished, "SUCCESS", job.target(), null,
             r.bytes(), r.copied(), r.bytes(), 0, 0, null);
@@ -110,7 +125,20 @@ public final class MirrorRunner {
       } catch (HoldfastException | IllegalStateException | IllegalArgumentException e) {
         HoldfastException he = e instanceof HoldfastException h ? h
             : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
+        String hookFailure = null;
+        if (!dry) {
+          env.put("HOLDFAST_STATUS", "FAILURE");
+          env.put("HOLDFAST_ERROR", he.getMessage());
+          try {
+            job.hooks().run("on_failure", job.hooks().onFailure(), env, log);
+          } catch (HoldfastException hookError) {
+            hookFailure = hookError.getMessage();
+          }
+        }
         log.line("FAILURE", "mirror " + job.name() + " to " + job.target() + ": " + he.getMessage());
+        if (hookFailure != null) {
+          log.line("WARNING", hookFailure);
+        }
         if (!dry) {
           RunRecord rec = record(job, started, "FAILURE", null, he.exitCode(), he.getMessage());
           RunRecord stored = rec.withId(state.record(rec));
