@@ -218,8 +218,9 @@ final class DaemonCommand implements Runnable {
       RunListener textfile = textfileWriter(w);
       this.wiring = w;
       RunListener dashboardListener = dashboard == null ? RunListener.NONE : dashboard.runListener();
-      this.runner = w.runner(state, log, RunListener.all(List.of(metrics, textfile, dashboardListener)));
+      // one set of listeners (and one set of notifiers) for backup and mirror jobs alike
       this.listeners = RunListener.all(List.of(w.notifications(log), metrics, textfile, dashboardListener));
+      this.runner = w.runnerTelling(state, log, listeners);
       this.scheduler = new Scheduler(jobs, lastStarts, random);
       DaemonLoop loop = new DaemonLoop(scheduler, w.clock(), this::launch);
       loops.add(loop);
