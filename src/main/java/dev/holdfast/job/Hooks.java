@@ -12,6 +12,15 @@ public record Hooks(List<String> before, List<String> after, List<String> onFail
     return new Hooks(List.of(), List.of(), List.of(), DEFAULT_TIMEOUT);
   }
 
+  /** The variables every hook of a run sees; the run adds what it learns as it goes. */
+  public static Map<String, String> environment(String job, String target, String host) {
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+    env.put("HOLDFAST_JOB", job);
+    env.put("HOLDFAST_TARGET", target);
+    env.put("HOLDFAST_HOST", host);
+    return env;
+  }
+
   /**
    * Runs one phase's commands in order, each announced in the run log first; the first that fails
    * or times out stops the phase with an exception naming it.

@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -84,19 +83,8 @@ public final class JobRunner {
     String key = null;
     BackupRef ref = null;
     long contentBytes = 0;
-    JobLock held;
-    try {
-      held = JobLock.acquire(stateDir, job.name());
-    } catch (HoldfastException e) {
-      // not a run of its own (nothing recorded in history), but cron's log must show it
-      log.line("FAILURE", job.name() + ": " + e.getMessage());
-      throw e;
-    }
-    try (JobLock lock = held) {
-      Map<String, String> env = new LinkedHashMap<>();
-      env.put("HOLDFAST_JOB", job.name());
-      env.put("HOLDFAST_TARGET", job.target());
-      env.put("HOLDFAST_HOST", host);
+    try (JobLock lock = JobLock.acquire(stateDir, job.name(), log)) {
+      Map<String, String> env = Hooks.environment(job.name(), job.target(), host);
       tell(() -> listener.started(job.name(), started));
       try {
         job.hooks().run("before", job.hooks().before(), env, log);

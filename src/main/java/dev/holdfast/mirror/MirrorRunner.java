@@ -2,6 +2,7 @@ package dev.holdfast.mirror;
 
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
+import dev.holdfast.job.Hooks;
 import dev.holdfast.job.JobLock;
 import dev.holdfast.job.RunListener;
 import dev.holdfast.job.RunLog;
@@ -13,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -50,18 +50,8 @@ public final class MirrorRunner {
   public Outcome run(MirrorJob job, Consumer<String> itemized) {
     Instant started = clock.instant();
     boolean dry = job.request().dryRun();
-    JobLock held;
-    try {
-      held = JobLock.acquire(stateDir, job.name());
-    } catch (HoldfastException e) {
-      log.line("FAILURE", job.name() + ": " + e.getMessage());
-      throw e;
-    }
-    try (JobLock lock = held) {
-      Map<String, String> env = new LinkedHashMap<>();
-      env.put("HOLDFAST_JOB", job.name());
-      env.put("HOLDFAST_TARGET", job.target());
-      env.put("HOLDFAST_HOST", host);
+    try (JobLock lock = JobLock.acquire(stateDir, job.name(), log)) {
+      Map<String, String> env = Hooks.environment(job.name(), job.target(), host);
       if (!dry) {
         tell(() -> listener.started(job.name(), started));
       }

@@ -44,7 +44,7 @@ class MirrorHooksIT {
     assertThat(cli.run("--config", config.toString(), "config", "check").exitCode()).isZero();
     Cli.Result r;
     try {
-      r = cli.run("--config", config.toString(), "run", "usb");
+      r = runUsb(cli, config);
     } finally {
       new ProcessBuilder("umount", drive.toString()).start().waitFor(); // in case the after hook never ran
     }
@@ -74,7 +74,7 @@ class MirrorHooksIT {
               on_failure: ['echo "$HOLDFAST_STATUS: $HOLDFAST_ERROR" > %s']
         """.formatted(src, dest, seen, seen));
     Cli cli = new Cli(tmp.resolve("state"));
-    Cli.Result r = cli.run("--config", config.toString(), "run", "usb");
+    Cli.Result r = runUsb(cli, config);
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
     assertThat(r.err()).contains("FAILURE: mirror usb to " + dest + ": before hook")
         .contains("failed with exit code 3: drive busy");
@@ -101,10 +101,13 @@ class MirrorHooksIT {
             hooks:
               after: ['echo "$HOLDFAST_STATUS" > %s']
         """.formatted(src, drive, drive, seen));
-    Cli cli = new Cli(tmp.resolve("state"));
-    Cli.Result r = cli.run("--config", config.toString(), "run", "usb");
+    Cli.Result r = runUsb(new Cli(tmp.resolve("state")), config);
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(6);
     assertThat(Files.readString(seen).strip()).isEqualTo("SKIPPED");
     assertThat(drive).isEmptyDirectory();
+  }
+
+  private static Cli.Result runUsb(Cli cli, Path config) {
+    return cli.run("--config", config.toString(), "run", "usb");
   }
 }
