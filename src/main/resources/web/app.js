@@ -151,7 +151,7 @@ async function overview() {
       el('h3', {}, el('a', { href: '/job.html?job=' + encodeURIComponent(j.job), text: j.job }), ' ', badge(j.state),
         j.kind !== 'archive' ? el('span', { class: 'kind muted', text: ' ' + j.kind }) : null),
       el('dl', {},
-        el('dt', { text: mirror ? 'Last good run' : 'Newest backup' }), el('dd', { class: stale ? 'bad' : '', text: age(j.age_seconds) + ' old (max ' + age(j.max_age_seconds) + ')' }),
+        el('dt', { text: mirror ? 'Last good run' : 'Newest backup' }), el('dd', { class: stale ? 'bad' : '', text: age(j.age_seconds) + (mirror ? ' ago' : ' old') + ' (max ' + age(j.max_age_seconds) + ')' }),
         el('dt', { text: mirror ? 'Last copied' : 'Last size' }), el('dd', { text: bytes(j.last_size) }),
         el('dt', { text: 'Last duration' }), el('dd', { text: dur(j.last_duration_ms) }),
         mirror ? el('dt', { text: 'Last run' }) : null, mirror ? el('dd', { text: j.last_run ? j.last_run.toLowerCase() : 'never' }) : null,

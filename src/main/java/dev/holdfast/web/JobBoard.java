@@ -347,7 +347,9 @@ final class JobBoard {
         String[] hj = g.getKey().split("\u0000");
         BackupRef newest = g.getValue().get(g.getValue().size() - 1);
         Duration maxAge = maxAges.getOrDefault(hj[1], Job.DEFAULT_MAX_AGE);
-        long total = g.getValue().stream().mapToLong(i -> Math.max(0, i.size())).sum();
+        // snapshots do not record their size: unknown (-1) rather than a sum that looks like 0
+        long total = g.getValue().stream().anyMatch(i -> i.size() < 0) ? -1
+            : g.getValue().stream().mapToLong(BackupRef::size).sum();
         jobs.add(new FleetJob(hj[0], hj[1], Freshness.of(newest.time(), maxAge, now, null), newest.time(),
             Duration.between(newest.time(), now).toSeconds(), maxAge.toSeconds(), g.getValue().size(), total));
       }
