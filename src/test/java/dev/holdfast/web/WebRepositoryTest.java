@@ -215,6 +215,9 @@ class WebRepositoryTest {
     String path = "/api/jobs/docs/targets/0/download" + q(b, file);
     assertThatThrownBy(() -> c.get(path)).as("a 200 whose body ends early, never a complete one").isInstanceOf(IOException.class);
     assertThat(f.logText()).contains("response cut short");
+    // the directory holding it: the .tar.gz stream ends without its final chunk
+    assertThatThrownBy(() -> c.get("/api/jobs/docs/targets/0/download" + q(b, prefix + "/photos")))
+        .isInstanceOf(IOException.class);
     // the other files of the snapshot still download
     assertThat(c.get("/api/jobs/docs/targets/0/download" + q(b, prefix + "/readme.md")).body())
         .isEqualTo(Files.readAllBytes(f.source.resolve("readme.md")));
