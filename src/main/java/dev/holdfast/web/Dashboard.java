@@ -221,62 +221,60 @@ public final class Dashboard implements HttpHandler {
   }
 
   private void serve(HttpExchange ex) throws IOException {
-    {
-      headers(ex);
-      String path = ex.getRequestURI().getPath();
-      String method = ex.getRequestMethod();
-      if (!access.authRequired()) {
-        InetSocketAddress remote = ex.getRemoteAddress();
-        if (remote == null || !remote.getAddress().isLoopbackAddress()) {
-          refuse(ex, 403, "not from loopback and no login is configured");
-          return;
-        }
-        if (!loopbackHost(ex.getRequestHeaders().getFirst("Host"))) {
-          refuse(ex, 403, "Host header is not a loopback name (DNS rebinding?)");
-          return;
-        }
-      }
-      if (!path.startsWith("/api/")) {
-        page(ex, path, method);
+    headers(ex);
+    String path = ex.getRequestURI().getPath();
+    String method = ex.getRequestMethod();
+    if (!access.authRequired()) {
+      InetSocketAddress remote = ex.getRemoteAddress();
+      if (remote == null || !remote.getAddress().isLoopbackAddress()) {
+        refuse(ex, 403, "not from loopback and no login is configured");
         return;
       }
-      String raw = ex.getRequestURI().getRawPath();
-      for (Route r : routes) {
-        Matcher m = r.pattern().matcher(raw);
-        if (!m.matches()) {
-          continue;
-        }
-        if (!r.method().equals(method)) {
-          continue;
-        }
-        Call c = new Call(ex, m);
-        if (!authorize(c, r)) {
-          return;
-        }
-        try {
-          r.handler().handle(c);
-        } catch (WebError e) {
-          c.error(e.status, e.getMessage());
-        } catch (HoldfastException e) {
-          c.error(statusOf(e), e.getMessage());
-        } catch (IllegalArgumentException e) {
-          c.error(400, e.getMessage());
-        } catch (CutShort e) {
-          throw e;
-        } catch (IOException e) {
-          if (c.ex.getResponseCode() == -1) {
-            ctx.log().line("WARNING", "web: " + method + " " + clean(ex.getRequestURI().getRawPath()) + " failed: " + e);
-          }
-          c.error(502, "cannot read the backup: " + e.getMessage());
-        } catch (RuntimeException e) {
-          ctx.log().line("WARNING", "web: " + method + " " + clean(ex.getRequestURI().getRawPath()) + " failed: " + e);
-          c.error(500, "internal error: " + e.getClass().getSimpleName());
-        }
+      if (!loopbackHost(ex.getRequestHeaders().getFirst("Host"))) {
+        refuse(ex, 403, "Host header is not a loopback name (DNS rebinding?)");
         return;
       }
-      boolean other = routes.stream().anyMatch(r -> r.pattern().matcher(raw).matches());
-      sendJson(ex, other ? 405 : 404, Map.of("error", other ? "method not allowed" : "no such endpoint"));
     }
+    if (!path.startsWith("/api/")) {
+      page(ex, path, method);
+      return;
+    }
+    String raw = ex.getRequestURI().getRawPath();
+    for (Route r : routes) {
+      Matcher m = r.pattern().matcher(raw);
+      if (!m.matches()) {
+        continue;
+      }
+      if (!r.method().equals(method)) {
+        continue;
+      }
+      Call c = new Call(ex, m);
+      if (!authorize(c, r)) {
+        return;
+      }
+      try {
+        r.handler().handle(c);
+      } catch (WebError e) {
+        c.error(e.status, e.getMessage());
+      } catch (HoldfastException e) {
+        c.error(statusOf(e), e.getMessage());
+      } catch (IllegalArgumentException e) {
+        c.error(400, e.getMessage());
+      } catch (CutShort e) {
+        throw e;
+      } catch (IOException e) {
+        if (c.ex.getResponseCode() == -1) {
+          ctx.log().line("WARNING", "web: " + method + " " + clean(ex.getRequestURI().getRawPath()) + " failed: " + e);
+        }
+        c.error(502, "I/O error: " + e.getMessage());
+      } catch (RuntimeException e) {
+        ctx.log().line("WARNING", "web: " + method + " " + clean(ex.getRequestURI().getRawPath()) + " failed: " + e);
+        c.error(500, "internal error: " + e.getClass().getSimpleName());
+      }
+      return;
+    }
+    boolean other = routes.stream().anyMatch(r -> r.pattern().matcher(raw).matches());
+    sendJson(ex, other ? 405 : 404, Map.of("error", other ? "method not allowed" : "no such endpoint"));
   }
 
   private static int statusOf(HoldfastException e) {
