@@ -316,12 +316,12 @@ async function browsePage() {
     const isDir = n.type === 'dir';
     tb.append(el('tr', { 'data-path': n.path },
       el('td', { class: 'name ' + n.type }, isDir ? el('a', { href: here(n.path), text: n.name + '/' }) : el('span', { text: n.name + (n.link ? ' → ' + n.link : '') })),
-      el('td', { text: isDir ? '' : bytes(n.size) }), el('td', { text: when(n.mtime) }),
+      el('td', { text: isDir ? '' : bytes(n.size) }), el('td', { class: 'mono', text: n.mode || '' }), el('td', { text: when(n.mtime) }),
       el('td', { class: 'admin-only' },
         n.type === 'link' ? null : el('a', { class: 'download', href: base + '/download' + q(n.path), text: isDir ? '.tar.gz' : 'download' }), ' ',
         el('button', { type: 'button', class: 'link pick', onclick: () => { $('restore-path').value = n.path; $('restore-into').focus(); } }, 'restore…'))));
   }
-  if (!tree.entries.length) tb.append(el('tr', {}, el('td', { colspan: 4, class: 'muted', text: 'Empty.' })));
+  if (!tree.entries.length) tb.append(el('tr', {}, el('td', { colspan: 5, class: 'muted', text: 'Empty.' })));
   $('restore-path').value = path;
 
   let pending = null;
