@@ -107,7 +107,8 @@ final class ForgetCommand implements Callable<Integer> {
         throw HoldfastException.usage("no policy given", "add --keep-last/--keep-daily/... or --keep-within");
       }
       Predicate<BackupRef> jobFilter = jobs.isEmpty() ? r -> true : r -> jobs.contains(r.job());
-      apply(w, from, null, flagPolicy, hostFilter.and(jobFilter), log, out, report, maxUnusedPercent);
+      // one --job names whose configured password opens a repository target
+      apply(w, from, jobs.size() == 1 ? jobs.get(0) : null, flagPolicy, hostFilter.and(jobFilter), log, out, report, maxUnusedPercent);
     } else {
       List<String> names = jobs.isEmpty() ? new ArrayList<>(w.config().jobs().keySet()) : jobs;
       try (StateStore state = w.openState()) {

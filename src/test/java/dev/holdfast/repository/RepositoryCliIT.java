@@ -218,7 +218,7 @@ class RepositoryCliIT {
     assertThat(badDoctor.exitCode()).as(badDoctor.toString()).isEqualTo(13);
     assertThat(badDoctor.out()).containsPattern("FAIL +docs +repository .*wrong password");
     Files.writeString(pw, PASSWORD + "\n");
-    Cli.Result forget = ok(cli.run("--config", config.toString(), "forget", "--from", repo.toString(), "--keep-last", "1",
+    Cli.Result forget = ok(cli.run("--config", config.toString(), "forget", "--job", "docs", "--keep-last", "1",
         "--prune"));
     assertThat(forget.out()).contains("1 to keep, 0 to remove").contains("nothing to prune");
     assertThat(restic.check("snapshots", "--json")).contains(id);

@@ -253,6 +253,7 @@ class RepositoryPruneIT {
       deleteTree(repoDir);
     }
     assertThat(completedAt).as("prune made more than one change").isGreaterThan(5);
+    System.out.println("prune completed at change " + completedAt + "; stopped after each of the " + (completedAt - 1) + " before");
 
     // real SIGKILLs at arbitrary moments, too
     for (int delay : new int[] {700, 1100, 1500, 1900, 2400}) {
