@@ -326,6 +326,31 @@ class RepositoryPruneIT {
     assertThat(sizeOf(repoDir.resolve("data"))).as("only two versions' data is left").isLessThan(750_000L);
   }
 
+  @Test
+  void prunesARepositoryResticWrote() throws IOException {
+    Path repoDir = tmp.resolve("restic-repo");
+    Path data = Files.createDirectories(tmp.resolve("restic-data"));
+    var restic = new ResticCli(repoDir, PASSWORD, tmp);
+    restic.check("init");
+    Random random = new Random(11);
+    for (int i = 0; i < 3; i++) {
+      Trees.randomFile(data.resolve("changing.bin"), random, 200_000);
+      Trees.randomFile(data.resolve("kept-" + i + ".bin"), random, 50_000);
+      restic.check("backup", "--host", HOST, data.toString());
+    }
+    Map<String, String> latest = digest(data);
+    long before = sizeOf(repoDir.resolve("data"));
+    Cli.Result r = cli().run("forget", "--from", repoDir.toString(), "--keep-last", "1", "--host", HOST, "--prune",
+        "--max-unused", "0%");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("1 to keep, 2 to remove").contains("freed");
+    assertThat(sizeOf(repoDir.resolve("data"))).as("two old versions of changing.bin are gone").isLessThan(before - 350_000);
+    restic.check("check", "--read-data");
+    Path target = tmp.resolve("restic-restore");
+    restic.check("restore", "latest", "--target", target.toString());
+    assertThat(digest(Trees.restored(target, data))).isEqualTo(latest);
+  }
+
   private static List<StoredSnapshot> listSnapshots(Path repoDir) {
     try (var backend = new LocalBackend(repoDir); var repo = Repository.open(backend, PASSWORD)) {
       return repo.listSnapshots();
