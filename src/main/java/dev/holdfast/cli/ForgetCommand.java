@@ -217,7 +217,7 @@ final class ForgetCommand implements Callable<Integer> {
           m.put("host", g.host());
           m.put("job", g.job());
           m.put("paths", g.paths());
-          m.put("snapshot", d.item().id());
+          m.put("backup", d.item().id()); // the full snapshot id, under the key archives use
           m.put("time", d.item().time());
           m.put("keep", d.keep());
           m.put("reasons", g.plan().describe(d));

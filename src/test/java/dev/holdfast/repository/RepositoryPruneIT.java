@@ -211,7 +211,7 @@ class RepositoryPruneIT {
     assertThat(json.exitCode()).as(json.toString()).isZero();
     Map<String, String> reasons = new TreeMap<>();
     for (JsonNode d : JSON.readTree(json.out())) {
-      reasons.put(d.get("snapshot").asText(), d.get("reasons").asText());
+      reasons.put(d.get("backup").asText(), d.get("reasons").asText());
       assertThat(d.get("keep").asBoolean()).isEqualTo(!d.get("reasons").asText().equals("remove"));
     }
     assertThat(reasons).containsEntry(daily.get(5), "last, monthly").containsEntry(daily.get(2), "remove")
