@@ -144,6 +144,8 @@ class RepositoryPruneIT {
     Processes.Result check = restic.run("check", "--read-data");
     assertThat(check.exitCode()).as("restic check %s: %s", when, check).isZero();
     assertThat(check.out()).contains("no errors were found");
+    Cli.Result verify = cli().run("verify", "--from", repoDir.toString(), "--level", "full");
+    assertThat(verify.exitCode()).as("holdfast verify %s: %s", when, verify).isZero();
     String snaps = restic.check("snapshots", "--json");
     for (String id : kept()) {
       assertThat(snaps).as("snapshots %s", when).contains(id);
