@@ -50,6 +50,7 @@ public final class Pruner {
   private final int packSize;
   private final Consumer<String> progress;
   private final long haltAfter;
+  private final Map<ObjectId, Long> packSizes = new HashMap<>(); // of the packs repacking wrote
   private long changes;
 
   /**
@@ -448,8 +449,6 @@ public final class Pruner {
     packSizes.put(id, (long) bytes.length);
     return new IndexFile.Pack(id, w.blobs());
   }
-
-  private final Map<ObjectId, Long> packSizes = new HashMap<>();
 
   /** Writes index files for {@code packs}, split as restic splits them; returns their ids. */
   private List<ObjectId> writeIndex(List<ObjectId> supersedes, List<IndexFile.Pack> packs) {
