@@ -5,7 +5,10 @@ import dev.holdfast.archive.ArchiveCopy;
 import dev.holdfast.archive.ArchiveWriter;
 import dev.holdfast.archive.Version;
 import dev.holdfast.repository.Repository;
+import dev.holdfast.repository.RepositoryLock;
 import dev.holdfast.repository.RepositoryWriter;
+import dev.holdfast.repository.Pruner;
+import dev.holdfast.repository.SnapshotRetention;
 import dev.holdfast.source.PathSource;
 import dev.holdfast.verify.ArchiveVerifier;
 import dev.holdfast.verify.RepositoryVerifier;
@@ -278,6 +281,12 @@ public final class JobRunner {
 
   /** Retention on the primary target and each off-site one, for this job's backups from this host. */
   private void cleanup(Job job, List<String> done) {
+    if (job.repository() != null) {
+      if (!job.retention().isEmpty()) {
+        forgetSnapshots(job, done);
+      }
+      return;
+    }
     List<String> targets = new ArrayList<>();
     List<dev.holdfast.retention.RetentionPolicy> policies = new ArrayList<>();
     targets.add(job.target());
@@ -300,6 +309,36 @@ public final class JobRunner {
     }
     if (!job.retention().isEmpty() || job.offsite().stream().anyMatch(o -> !o.retention().isEmpty())) {
       done.add("removed " + removed + " by retention");
+    }
+  }
+
+  /**
+   * Retention on a repository job's target: this job's snapshots from this host are forgotten by
+   * the policy, then their data is pruned (what {@code restic forget --prune} does). Both need an
+   * exclusive lock: when another run holds the repository, retention waits for the next run rather
+   * than failing a backup that succeeded.
+   */
+  private void forgetSnapshots(Job job, List<String> done) {
+    try (Backend backend = backends.open(job.target());
+        Repository repo = Repository.open(backend, job.repository().password().get());
+        RepositoryLock lock = repo.lock(true)) {
+      List<SnapshotRetention.Group> groups = SnapshotRetention.plan(repo.listSnapshots(), job.retention(), zone,
+          s -> SnapshotRetention.job(s.snapshot()).equals(job.name()) && SnapshotRetention.host(s.snapshot()).equals(host));
+      int removed = SnapshotRetention.apply(repo, groups, s -> log.line("REMOVED", "snapshot " + s.id().shortHex()
+          + " from " + backend.location() + " (retention: " + job.retention().describe() + ")")).size();
+      done.add("removed " + removed + " by retention");
+      if (removed > 0) {
+        Pruner.Result r = new Pruner(repo, Pruner.DEFAULT_MAX_UNUSED_PERCENT).prune(false);
+        log.line("PRUNED", backend.location() + ": " + (r.packsRemoved() + r.unindexedPacks()) + " pack(s) deleted, "
+            + r.packsRepacked() + " repacked, " + RunLog.human(r.freedBytes()) + " freed");
+        done.add("pruned " + RunLog.human(r.freedBytes()));
+      }
+    } catch (HoldfastException e) {
+      if (e.exitCode() != ExitCode.LOCKED) {
+        throw e;
+      }
+      log.line("WARNING", job.name() + ": retention skipped this time: " + e.getMessage());
+      done.add("retention skipped (repository locked)");
     }
   }
 
