@@ -57,6 +57,8 @@ public final class Mirror {
   private final Map<List<Long>, Future<?>> linkGroupCopies = new HashMap<>();
   /** Whether the destination directory being filled passes its group to new files (set-group-ID). */
   private boolean dirSetsGroup;
+  /** Changes made so far (itemized ones and removed leftovers): a directory none touched need not be stat'ed again. */
+  private long changes;
 
   /** File metadata as lstat(2) reports it (dev, ino and nlink are 0 where a tree does not know them). */
   public record Meta(int mode, int uid, int gid, long size, FileTime mtime, long dev, long ino, int nlink) {
@@ -281,6 +283,7 @@ public final class Mirror {
       }
     }
     names.sort(null);
+    long changesBefore = changes; // deletions below change the directory's mtime too
     if (exists) {
       cleanAndDelete(dest, new HashSet<>(names), srcRel, rel);
     }
@@ -304,7 +307,7 @@ public final class Mirror {
       dirSetsGroup = outerSetsGroup;
     }
     // after the contents, whose creation changed the directory's mtime
-    Meta now = exists ? (req.dryRun() ? dm : tree.stat(dest)) : null;
+    Meta now = exists ? (req.dryRun() || changes == changesBefore ? dm : tree.stat(dest)) : null;
     if (madeWritable) {
       now = new Meta(dm.mode(), now.uid(), now.gid(), now.size(), now.mtime(), now.dev(), now.ino(), now.nlink());
     }
@@ -326,6 +329,7 @@ public final class Mirror {
       if (isTempName(n) && m.isFile()) {
         if (!req.dryRun()) {
           tree.delete(c); // left by a killed run
+          changes++;
         }
         continue;
       }
@@ -501,6 +505,7 @@ public final class Mirror {
   }
 
   private void item(String flags, String rel, String extra) {
+    changes++;
     itemized.accept(flags + " " + rel + extra);
   }
 
