@@ -138,7 +138,53 @@ final class MirrorCommand implements Callable<Integer> {
   /** The runner for mirror jobs, telling {@code listener} (notifications, metrics) about each run. */
   static MirrorRunner runner(Wiring w, StateStore state, dev.holdfast.job.RunLog log,
       dev.holdfast.job.RunListener listener) {
+    return runner(w, () -> state, log, listener);
+  }
+
+  static MirrorRunner runner(Wiring w, java.util.function.Supplier<StateStore> state, dev.holdfast.job.RunLog log,
+      dev.holdfast.job.RunListener listener) {
     return new MirrorRunner(w.stateDir(), state, log, w.clock(), w.zone(), w.host(), d -> tree(w, d), listener);
+  }
+
+  /**
+   * The state store, opened on a thread of its own: loading SQLite's native library (and the logging
+   * it initialises) takes longer than an unchanged mirror pass, so the two overlap.
+   */
+  private static final class StateOpening implements java.util.function.Supplier<StateStore>, AutoCloseable {
+    private final java.util.concurrent.FutureTask<StateStore> task;
+
+    StateOpening(Path file) {
+      task = new java.util.concurrent.FutureTask<>(() -> StateStore.open(file));
+      Thread t = new Thread(task, "holdfast-state-open");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    @Override
+    public StateStore get() {
+      try {
+        return task.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new HoldfastException(dev.holdfast.error.ExitCode.INTERRUPTED, "interrupted while opening the state file");
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException re) {
+          throw re;
+        }
+        throw new IllegalStateException(e.getCause());
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        task.get().close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.ExecutionException e) {
+        // the failure to open was reported by get(), or nothing needed the store
+      }
+    }
   }
 
   static boolean isMirror(dev.holdfast.config.JobSpec s) {
@@ -205,7 +251,7 @@ final class MirrorCommand implements Callable<Integer> {
   static int run(Main main, CommandLine cl, Wiring w, MirrorJob job, Path textfileDir) {
     PrintWriter out = cl.getOut();
     boolean show = job.request().dryRun() || main.global.verbose.length > 0;
-    try (StateStore state = w.openState()) {
+    try (StateOpening state = new StateOpening(w.stateDir().resolve("state.db"))) {
       MirrorRunner.Outcome o;
       try {
         boolean itemize = show && !main.global.json;
@@ -215,8 +261,8 @@ final class MirrorCommand implements Callable<Integer> {
           }
         });
       } finally {
-        if (!job.request().dryRun()) {
-          JobBatch.writeTextfile(w, state, textfileDir);
+        if (!job.request().dryRun() && w.metricsTextfileDir(textfileDir) != null) {
+          JobBatch.writeTextfile(w, state.get(), textfileDir);
         }
       }
       if (main.global.json) {

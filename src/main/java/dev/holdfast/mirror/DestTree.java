@@ -40,6 +40,25 @@ public interface DestTree extends AutoCloseable {
   /** Writes the content of a local file to a new file at {@code path}. */
   void write(String path, Path source) throws IOException;
 
+  /**
+   * Writes a new file at {@code path} with the content of a local file and the attributes of
+   * {@code sm}: its mtime and permission bits, and its ownership when {@code owner}.
+   */
+  default void writeFile(String path, Path source, Mirror.Meta sm, boolean owner) throws IOException {
+    write(path, source);
+    setAttributes(path, sm, owner, false);
+  }
+
+  /** Whether new files written here already belong to {@code uid} and {@code gid} (no chown needed). */
+  default boolean createsOwnedBy(int uid, int gid) {
+    return false;
+  }
+
+  /** Whether several files may be written (and renamed into place) at once from different threads. */
+  default boolean concurrentWrites() {
+    return false;
+  }
+
   boolean sameContent(Path source, String path) throws IOException;
 
   /** Atomically renames, replacing what is at {@code to}. */

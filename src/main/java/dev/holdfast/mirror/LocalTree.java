@@ -6,18 +6,53 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.channels.FileChannel;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** A destination directory on a local file system. */
 public final class LocalTree implements DestTree {
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
   private static final String ATTRS = "unix:mode,uid,gid,size,lastModifiedTime,dev,ino,nlink";
+  private static final Set<StandardOpenOption> NEW_FILE = EnumSet.of(StandardOpenOption.WRITE,
+      StandardOpenOption.CREATE_NEW);
+  private static final PosixFilePermission[] PERMISSION_BITS = {
+      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
   private final Path root;
+  private final Creator creator = Creator.of(Path.of("/proc/self/status"));
+
+  /** Who a new file belongs to when this process creates it: its file-system user and group (-1: unknown). */
+  record Creator(int uid, int gid) {
+    static Creator of(Path status) {
+      int uid = -1;
+      int gid = -1;
+      try {
+        for (String line : Files.readAllLines(status)) {
+          String[] f = line.split("\\s+");
+          switch (f[0]) {
+            case "Uid:" -> uid = f.length > 4 ? Integer.parseInt(f[4]) : -1; // the fs uid
+            case "Gid:" -> gid = f.length > 4 ? Integer.parseInt(f[4]) : -1;
+            default -> { }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        return new Creator(-1, -1); // not Linux: set ownership explicitly
+      }
+      return new Creator(uid, gid);
+    }
+  }
 
   public LocalTree(Path root) {
     this.root = root.toAbsolutePath().normalize();
@@ -107,6 +142,53 @@ public final class LocalTree implements DestTree {
   @Override
   public void write(String path, Path source) throws IOException {
     Files.copy(source, Path.of(path), NOFOLLOW); // copy_file_range in the kernel on Linux
+  }
+
+  /**
+   * Copies with copy_file_range (FileChannel.transferTo between files) into a new file, with fewer
+   * system calls per file than Files.copy plus setAttributes: no second stat of the source, no
+   * access check, no read of the old times.
+   */
+  @Override
+  public void writeFile(String path, Path source, Mirror.Meta sm, boolean owner) throws IOException {
+    Path p = Path.of(path);
+    int perms = sm.perms();
+    try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, NOFOLLOW);
+        FileChannel out = FileChannel.open(p, NEW_FILE, PosixFilePermissions.asFileAttribute(permissions(perms)))) {
+      long pos = 0;
+      for (long n; (n = in.transferTo(pos, Long.MAX_VALUE - pos, out)) > 0; ) {
+        pos += n;
+      }
+    }
+    if (owner) {
+      Files.setAttribute(p, "unix:uid", sm.uid(), NOFOLLOW);
+      Files.setAttribute(p, "unix:gid", sm.gid(), NOFOLLOW);
+    }
+    // always: the umask, a default ACL or chown (which clears set-user-ID bits) may have changed the mode
+    Files.setAttribute(p, "unix:mode", perms);
+    // with both times given the JDK skips reading the old ones; the access time is "now", as a copy makes it
+    Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW)
+        .setTimes(sm.mtime(), FileTime.from(Instant.now()), null);
+  }
+
+  private static Set<PosixFilePermission> permissions(int perms) {
+    Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
+    for (int i = 0; i < PERMISSION_BITS.length; i++) {
+      if ((perms & (1 << i)) != 0) {
+        out.add(PERMISSION_BITS[i]);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public boolean createsOwnedBy(int uid, int gid) {
+    return creator.uid() == uid && creator.gid() == gid;
+  }
+
+  @Override
+  public boolean concurrentWrites() {
+    return true;
   }
 
   @Override

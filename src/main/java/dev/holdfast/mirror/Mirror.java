@@ -9,13 +9,19 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -23,12 +29,15 @@ import java.util.function.Consumer;
  * content, modes, mtimes, ownership (as root), symlinks as links and hard links within the set.
  * Every file is written under a temporary name in its directory and renamed, so a killed run never
  * leaves a half-written file under a real name; leftovers of such a run are removed by the next.
- * Each change is reported as an rsync-style itemized line ({@code >f+++++++++ path}).
+ * Each change is reported as an rsync-style itemized line ({@code >f+++++++++ path}). The walk and
+ * its decisions stay on the calling thread; on trees that allow it, file contents are copied by a
+ * few worker threads, and a directory's own attributes are set only after its files are in place.
  */
 public final class Mirror {
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
   private static final String TMP_MARK = ".holdfast-tmp-";
-  private static final SecureRandom RANDOM = new SecureRandom();
+  /** Copies in flight at most: bounds memory however many files a directory holds. */
+  private static final int MAX_PENDING = 64;
 
   private final MirrorRequest req;
   private final DestTree tree;
@@ -41,6 +50,15 @@ public final class Mirror {
   private long updated;
   private long deleted;
   private long bytes;
+  private ExecutorService pool;
+  private final Semaphore slots = new Semaphore(MAX_PENDING);
+  /** Copies started for entries of the directory being walked; awaited before its attributes are set. */
+  private List<Future<?>> pending = new ArrayList<>();
+  private final Map<List<Long>, Future<?>> linkGroupCopies = new HashMap<>();
+  /** Whether the destination directory being filled passes its group to new files (set-group-ID). */
+  private boolean dirSetsGroup;
+  /** Changes made so far (itemized ones and removed leftovers): a directory none touched need not be stat'ed again. */
+  private long changes;
 
   /** File metadata as lstat(2) reports it (dev, ino and nlink are 0 where a tree does not know them). */
   public record Meta(int mode, int uid, int gid, long size, FileTime mtime, long dev, long ino, int nlink) {
@@ -96,17 +114,121 @@ public final class Mirror {
         } else if (dm != null && !dm.isDir()) {
           throw HoldfastException.usage("destination " + tree.location() + " is not a directory");
         }
+        dirSetsGroup = dm != null && (dm.perms() & 02000) != 0;
         for (Path s : sources) {
           String name = s.toAbsolutePath().normalize().getFileName().toString();
           syncEntry(s, LocalTree.meta(s), child(dest, name), name, name);
         }
       }
+      await(pending);
     } catch (IOException e) {
       throw HoldfastException.io("mirroring to " + tree.location(), e);
     } catch (UncheckedIOException e) {
       throw HoldfastException.io("mirroring to " + tree.location(), e.getCause());
+    } finally {
+      stopPool();
     }
     return new MirrorResult(copied, updated, deleted, bytes);
+  }
+
+  /**
+   * Runs {@code copy} on the worker pool where the tree allows concurrent writes (a copy is a few
+   * syscalls that each wait on the file system, so several in flight beat one), else right here.
+   */
+  private Future<?> submit(IoAction copy) throws IOException {
+    if (!tree.concurrentWrites()) {
+      copy.run();
+      return null;
+    }
+    if (pool == null) {
+      int n = Math.clamp(Runtime.getRuntime().availableProcessors(), 2, 4);
+      pool = Executors.newFixedThreadPool(n, r -> {
+        Thread t = new Thread(r, "holdfast-mirror-copy");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    try {
+      slots.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while mirroring to " + tree.location());
+    }
+    try {
+      Future<?> f = pool.submit(() -> {
+        try {
+          copy.run();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        } finally {
+          slots.release();
+        }
+      });
+      pending.add(f);
+      return f;
+    } catch (RuntimeException e) {
+      slots.release();
+      throw e;
+    }
+  }
+
+  /** Waits for copies, rethrowing the first failure as it would have been thrown on this thread. */
+  private static void await(List<Future<?>> copies) throws IOException {
+    for (Future<?> f : copies) {
+      await(f);
+    }
+    copies.clear();
+  }
+
+  private static void await(Future<?> f) throws IOException {
+    if (f == null) {
+      return;
+    }
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while waiting for file copies");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new IOException(c);
+    }
+  }
+
+  /** Lets copies under way finish (each removes its temporary file on failure) and ends the workers. */
+  private void stopPool() {
+    if (pool == null) {
+      return;
+    }
+    pool.shutdown();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        interrupted = true;
+        pool.shutdownNow();
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @FunctionalInterface
+  private interface IoAction {
+    void run() throws IOException;
   }
 
   /**
@@ -161,6 +283,7 @@ public final class Mirror {
       }
     }
     names.sort(null);
+    long changesBefore = changes; // deletions below change the directory's mtime too
     if (exists) {
       cleanAndDelete(dest, new HashSet<>(names), srcRel, rel);
     }
@@ -169,11 +292,22 @@ public final class Mirror {
       tree.setMode(dest, dm.perms() | 0700);
       madeWritable = true;
     }
-    for (String n : names) {
-      syncEntry(src.resolve(n), metas.get(n), child(dest, n), child(srcRel, n), child(rel, n));
+    List<Future<?>> outerPending = pending;
+    boolean outerSetsGroup = dirSetsGroup;
+    pending = new ArrayList<>();
+    // a new directory is mode 0700 until its contents are in, so it passes no group on
+    dirSetsGroup = exists && (dm.perms() & 02000) != 0;
+    try {
+      for (String n : names) {
+        syncEntry(src.resolve(n), metas.get(n), child(dest, n), child(srcRel, n), child(rel, n));
+      }
+      await(pending); // their renames change the directory's mtime, and it may be made read-only next
+    } finally {
+      pending = outerPending;
+      dirSetsGroup = outerSetsGroup;
     }
     // after the contents, whose creation changed the directory's mtime
-    Meta now = exists ? (req.dryRun() ? dm : tree.stat(dest)) : null;
+    Meta now = exists ? (req.dryRun() || changes == changesBefore ? dm : tree.stat(dest)) : null;
     if (madeWritable) {
       now = new Meta(dm.mode(), now.uid(), now.gid(), now.size(), now.mtime(), now.dev(), now.ino(), now.nlink());
     }
@@ -195,6 +329,7 @@ public final class Mirror {
       if (isTempName(n) && m.isFile()) {
         if (!req.dryRun()) {
           tree.delete(c); // left by a killed run
+          changes++;
         }
         continue;
       }
@@ -230,6 +365,7 @@ public final class Mirror {
     List<Long> key = sm.nlink() > 1 && tree.hasInodes() ? List.of(sm.dev(), sm.ino()) : null;
     String firstCopy = key == null ? null : linkGroups.get(key);
     if (firstCopy != null) {
+      await(linkGroupCopies.get(key));
       Meta first = tree.stat(firstCopy);
       if (dm != null && first != null && dm.ino() == first.ino() && dm.dev() == first.dev()) {
         return;
@@ -268,15 +404,21 @@ public final class Mirror {
     if (req.dryRun()) {
       return;
     }
-    String tmp = tempFor(dest);
-    try {
-      tree.write(tmp, src);
-      tree.setAttributes(tmp, sm, root, false);
-    } catch (IOException | RuntimeException e) {
-      tree.delete(tmp);
-      throw e;
+    // a new file is created as this process's user and group (or the directory's group)
+    boolean owner = root && (dirSetsGroup || !tree.createsOwnedBy(sm.uid(), sm.gid()));
+    Future<?> f = submit(() -> {
+      String tmp = tempFor(dest);
+      try {
+        tree.writeFile(tmp, src, sm, owner);
+      } catch (IOException | RuntimeException e) {
+        tree.delete(tmp);
+        throw e;
+      }
+      replace(tmp, dest, dm, rel);
+    });
+    if (key != null) {
+      linkGroupCopies.put(key, f);
     }
-    replace(tmp, dest, dm, rel);
   }
 
   private boolean sameTime(FileTime dest, FileTime src) {
@@ -357,11 +499,13 @@ public final class Mirror {
     if (name.length() > 100) {
       name = name.substring(0, 100); // stay under NAME_MAX with the suffix
     }
-    String suffix = Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
+    // unguessable is not needed: the file is created exclusively, a clash fails rather than overwrites
+    String suffix = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     return dest.substring(0, slash + 1) + "." + name + TMP_MARK + suffix;
   }
 
   private void item(String flags, String rel, String extra) {
+    changes++;
     itemized.accept(flags + " " + rel + extra);
   }
 

@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  */
 public final class MirrorRunner {
   private final Path stateDir;
-  private final StateStore state;
+  private final java.util.function.Supplier<StateStore> state;
   private final RunLog log;
   private final Clock clock;
   private final ZoneId zone;
@@ -37,6 +37,15 @@ public final class MirrorRunner {
   /** @param trees opens the destination tree of a request's {@code dest} */
   public MirrorRunner(Path stateDir, StateStore state, RunLog log, Clock clock, ZoneId zone, String host,
       java.util.function.Function<String, DestTree> trees, RunListener listener) {
+    this(stateDir, () -> state, log, clock, zone, host, trees, listener);
+  }
+
+  /**
+   * @param state gives the run history when it is first needed, so the caller can open it while
+   *     the pass runs (opening SQLite costs a large part of a short run's start-up)
+   */
+  public MirrorRunner(Path stateDir, java.util.function.Supplier<StateStore> state, RunLog log, Clock clock,
+      ZoneId zone, String host, java.util.function.Function<String, DestTree> trees, RunListener listener) {
     this.trees = trees;
     this.listener = listener;
     this.stateDir = stateDir;
@@ -63,7 +72,7 @@ public final class MirrorRunner {
           String why = job.mount().dir() + " is not a mount point (drive not mounted?)";
           if (job.mount().whenAbsent() == MountRequirement.WhenAbsent.SKIP) {
             Instant lastGood = lastSuccess(job.name());
-            Instant since = lastGood != null ? lastGood : state.history(job.name(), Integer.MAX_VALUE).stream()
+            Instant since = lastGood != null ? lastGood : state.get().history(job.name(), Integer.MAX_VALUE).stream()
                 .map(RunRecord::started).min(Instant::compareTo).orElse(started);
             if (job.maxAge() == null || Duration.between(since, started).compareTo(job.maxAge()) <= 0) {
               if (!dry) {
@@ -72,7 +81,7 @@ public final class MirrorRunner {
               }
               RunRecord rec = record(job, started, "SKIPPED", null, ExitCode.SKIPPED, why);
               if (!dry) {
-                RunRecord stored = rec.withId(state.record(rec));
+                RunRecord stored = rec.withId(state.get().record(rec));
                 log.line("SKIPPED", "mirror " + job.name() + " to " + job.target() + ": " + why);
                 tell(() -> listener.finished(stored));
                 return new Outcome(stored, null, ExitCode.SKIPPED);
@@ -106,7 +115,7 @@ public final class MirrorRunner {
         Instant finished = clock.instant();
         RunRecord rec = new RunRecord(0, job.name(), host, started, finished, "SUCCESS", job.target(), null,
             r.bytes(), r.copied(), r.bytes(), 0, 0, null);
-        RunRecord stored = rec.withId(state.record(rec));
+        RunRecord stored = rec.withId(state.get().record(rec));
         log.line("SUCCESS", "mirror " + job.name() + " to " + job.target() + " (" + r.copied() + " copied, "
             + r.deleted() + " deleted, " + RunLog.human(r.bytes()) + ", "
             + RunLog.seconds(Duration.between(started, finished).toMillis()) + ")");
@@ -131,7 +140,7 @@ public final class MirrorRunner {
         }
         if (!dry) {
           RunRecord rec = record(job, started, "FAILURE", null, he.exitCode(), he.getMessage());
-          RunRecord stored = rec.withId(state.record(rec));
+          RunRecord stored = rec.withId(state.get().record(rec));
           tell(() -> listener.finished(stored));
         }
         throw he;
@@ -145,7 +154,7 @@ public final class MirrorRunner {
   }
 
   private Instant lastSuccess(String job) {
-    return state.history(job, Integer.MAX_VALUE).stream().filter(r -> r.status().equals("SUCCESS"))
+    return state.get().history(job, Integer.MAX_VALUE).stream().filter(r -> r.status().equals("SUCCESS"))
         .map(RunRecord::finished).max(Instant::compareTo).orElse(null);
   }
 

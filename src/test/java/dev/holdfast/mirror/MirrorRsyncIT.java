@@ -172,6 +172,61 @@ class MirrorRsyncIT {
     assertThat(rsync(other, dest.resolve("other"))).isEmpty();
   }
 
+  /**
+   * Copies run on worker threads: a read-only directory must get its mode and mtime only after its
+   * files are in, a hard link must wait for its first copy, and (as root) a file landing in an
+   * existing set-group-ID directory must still get the source's group.
+   */
+  @Test
+  void manyFilesCopiedConcurrentlyLeaveRsyncNothingToDo() throws Exception {
+    Path many = tmp.resolve("many");
+    Random rnd = new Random(7);
+    for (int d = 0; d < 4; d++) {
+      Path dir = Files.createDirectories(many.resolve("dir-" + d));
+      for (int i = 0; i < 150; i++) {
+        byte[] data = new byte[rnd.nextInt(20_000)];
+        rnd.nextBytes(data);
+        Path f = Files.write(dir.resolve("f-" + i), data);
+        Files.setAttribute(f, "unix:mode", i % 3 == 0 ? 0600 : i % 3 == 1 ? 0755 : 0644);
+        if (i % 10 == 0 && d > 0) {
+          Files.createLink(dir.resolve("link-" + i), many.resolve("dir-0/f-" + i)); // across directories
+        }
+      }
+    }
+    Files.setAttribute(many.resolve("dir-1"), "unix:mode", 0555);
+    Path setgid = Files.createDirectories(many.resolve("setgid"));
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if (root) {
+      Files.setAttribute(setgid, "unix:gid", 4242);
+      Files.setAttribute(setgid, "unix:mode", 02775);
+    }
+    try {
+      assertThat(cli.run("mirror", many.toString(), "--to", dest.toString()).exitCode()).isZero();
+      assertThat(rsync(many, dest)).isEmpty();
+      assertThat(Trees.inode(dest.resolve("dir-3/link-20"))).isEqualTo(Trees.inode(dest.resolve("dir-0/f-20")));
+
+      // new files into directories that now exist in DEST, the set-group-ID one among them
+      Files.setAttribute(many.resolve("dir-1"), "unix:mode", 0755);
+      for (int i = 0; i < 40; i++) {
+        Files.writeString(setgid.resolve("new-" + i), "new " + i);
+        Files.writeString(many.resolve("dir-1/new-" + i), "new " + i);
+      }
+      Files.setAttribute(many.resolve("dir-1"), "unix:mode", 0555);
+      if (root) {
+        assertThat(Files.getAttribute(setgid.resolve("new-0"), "unix:gid")).as("the source keeps its group").isEqualTo(4242);
+        Files.setAttribute(setgid.resolve("new-0"), "unix:gid", 0);
+      }
+      Cli.Result again = cli.run("mirror", many.toString(), "--to", dest.toString());
+      assertThat(again.exitCode()).as(again.toString()).isZero();
+      assertThat(rsync(many, dest)).isEmpty();
+    } finally {
+      Files.setAttribute(many.resolve("dir-1"), "unix:mode", 0755);
+      if (Files.exists(dest.resolve("dir-1"))) {
+        Files.setAttribute(dest.resolve("dir-1"), "unix:mode", 0755);
+      }
+    }
+  }
+
   /** What {@code rsync -aniH --delete SRC/ DEST/} would still do (empty: DEST is a faithful copy). */
   static String rsync(Path from, Path to, String... extra) {
     List<String> cmd = new ArrayList<>(List.of("rsync", "-aniH", "--delete"));
