@@ -125,8 +125,8 @@ public final class PackFile {
    */
   static Sealed seal(CryptoKey key, BlobType type, ObjectId id, byte[] plain, boolean compress) {
     if (compress && plain.length > 0) {
-      byte[] z = ZstdFrames.compress(plain, 0, plain.length);
-      byte[] sealed = key.seal(z);
+      byte[] z = new byte[(int) com.github.luben.zstd.Zstd.compressBound(plain.length)];
+      byte[] sealed = key.seal(z, 0, ZstdFrames.compress(plain, 0, plain.length, z));
       return new Sealed(new PackedBlob(type, id, 0, sealed.length, plain.length), sealed);
     }
     byte[] sealed = key.seal(plain);

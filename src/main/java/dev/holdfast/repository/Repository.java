@@ -23,8 +23,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -66,6 +67,7 @@ public final class Repository implements AutoCloseable {
   // Plaintext bytes queued for or being sealed by the workers: bounds the memory of a backup
   // whose reader is faster than compression.
   private final Semaphore queuedBytes = new Semaphore(QUEUED_BYTES);
+  private final Semaphore uploads = new Semaphore(1);
   private ExecutorService workers;
   private int activeTasks;
   private Throwable workerFailure;
@@ -366,7 +368,10 @@ public final class Repository implements AutoCloseable {
   private synchronized ExecutorService workers() {
     if (workers == null) {
       int n = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-      workers = Executors.newFixedThreadPool(n, r -> Thread.ofPlatform().daemon().name("holdfast-pack-", 0).unstarted(r));
+      var pool = new ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+          r -> Thread.ofPlatform().daemon().name("holdfast-pack-", 0).unstarted(r));
+      pool.allowCoreThreadTimeOut(true); // a repository left open by mistake keeps no idle threads
+      workers = pool;
     }
     return workers;
   }
@@ -395,7 +400,14 @@ public final class Repository implements AutoCloseable {
         }
       }
       if (full != null) {
-        uploadPack(full);
+        // One pack upload at a time: each holds a whole pack (twice, briefly) in memory, and a
+        // second one would mostly wait for the same disk or network anyway.
+        uploads.acquireUninterruptibly();
+        try {
+          uploadPack(full);
+        } finally {
+          uploads.release();
+        }
       }
     } catch (Throwable t) {
       synchronized (this) {
