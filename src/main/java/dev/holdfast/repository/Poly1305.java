@@ -9,8 +9,9 @@ import java.nio.ByteOrder;
  * RFC 8439 section 2.5) over a 32-byte key {@code r || s}: the MAC of every sealed repository
  * object, in 26-bit limbs with 64-bit products as poly1305-donna-32 computes it.
  *
- * <p>Written here because BouncyCastle's copy costs more CPU than compression and encryption
- * together, and the JDK's accelerated one is not public API. Stateless; thread-safe.
+ * <p>Written here because BouncyCastle's (which copies each block and reads it byte by byte) took
+ * about an eighth of a backup's CPU time, and the JDK's accelerated one is not public API.
+ * Stateless; thread-safe.
  */
 final class Poly1305 {
   static final int TAG = 16;
