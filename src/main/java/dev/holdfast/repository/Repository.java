@@ -537,6 +537,7 @@ public final class Repository implements AutoCloseable {
     synchronized (this) {
       if (pending.contains(new Pending(type, id))) {
         awaitWorkers(); // rare (hard links, tests): the blob may still be with a worker
+        throwWorkerFailure();
       }
       Optional<BlobIndex.Location> found = index.lookup(type, id);
       if (found.isEmpty()) {
@@ -692,6 +693,9 @@ public final class Repository implements AutoCloseable {
     generation++;
     packers.clear();
     pending.clear();
+    // A pack upload under way finishes first, so a caller that releases its lock next never
+    // leaves an upload running without one.
+    awaitWorkers();
   }
 
   /** Every pack the index files name with the blobs they list in it, read again from the backend (for checks). */
@@ -737,7 +741,6 @@ public final class Repository implements AutoCloseable {
   @Override
   public void close() {
     discardUnflushed();
-    awaitWorkers();
     ExecutorService w;
     synchronized (this) {
       w = workers;
