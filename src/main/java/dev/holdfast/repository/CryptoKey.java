@@ -9,10 +9,6 @@ import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.engines.AESEngine;
-import org.bouncycastle.crypto.macs.Poly1305;
-import org.bouncycastle.crypto.params.KeyParameter;
-import org.bouncycastle.crypto.params.ParametersWithIV;
 
 /**
  * An AES-256-CTR key with its Poly1305-AES MAC key, sealing objects as {@code IV || ciphertext ||
@@ -25,11 +21,16 @@ public final class CryptoKey {
 
   private static final int IV = 16;
   private static final int MAC = 16;
+  private static final int CTR_SLICE = 8 << 10;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final byte[] encrypt;
   private final byte[] macK;
   private final byte[] macR;
+  private final SecretKeySpec encryptSpec;
+  // Ciphers are not thread-safe, and looking one up per blob costs more than the blob's AES.
+  private final ThreadLocal<Cipher> ctr = ThreadLocal.withInitial(() -> cipher("AES/CTR/NoPadding", null));
+  private final ThreadLocal<Cipher> nonceCipher;
 
   /** {@code encrypt}: 32 bytes; {@code macK}: the 16-byte AES key of Poly1305-AES; {@code macR}: its 16-byte r. */
   public CryptoKey(byte[] encrypt, byte[] macK, byte[] macR) {
@@ -39,6 +40,21 @@ public final class CryptoKey {
     this.encrypt = encrypt.clone();
     this.macK = macK.clone();
     this.macR = clamp(macR.clone());
+    this.encryptSpec = new SecretKeySpec(this.encrypt, "AES");
+    var macKey = new SecretKeySpec(this.macK, "AES");
+    this.nonceCipher = ThreadLocal.withInitial(() -> cipher("AES/ECB/NoPadding", macKey));
+  }
+
+  private static Cipher cipher(String transformation, SecretKeySpec key) {
+    try {
+      Cipher c = Cipher.getInstance(transformation);
+      if (key != null) {
+        c.init(Cipher.ENCRYPT_MODE, key);
+      }
+      return c;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(transformation + " unavailable", e);
+    }
   }
 
   /** A fresh random key, as {@code restic init} makes a master key. */
@@ -78,15 +94,28 @@ public final class CryptoKey {
       RANDOM.nextBytes(iv);
     } while (isZero(iv)); // restic refuses an all-zero IV
     System.arraycopy(iv, 0, out, 0, IV);
+    crypt(iv, plaintext, off, len, out, IV);
+    mac(iv, out, IV, len, out, IV + len);
+    return out;
+  }
+
+  /**
+   * AES-256-CTR from counter {@code iv}; in and out may be the same range. Fed in slices: the JIT
+   * switches to the JDK's AES-NI routine for CTR only once the calling method has run some
+   * thousand times, which one call per blob would take gigabytes to reach.
+   */
+  private void crypt(byte[] iv, byte[] in, int off, int len, byte[] out, int outOff) {
     try {
-      Cipher c = Cipher.getInstance("AES/CTR/NoPadding");
-      c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(encrypt, "AES"), new IvParameterSpec(iv));
-      c.doFinal(plaintext, off, len, out, IV);
+      Cipher c = ctr.get();
+      c.init(Cipher.ENCRYPT_MODE, encryptSpec, new IvParameterSpec(iv));
+      int written = 0;
+      for (int done = 0; done < len; done += CTR_SLICE) {
+        written += c.update(in, off + done, Math.min(CTR_SLICE, len - done), out, outOff + written);
+      }
+      c.doFinal(in, off + len, 0, out, outOff + written);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-CTR unavailable", e);
     }
-    mac(iv, out, IV, len, out, IV + len);
-    return out;
   }
 
   public byte[] open(byte[] sealed) {
@@ -111,13 +140,9 @@ public final class CryptoKey {
     if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(sealed, off + IV + ctLen, off + len))) {
       throw new CiphertextException("MAC check failed");
     }
-    try {
-      Cipher c = Cipher.getInstance("AES/CTR/NoPadding");
-      c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(encrypt, "AES"), new IvParameterSpec(iv));
-      return c.doFinal(sealed, off + IV, ctLen);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-CTR unavailable", e);
-    }
+    byte[] plain = new byte[ctLen];
+    crypt(iv, sealed, off + IV, ctLen, plain, 0);
+    return plain;
   }
 
   /** The Poly1305-AES tag of {@code data} under nonce {@code iv}. */
@@ -127,15 +152,36 @@ public final class CryptoKey {
     return out;
   }
 
+  /** Poly1305-AES: Poly1305 with r, and s = AES_k(nonce). */
   private void mac(byte[] iv, byte[] data, int off, int len, byte[] out, int outOff) {
-    // BouncyCastle's Poly1305-with-cipher takes r || k; restic stores k || r.
-    byte[] bcKey = new byte[32];
-    System.arraycopy(macR, 0, bcKey, 0, 16);
-    System.arraycopy(macK, 0, bcKey, 16, 16);
-    Poly1305 p = new Poly1305(AESEngine.newInstance());
-    p.init(new ParametersWithIV(new KeyParameter(bcKey), iv));
-    p.update(data, off, len);
-    p.doFinal(out, outOff);
+    byte[] s;
+    try {
+      s = nonceCipher.get().doFinal(iv, 0, IV);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES unavailable", e);
+    }
+    Poly1305.mac(macR, s, data, off, len, out, outOff);
+  }
+
+  /**
+   * Runs the JDK's AES-CTR and SHA-256 a few thousand times on a few bytes. The JIT uses their
+   * AES-NI and SHA-NI routines only for callers it compiled fully, which it does after thousands of
+   * calls; a backup makes one call per megabyte blob, so without this it runs the slow Java
+   * fallback (about 100 MB/s) for the first gigabytes.
+   */
+  static void warmUp() {
+    CryptoKey k = new CryptoKey(new byte[32], new byte[16], new byte[16]);
+    byte[] buf = new byte[256];
+    byte[] iv = new byte[IV];
+    iv[15] = 1;
+    var md = ObjectId.sha256();
+    for (int i = 0; i < 12_000; i++) {
+      k.crypt(iv, buf, 0, 64 + (i & 127), buf, 0);
+      md.update(buf, 0, 128 + (i & 127));
+      if ((i & 15) == 0) {
+        md.digest();
+      }
+    }
   }
 
   /** The Poly1305 r mask (design.rst: "r is clamped"). */

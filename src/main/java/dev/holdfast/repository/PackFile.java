@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,62 +29,55 @@ public final class PackFile {
   /** A sealed blob still in a pack being built. */
   record Sealed(PackedBlob blob, byte[] bytes) {}
 
-  /** A ByteArrayOutputStream whose buffer can be read in place. */
-  private static final class Buffer extends ByteArrayOutputStream {
-    Buffer(int size) {
-      super(size);
-    }
-
-    byte[] range(long offset, int length) {
-      return Arrays.copyOfRange(buf, (int) offset, (int) offset + length);
-    }
-  }
-
-  /** Builds one pack in memory; packs are a few MiB, and their id is the hash of the whole file. */
+  /**
+   * Builds one pack in memory from blobs sealed elsewhere (by the repository's workers); packs are
+   * a few MiB, and their id is the hash of the whole file. Not thread-safe.
+   */
   static final class Writer {
-    private final Buffer out = new Buffer(1 << 20);
     private final List<PackedBlob> blobs = new ArrayList<>();
+    private final List<byte[]> sealed = new ArrayList<>();
     private final CryptoKey key;
     private final boolean compress;
+    private int size;
 
+    Writer(CryptoKey key) {
+      this(key, false);
+    }
+
+    /** {@code compress}: whether {@link #add(BlobType, ObjectId, byte[])} compresses. */
     Writer(CryptoKey key, boolean compress) {
       this.key = key;
       this.compress = compress;
     }
 
-    /** Seals and appends one blob; compressing needs a non-empty plaintext (0 means "uncompressed"). */
+    /** Seals (and compresses, if this writer does) and appends one blob. */
     PackedBlob add(BlobType type, ObjectId id, byte[] plain) {
-      int uncompressed = 0;
-      byte[] sealed;
-      if (compress && plain.length > 0) {
-        byte[] z = ZstdFrames.compress(plain, 0, plain.length);
-        sealed = key.seal(z);
-        uncompressed = plain.length;
-      } else {
-        sealed = key.seal(plain);
-      }
-      var b = new PackedBlob(type, id, out.size(), sealed.length, uncompressed);
-      out.writeBytes(sealed);
+      Sealed s = seal(key, type, id, plain, compress);
+      return add(type, id, s.bytes(), s.blob().uncompressedLength());
+    }
+
+    /** Appends a blob sealed (and compressed when {@code uncompressedLength > 0}) by {@link #seal}. */
+    PackedBlob add(BlobType type, ObjectId id, byte[] sealedBlob, int uncompressedLength) {
+      var b = new PackedBlob(type, id, size, sealedBlob.length, uncompressedLength);
+      sealed.add(sealedBlob);
       blobs.add(b);
+      size += sealedBlob.length;
       return b;
     }
 
     /** A blob added to this pack, for reading it back before the pack is uploaded. */
     Optional<Sealed> find(BlobType type, ObjectId id) {
-      for (PackedBlob b : blobs) {
+      for (int i = 0; i < blobs.size(); i++) {
+        PackedBlob b = blobs.get(i);
         if (b.type() == type && b.id().equals(id)) {
-          return Optional.of(new Sealed(b, out.range(b.offset(), b.length())));
+          return Optional.of(new Sealed(b, sealed.get(i)));
         }
       }
       return Optional.empty();
     }
 
-    boolean compresses() {
-      return compress;
-    }
-
     int size() {
-      return out.size();
+      return size;
     }
 
     int count() {
@@ -111,12 +103,34 @@ public final class PackFile {
         }
         header.writeBytes(b.id().bytes());
       }
-      byte[] sealed = key.seal(header.toByteArray());
-      out.writeBytes(sealed);
-      putLe(le, sealed.length);
-      out.writeBytes(le);
-      return out.toByteArray();
+      byte[] sealedHeader = key.seal(header.toByteArray());
+      byte[] pack = new byte[Math.addExact(size, sealedHeader.length + 4)];
+      int p = 0;
+      for (byte[] part : sealed) {
+        System.arraycopy(part, 0, pack, p, part.length);
+        p += part.length;
+      }
+      sealed.clear(); // the pack holds them now; let them go before the upload
+      System.arraycopy(sealedHeader, 0, pack, p, sealedHeader.length);
+      p += sealedHeader.length;
+      putLe(le, sealedHeader.length);
+      System.arraycopy(le, 0, pack, p, 4);
+      return pack;
     }
+  }
+
+  /**
+   * A blob as a pack stores it: compressed into one zstd frame when {@code compress} (and not
+   * empty: a length of 0 means "uncompressed"), then sealed.
+   */
+  static Sealed seal(CryptoKey key, BlobType type, ObjectId id, byte[] plain, boolean compress) {
+    if (compress && plain.length > 0) {
+      byte[] z = new byte[(int) com.github.luben.zstd.Zstd.compressBound(plain.length)];
+      byte[] sealed = key.seal(z, 0, ZstdFrames.compress(plain, 0, plain.length, z));
+      return new Sealed(new PackedBlob(type, id, 0, sealed.length, plain.length), sealed);
+    }
+    byte[] sealed = key.seal(plain);
+    return new Sealed(new PackedBlob(type, id, 0, sealed.length, 0), sealed);
   }
 
   /**

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -21,7 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -42,6 +48,11 @@ public final class Repository implements AutoCloseable {
   /** restic also writes a partial index this often, so that a crash loses little work. */
   private static final long INDEX_EVERY_NANOS = TimeUnit.MINUTES.toNanos(10);
 
+  /** Plaintext that may wait for or be in compression and encryption at once (a chunk is at most 8 MiB). */
+  private static final int QUEUED_BYTES = 16 << 20;
+
+  private static final AtomicBoolean WARMED_UP = new AtomicBoolean();
+
   /** restic tries at most this many key files before giving up. */
   private static final int MAX_KEYS = 20;
 
@@ -50,7 +61,18 @@ public final class Repository implements AutoCloseable {
   private final RepositoryConfig config;
   private final BlobIndex index = new BlobIndex();
   private final Map<BlobType, PackFile.Writer> packers = new EnumMap<>(BlobType.class);
+  // Blobs handed to the workers and not yet in an uploaded pack: they count as present, so a
+  // chunk seen twice while the first copy is still being sealed is stored once.
   private final Set<Pending> pending = new HashSet<>();
+  // Plaintext bytes queued for or being sealed by the workers: bounds the memory of a backup
+  // whose reader is faster than compression.
+  private final Semaphore queuedBytes = new Semaphore(QUEUED_BYTES);
+  private final Semaphore uploads = new Semaphore(1);
+  private ExecutorService workers;
+  private int activeTasks;
+  private Throwable workerFailure;
+  // Bumped by discardUnflushed(): blobs sealed for an earlier generation are dropped.
+  private long generation;
   private final List<IndexFile.Pack> unindexed = new ArrayList<>();
   private int packSize;
   private boolean compress = true;
@@ -65,6 +87,13 @@ public final class Repository implements AutoCloseable {
     this.master = master;
     this.config = config;
     this.packSize = packSize;
+  }
+
+  /** Starts the JIT warm-up of the ciphers and hashes once per process, beside the key derivation. */
+  private static void warmUp() {
+    if (WARMED_UP.compareAndSet(false, true)) {
+      Thread.ofPlatform().daemon().name("holdfast-crypto-warm-up").start(CryptoKey::warmUp);
+    }
   }
 
   /** Creates a repository with a random chunker polynomial, as {@code restic init} does. */
@@ -93,6 +122,7 @@ public final class Repository implements AutoCloseable {
             "a repository already exists at " + backend.location(),
             "open it instead, or choose an empty target");
       }
+      warmUp();
       var config = RepositoryConfig.create(chunkerPolynomial);
       CryptoKey master = CryptoKey.random();
       // The key before the config: a config is what marks a repository, and it must be openable.
@@ -134,6 +164,7 @@ public final class Repository implements AutoCloseable {
             "no repository at " + backend.location() + " (there is no config file)",
             "create one with init, or check the target");
       }
+      warmUp();
       CryptoKey master = unlock(backend, password);
       if (configInfo.get().size() > KeyFile.MAX_SIZE) {
         throw GoJson.damaged("config", "too large");
@@ -279,54 +310,176 @@ public final class Repository implements AutoCloseable {
 
   /**
    * Stores a blob unless the repository has it already (design.rst "Backups and Deduplication");
-   * returns its id, the SHA-256 of {@code data}.
+   * returns its id, the SHA-256 of {@code data}. The blob is compressed, encrypted and uploaded in
+   * the background; {@link #flush()} waits for that and reports the first failure.
    */
-  public synchronized ObjectId saveBlob(BlobType type, byte[] data) {
-    ObjectId id = ObjectId.hash(data);
-    if (hasBlob(type, id)) {
-      return id;
+  public ObjectId saveBlob(BlobType type, byte[] data) {
+    return saveBlob(type, data, 0, data.length);
+  }
+
+  /**
+   * Stores {@code buf[off, off + len)} as a blob unless the repository has it; the range is copied
+   * only when it is new, so the caller may reuse {@code buf} once this returns. Blocks while too
+   * much plaintext waits for the workers.
+   */
+  public ObjectId saveBlob(BlobType type, byte[] buf, int off, int len) {
+    ObjectId id = ObjectId.hash(buf, off, len);
+    if (len > PackFile.MAX_BLOB - CryptoKey.OVERHEAD) {
+      throw new IllegalArgumentException("blob of " + len + " bytes is too large");
     }
-    if (data.length > PackFile.MAX_BLOB - CryptoKey.OVERHEAD) {
-      throw new IllegalArgumentException("blob of " + data.length + " bytes is too large");
+    boolean compressBlob;
+    long gen;
+    synchronized (this) {
+      throwWorkerFailure();
+      if (hasBlob(type, id)) {
+        return id;
+      }
+      pending.add(new Pending(type, id));
+      compressBlob = config.version() >= 2 && (compress || type == BlobType.TREE);
+      gen = generation;
     }
-    boolean compressBlob = config.version() >= 2 && (compress || type == BlobType.TREE);
-    PackFile.Writer packer =
-        packers.computeIfAbsent(type, t -> new PackFile.Writer(master, compressBlob));
-    if (packer.compresses() != compressBlob) {
-      uploadPack(type);
-      packer = packers.computeIfAbsent(type, t -> new PackFile.Writer(master, compressBlob));
+    int permits = Math.min(len, QUEUED_BYTES);
+    try {
+      queuedBytes.acquire(permits);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      synchronized (this) {
+        pending.remove(new Pending(type, id));
+      }
+      throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while storing a blob");
     }
-    packer.add(type, id, data);
-    pending.add(new Pending(type, id));
-    if (packer.size() >= packSize) {
-      uploadPack(type);
+    byte[] plain = Arrays.copyOfRange(buf, off, off + len);
+    synchronized (this) {
+      activeTasks++;
+    }
+    try {
+      workers().execute(() -> seal(type, id, plain, compressBlob, permits, gen));
+    } catch (RuntimeException e) {
+      queuedBytes.release(permits);
+      synchronized (this) {
+        activeTasks--;
+        pending.remove(new Pending(type, id));
+      }
+      throw e;
     }
     return id;
+  }
+
+  private synchronized ExecutorService workers() {
+    if (workers == null) {
+      int n = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+      var pool = new ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+          r -> Thread.ofPlatform().daemon().name("holdfast-pack-", 0).unstarted(r));
+      pool.allowCoreThreadTimeOut(true); // a repository left open by mistake keeps no idle threads
+      workers = pool;
+    }
+    return workers;
+  }
+
+  /** A worker's part: compress and encrypt one blob, add it to its pack, upload the pack when full. */
+  private void seal(BlobType type, ObjectId id, byte[] plain, boolean compressBlob, int permits, long gen) {
+    boolean released = false;
+    try {
+      synchronized (this) {
+        if (gen != generation || workerFailure != null) {
+          return; // discarded, or the backup failed already
+        }
+      }
+      PackFile.Sealed sealed = PackFile.seal(master, type, id, plain, compressBlob);
+      queuedBytes.release(permits);
+      released = true;
+      PackFile.Writer full = null;
+      synchronized (this) {
+        if (gen != generation) {
+          return;
+        }
+        PackFile.Writer packer = packers.computeIfAbsent(type, t -> new PackFile.Writer(master));
+        packer.add(type, id, sealed.bytes(), sealed.blob().uncompressedLength());
+        if (packer.size() >= packSize) {
+          full = packers.remove(type);
+        }
+      }
+      if (full != null) {
+        // One pack upload at a time: each holds a whole pack (twice, briefly) in memory, and a
+        // second one would mostly wait for the same disk or network anyway.
+        uploads.acquireUninterruptibly();
+        try {
+          uploadPack(full);
+        } finally {
+          uploads.release();
+        }
+      }
+    } catch (Throwable t) {
+      synchronized (this) {
+        if (workerFailure == null) {
+          workerFailure = t;
+        }
+      }
+    } finally {
+      if (!released) {
+        queuedBytes.release(permits);
+      }
+      synchronized (this) {
+        activeTasks--;
+        notifyAll();
+      }
+    }
+  }
+
+  /** Waits until every blob handed to the workers is in a pack (and every full pack uploaded). */
+  private synchronized void awaitWorkers() {
+    boolean interrupted = false;
+    while (activeTasks > 0) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private synchronized void throwWorkerFailure() {
+    Throwable t = workerFailure;
+    if (t == null) {
+      return;
+    }
+    if (t instanceof HoldfastException h) {
+      throw new HoldfastException(h.exitCode(), h.getMessage(), h.hint(), h);
+    }
+    if (t instanceof Error e) {
+      throw e;
+    }
+    throw new HoldfastException(ExitCode.FAILED, "storing blobs in " + backend.location() + " failed: " + t, null, t);
   }
 
   public ObjectId saveTree(Tree tree) {
     return saveBlob(BlobType.TREE, tree.toJson());
   }
 
-  private void uploadPack(BlobType type) {
-    PackFile.Writer packer = packers.remove(type);
+  private void uploadPack(PackFile.Writer packer) {
     if (packer == null || packer.count() == 0) {
       return;
     }
+    List<PackedBlob> blobs = packer.blobs();
     byte[] pack = packer.finish();
     ObjectId packId = ObjectId.hash(pack);
     put(packKey(packId), pack);
-    storedBytes += pack.length;
-    for (PackedBlob b : packer.blobs()) {
-      index.add(packId, b);
-      pending.remove(new Pending(b.type(), b.id()));
-    }
-    unindexed.add(new IndexFile.Pack(packId, packer.blobs()));
-    unindexedBlobs += packer.count();
-    // A long backup publishes its packs' index as it goes: the next run (or one after a crash)
-    // deduplicates against them instead of uploading the same data again.
-    if (unindexedBlobs >= BLOBS_PER_INDEX || System.nanoTime() - lastIndexWrite > INDEX_EVERY_NANOS) {
-      writeIndex();
+    synchronized (this) {
+      storedBytes += pack.length;
+      for (PackedBlob b : blobs) {
+        index.add(packId, b);
+        pending.remove(new Pending(b.type(), b.id()));
+      }
+      unindexed.add(new IndexFile.Pack(packId, blobs));
+      unindexedBlobs += blobs.size();
+      // A long backup publishes its packs' index as it goes: the next run (or one after a crash)
+      // deduplicates against them instead of uploading the same data again.
+      if (unindexedBlobs >= BLOBS_PER_INDEX || System.nanoTime() - lastIndexWrite > INDEX_EVERY_NANOS) {
+        writeIndex();
+      }
     }
   }
 
@@ -335,11 +488,24 @@ public final class Repository implements AutoCloseable {
     return "data/" + hex.substring(0, 2) + "/" + hex;
   }
 
-  /** Uploads the open packs, then index files describing every pack uploaded since the last flush. */
-  public synchronized void flush() {
-    uploadPack(BlobType.DATA);
-    uploadPack(BlobType.TREE);
-    writeIndex();
+  /**
+   * Waits for the workers, uploads the open packs, then index files describing every pack uploaded
+   * since the last flush; throws the first failure of a worker.
+   */
+  public void flush() {
+    awaitWorkers();
+    PackFile.Writer data;
+    PackFile.Writer tree;
+    synchronized (this) {
+      throwWorkerFailure();
+      data = packers.remove(BlobType.DATA);
+      tree = packers.remove(BlobType.TREE);
+    }
+    uploadPack(data);
+    uploadPack(tree);
+    synchronized (this) {
+      writeIndex();
+    }
   }
 
   private void writeIndex() {
@@ -369,6 +535,10 @@ public final class Repository implements AutoCloseable {
   public byte[] loadBlob(BlobType type, ObjectId id) {
     BlobIndex.Location loc;
     synchronized (this) {
+      if (pending.contains(new Pending(type, id))) {
+        awaitWorkers(); // rare (hard links, tests): the blob may still be with a worker
+        throwWorkerFailure();
+      }
       Optional<BlobIndex.Location> found = index.lookup(type, id);
       if (found.isEmpty()) {
         PackFile.Writer packer = packers.get(type);
@@ -432,10 +602,12 @@ public final class Repository implements AutoCloseable {
   }
 
   /** Flushes, then stores the snapshot: it never refers to data that is not stored and indexed. */
-  public synchronized ObjectId saveSnapshot(Snapshot snapshot) {
+  public ObjectId saveSnapshot(Snapshot snapshot) {
     flush();
-    if (!index.contains(BlobType.TREE, snapshot.tree())) {
-      throw new IllegalArgumentException("snapshot tree " + snapshot.tree().shortHex() + " is not stored");
+    synchronized (this) {
+      if (!index.contains(BlobType.TREE, snapshot.tree())) {
+        throw new IllegalArgumentException("snapshot tree " + snapshot.tree().shortHex() + " is not stored");
+      }
     }
     return saveUnpacked("snapshots", snapshot.toJson());
   }
@@ -518,8 +690,12 @@ public final class Repository implements AutoCloseable {
    * them.
    */
   public synchronized void discardUnflushed() {
+    generation++;
     packers.clear();
     pending.clear();
+    // A pack upload under way finishes first, so a caller that releases its lock next never
+    // leaves an upload running without one.
+    awaitWorkers();
   }
 
   /** Every pack the index files name with the blobs they list in it, read again from the backend (for checks). */
@@ -558,9 +734,20 @@ public final class Repository implements AutoCloseable {
     return decode(b, PackFile.read(backend, packKey(pack), b.offset(), b.length(), what), what);
   }
 
-  /** Discards what was not flushed; the backend stays open (its owner closes it). */
+  /**
+   * Discards what was not flushed, and waits for a pack upload under way (its blobs stay known, as
+   * above); the backend stays open (its owner closes it).
+   */
   @Override
   public void close() {
     discardUnflushed();
+    ExecutorService w;
+    synchronized (this) {
+      w = workers;
+      workers = null;
+    }
+    if (w != null) {
+      w.shutdown();
+    }
   }
 }

@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -257,7 +256,7 @@ public final class RepositoryWriter implements BackupWriter {
     try (InputStream in = e.content().open()) {
       opened = true;
       chunker.split(in, (buf, off, len) -> {
-        content.add(repo.saveBlob(BlobType.DATA, Arrays.copyOfRange(buf, off, off + len)));
+        content.add(repo.saveBlob(BlobType.DATA, buf, off, len));
         size[0] += len;
         events.publish(new BackupEvent.BytesMoved(len));
       });

@@ -8,9 +8,11 @@ import dev.holdfast.repository.FileMode;
 import dev.holdfast.repository.Node;
 import dev.holdfast.repository.ObjectId;
 import dev.holdfast.repository.Repository;
+import dev.holdfast.repository.BlobType;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -19,8 +21,14 @@ import java.nio.file.PathMatcher;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Restores a repository snapshot into a directory, as {@code restic restore} lays it out (the
@@ -40,6 +48,12 @@ public final class RepositoryRestore {
 
   private record Staged(String name, Node node) {}
 
+  /** A file whose content is still to be written into the staging directory. */
+  private record PendingFile(String name, Node node, Path stagedPath) {}
+
+  /** Blobs decoded ahead of the one being written, beyond one per core: bounds memory (a blob is at most 8 MiB). */
+  private static final int EXTRA_BLOBS_AHEAD = 2;
+
   /** Restores snapshot {@code snapshotId} of {@code repo}; {@code label} names it in messages. */
   public RestoreResult restore(Repository repo, ObjectId snapshotId, RestoreRequest request) {
     String label = "snapshot " + snapshotId.shortHex();
@@ -58,9 +72,15 @@ public final class RepositoryRestore {
       throw HoldfastException.io("preparing restore target " + target, e);
     }
     List<Staged> staged = new ArrayList<>();
+    List<PendingFile> files = new ArrayList<>();
     long[] skipped = {0};
     try {
-      stageTree(repo, label, root, "", target, staging, includes, request, staged, skipped);
+      stageTree(repo, label, root, "", target, staging, includes, request, staged, files, skipped);
+      try {
+        writeFiles(repo, label, files);
+      } catch (IOException e) {
+        throw HoldfastException.io("restoring the files of " + label + " into " + target, e);
+      }
       if (!includes.isEmpty() && staged.isEmpty()) {
         throw HoldfastException.usage("nothing in " + label + " matches " + String.join(", ", request.includes()),
             "list its paths with: holdfast ls --from TARGET " + snapshotId.shortHex());
@@ -74,7 +94,7 @@ public final class RepositoryRestore {
   }
 
   private void stageTree(Repository repo, String label, ObjectId treeId, String prefix, Path target, Path staging,
-      List<PathMatcher> includes, RestoreRequest request, List<Staged> staged, long[] skipped) {
+      List<PathMatcher> includes, RestoreRequest request, List<Staged> staged, List<PendingFile> files, long[] skipped) {
     for (Node node : repo.loadTree(treeId).nodes()) {
       String n = node.name();
       if (n.equals(".") || n.equals("..") || n.contains("/") || n.indexOf('\0') >= 0) {
@@ -90,19 +110,19 @@ public final class RepositoryRestore {
       boolean wanted = ArchiveRestore.included(name, includes);
       try {
         if (wanted) {
-          stage(repo, label, name, node, target, staging, request, staged, skipped);
+          stage(label, name, node, target, staging, request, staged, files, skipped);
         }
       } catch (IOException e) {
         throw HoldfastException.io("restoring '" + name + "' of " + label + " into " + target, e);
       }
       if (node.type() == dev.holdfast.repository.NodeType.DIR && node.subtree() != null) {
-        stageTree(repo, label, node.subtree(), name + "/", target, staging, includes, request, staged, skipped);
+        stageTree(repo, label, node.subtree(), name + "/", target, staging, includes, request, staged, files, skipped);
       }
     }
   }
 
-  private void stage(Repository repo, String label, String name, Node node, Path target, Path staging,
-      RestoreRequest request, List<Staged> staged, long[] skipped) throws IOException {
+  private void stage(String label, String name, Node node, Path target, Path staging,
+      RestoreRequest request, List<Staged> staged, List<PendingFile> files, long[] skipped) throws IOException {
     Path stagedPath = staging.resolve(name);
     Path finalPath = target.resolve(name);
     if (!stagedPath.normalize().startsWith(staging) || !finalPath.normalize().startsWith(target)) {
@@ -125,19 +145,10 @@ public final class RepositoryRestore {
     switch (node.type()) {
       case DIR -> Files.createDirectories(stagedPath);
       case FILE -> {
-        long[] total = {0};
-        try (OutputStream out = Files.newOutputStream(stagedPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-          repo.copyContent(node, new java.io.FilterOutputStream(out) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-              out.write(b, off, len);
-              total[0] += len;
-              events.publish(new BackupEvent.BytesMoved(len));
-            }
-          });
+        if (node.content() == null) {
+          throw new HoldfastException(ExitCode.DAMAGED, "file " + name + " in " + label + " has no content list");
         }
-        applyMetadata(stagedPath, node);
-        events.publish(new BackupEvent.EntryDone(name, total[0]));
+        files.add(new PendingFile(name, node, stagedPath)); // written by writeFiles, after the walk
       }
       case SYMLINK -> {
         Files.createSymbolicLink(stagedPath, Path.of(node.linkTarget()));
@@ -155,6 +166,70 @@ public final class RepositoryRestore {
       }
     }
     staged.add(new Staged(name, node));
+  }
+
+  /**
+   * Writes every file's content, in order, while a pool of threads reads, decrypts, decompresses
+   * and checks the next few blobs (across file boundaries, so that small files overlap too).
+   */
+  private void writeFiles(Repository repo, String label, List<PendingFile> files) throws IOException {
+    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    ExecutorService pool = Executors.newFixedThreadPool(threads,
+        r -> Thread.ofPlatform().daemon().name("holdfast-restore-", 0).unstarted(r));
+    try {
+      Deque<Future<byte[]>> ahead = new ArrayDeque<>();
+      int nextFile = 0;
+      int nextBlob = 0; // the next blob to submit: files.get(nextFile).content().get(nextBlob)
+      for (PendingFile f : files) {
+        long written = 0;
+        try (FileChannel out = FileChannel.open(f.stagedPath(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          for (int i = 0; i < f.node().content().size(); i++) {
+            while (ahead.size() < threads + EXTRA_BLOBS_AHEAD && nextFile < files.size()) {
+              List<ObjectId> content = files.get(nextFile).node().content();
+              if (nextBlob >= content.size()) {
+                nextFile++;
+                nextBlob = 0;
+                continue;
+              }
+              ObjectId id = content.get(nextBlob++);
+              ahead.add(pool.submit(() -> repo.loadBlob(BlobType.DATA, id)));
+            }
+            byte[] chunk = take(ahead.poll());
+            ByteBuffer buf = ByteBuffer.wrap(chunk);
+            while (buf.hasRemaining()) {
+              out.write(buf);
+            }
+            written += chunk.length;
+            events.publish(new BackupEvent.BytesMoved(chunk.length));
+          }
+        }
+        if (written != f.node().size()) {
+          throw new HoldfastException(ExitCode.DAMAGED, "file " + f.name() + " in " + label + " has " + written
+              + " bytes of content, its node says " + f.node().size());
+        }
+        applyMetadata(f.stagedPath(), f.node());
+        events.publish(new BackupEvent.EntryDone(f.name(), written));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static byte[] take(Future<byte[]> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HoldfastException(ExitCode.INTERRUPTED, "restore interrupted");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   private RestoreResult commit(String label, Path target, Path staging, List<Staged> staged, long skipped) {
