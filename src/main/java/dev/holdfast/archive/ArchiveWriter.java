@@ -305,7 +305,9 @@ public final class ArchiveWriter implements BackupWriter {
       throw new IllegalStateException("archive " + key + " already finished");
     }
     try {
-      stage.finish(); // writes the end-of-archive blocks, finishes the compressor and the output thread
+      stage.finish(); // writes the end-of-archive blocks and finishes the compressor
+      // the OpenPGP layer leaves the stream under it open: drain the output thread here in every mode
+      hashed.close();
       object.commit();
       done = true;
     } catch (FileAlreadyExistsException e) {
