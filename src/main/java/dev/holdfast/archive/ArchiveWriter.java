@@ -43,12 +43,15 @@ public final class ArchiveWriter implements BackupWriter {
   private final Clock clock;
   private final EventSink events;
   private final ObjectWriter object;
-  private final HashingOutputStream hashed;
+  private final AsyncHashingOutputStream hashed;
   private final TarArchiveOutputStream tar;
+  /** Tar and compression run on their own thread; this one reads, hashes and reports. */
+  private final TarStage stage;
   private final List<Manifest.ManifestEntry> entries = new ArrayList<>();
   /** Paths stored so far: overlapping sources (a database listed alone and in all-databases, /home and /home/anna) name some twice. */
   private final java.util.Set<String> stored = new java.util.HashSet<>();
-  private final byte[] buffer = new byte[COPY_BUFFER];
+  /** For spooling streams of unknown length only; file content travels in the stage's buffers. */
+  private byte[] spoolBuffer;
   private long files;
   private long directories;
   private long links;
@@ -77,8 +80,11 @@ public final class ArchiveWriter implements BackupWriter {
     } catch (IOException e) {
       throw HoldfastException.io("creating archive " + key + " on " + backend.location(), e);
     }
+    AsyncHashingOutputStream h = null;
+    TarStage st = null;
     try {
-      this.hashed = new HashingOutputStream(object);
+      // the output's checksum and the upload run on a thread of their own
+      this.hashed = h = new AsyncHashingOutputStream(object, "archive-output");
       // tar -> compressor -> OpenPGP -> hash -> upload: no plaintext leaves this process
       OutputStream sink = settings.encryption() == null ? hashed : settings.encryption().encrypt(hashed);
       OutputStream compressed = settings.compression().compress(sink, settings.level(), settings.threads());
@@ -86,7 +92,11 @@ public final class ArchiveWriter implements BackupWriter {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
       tar.setAddPaxHeadersForNonAsciiNames(true);
+      this.stage = st = new TarStage(tar, "archive-tar");
     } catch (IOException | RuntimeException e) {
+      if (h != null) {
+        h.abort();
+      }
       object.close();
       throw e instanceof IOException io ? HoldfastException.io("starting archive " + key, io) : (RuntimeException) e;
     }
@@ -111,24 +121,24 @@ public final class ArchiveWriter implements BackupWriter {
       switch (e.kind()) {
         case DIRECTORY -> {
           TarArchiveEntry t = header(e.path() + "/", TarConstants.LF_DIR, e, 040000);
-          tar.putArchiveEntry(t);
-          tar.closeArchiveEntry();
+          stage.putEntry(t);
+          stage.closeEntry();
           directories++;
           record(e, "dir", 0, null, null);
         }
         case SYMLINK -> {
           TarArchiveEntry t = header(e.path(), TarConstants.LF_SYMLINK, e, 0120000);
           t.setLinkName(e.linkTarget());
-          tar.putArchiveEntry(t);
-          tar.closeArchiveEntry();
+          stage.putEntry(t);
+          stage.closeEntry();
           links++;
           record(e, "symlink", 0, null, e.linkTarget());
         }
         case HARDLINK -> {
           TarArchiveEntry t = header(e.path(), TarConstants.LF_LINK, e, 0100000);
           t.setLinkName(e.linkTarget());
-          tar.putArchiveEntry(t);
-          tar.closeArchiveEntry();
+          stage.putEntry(t);
+          stage.closeEntry();
           links++;
           record(e, "hardlink", 0, null, e.linkTarget());
         }
@@ -161,15 +171,17 @@ public final class ArchiveWriter implements BackupWriter {
     try (in) {
       TarArchiveEntry t = header(e.path(), TarConstants.LF_NORMAL, e, 0100000);
       t.setSize(e.size());
-      tar.putArchiveEntry(t);
+      stage.putEntry(t);
       MessageDigest md = HashingOutputStream.sha256();
       long remaining = e.size();
       String problem = null;
       while (remaining > 0) {
+        byte[] buffer = stage.buffer();
         int n;
         try {
           n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
         } catch (IOException ex) {
+          stage.release(buffer);
           if (strict) {
             throw ex;
           }
@@ -177,24 +189,26 @@ public final class ArchiveWriter implements BackupWriter {
           break;
         }
         if (n < 0) {
+          stage.release(buffer);
           if (strict) {
             throw new IOException(e.path() + " ended " + remaining + " bytes early");
           }
           problem = "file shrank while being read; padded with zeros to its original size";
           break;
         }
-        tar.write(buffer, 0, n);
         md.update(buffer, 0, n);
+        stage.write(buffer, n);
         remaining -= n;
         events.publish(new BackupEvent.BytesMoved(n));
       }
       if (problem != null) {
         // the tar header promised e.size() bytes: keep the archive well-formed
-        java.util.Arrays.fill(buffer, (byte) 0);
         while (remaining > 0) {
+          byte[] buffer = stage.buffer();
           int n = (int) Math.min(buffer.length, remaining);
-          tar.write(buffer, 0, n);
+          java.util.Arrays.fill(buffer, 0, n, (byte) 0);
           md.update(buffer, 0, n);
+          stage.write(buffer, n);
           remaining -= n;
         }
       } else {
@@ -206,7 +220,7 @@ public final class ArchiveWriter implements BackupWriter {
           // a read error past the stored size does not change what was stored
         }
       }
-      tar.closeArchiveEntry();
+      stage.closeEntry();
       if (problem != null) {
         warnings++;
         events.publish(new BackupEvent.Warning("/" + e.path(), problem));
@@ -228,7 +242,10 @@ public final class ArchiveWriter implements BackupWriter {
     try (EncryptedSpool spool = new EncryptedSpool(dir)) {
       long size;
       try (InputStream in = e.content().open()) {
-        size = spool.fill(in, buffer);
+        if (spoolBuffer == null) {
+          spoolBuffer = new byte[COPY_BUFFER];
+        }
+        size = spool.fill(in, spoolBuffer);
       }
       Entry sized = new Entry(e.path(), Entry.Kind.FILE, size, e.mode(), e.mtime(), e.uid(), e.gid(), e.owner(),
           e.group(), null, spool::open);
@@ -288,7 +305,9 @@ public final class ArchiveWriter implements BackupWriter {
       throw new IllegalStateException("archive " + key + " already finished");
     }
     try {
-      tar.close(); // writes the end-of-archive blocks and finishes the compressor
+      stage.finish(); // writes the end-of-archive blocks and finishes the compressor
+      // the OpenPGP layer leaves the stream under it open: drain the output thread here in every mode
+      hashed.close();
       object.commit();
       done = true;
     } catch (FileAlreadyExistsException e) {
@@ -296,6 +315,9 @@ public final class ArchiveWriter implements BackupWriter {
     } catch (IOException e) {
       throw HoldfastException.io("finishing archive " + key + " on " + backend.location(), e);
     } finally {
+      if (!done) {
+        hashed.abort(); // a compressor that failed to close leaves the output thread waiting
+      }
       object.close();
     }
     String sha = hashed.hex();
@@ -329,10 +351,14 @@ public final class ArchiveWriter implements BackupWriter {
   @Override
   public void close() {
     if (!done) {
-      try {
-        tar.close();
-      } catch (IOException | RuntimeException ignored) {
-        // aborting: the upload is discarded below, whatever state the stream is in
+      stage.abort();
+      hashed.abort();
+      if (stage.stopped()) {
+        try {
+          tar.close(); // frees the compressor's native memory and threads; its output goes nowhere now
+        } catch (IOException | RuntimeException ignored) {
+          // aborting: the upload is discarded below, whatever state the stream is in
+        }
       }
       object.close();
       done = true;

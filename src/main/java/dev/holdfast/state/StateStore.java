@@ -26,6 +26,7 @@ public final class StateStore implements AutoCloseable {
   public static StateStore open(Path file) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
+      SqliteNativeLibrary.useCopyIn(file.toAbsolutePath().getParent().resolve("native"));
       Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA journal_mode=WAL");
