@@ -201,12 +201,6 @@ public final class ConfigLoader {
               + "with its password and compresses with zstd, and names its snapshots itself");
         }
       }
-      for (String k : List.of("offsite")) {
-        if (m.containsKey(k)) {
-          r.problem(m.get(k).getKeyNode(), p + "." + k,
-              "not supported for format: repository yet (copying snapshots comes in a later version)");
-        }
-      }
       if (m.containsKey("verify") && m.get("verify").getValueNode() instanceof ScalarNode sv
           && "restore-test".equals(sv.getValue())) {
         r.problem(m.get("verify").getValueNode(), p + ".verify", "format: repository supports none, quick or full");
@@ -286,6 +280,10 @@ public final class ConfigLoader {
           String t = opt(om, "target", n -> target(r, n, ip + ".target", targetOptions));
           if (t == null) {
             r.problem(item, ip + ".target", "missing; say where the copies go");
+          }
+          if (repository && om.containsKey("retention")) {
+            r.problem(om.get("retention").getKeyNode(), ip + ".retention",
+                "not supported for format: repository yet (off-site snapshots are kept as copied)");
           }
           RetentionSpec or = om.containsKey("retention")
               ? retention(r, om.get("retention").getValueNode(), ip + ".retention") : RetentionSpec.none();
