@@ -146,19 +146,28 @@ public final class RepositoryLock implements AutoCloseable {
             0,
             0);
     checkConflicts(repo, exclusive, null, host, events);
-    ObjectId id = repo.saveLockFile(mine.toJson());
+    HangupGuard.enter(); // before the lock file exists: restic may probe us with SIGHUP from then on
+    ObjectId id;
+    try {
+      id = repo.saveLockFile(mine.toJson());
+    } catch (RuntimeException e) {
+      HangupGuard.exit();
+      throw e;
+    }
     try {
       Thread.sleep(RACE_WAIT_MILLIS);
       checkConflicts(repo, exclusive, id, host, events);
+      return new RepositoryLock(repo, mine, id, clock, schedule);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       delete(repo, id);
+      HangupGuard.exit();
       throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while locking the repository");
     } catch (RuntimeException e) {
       delete(repo, id);
+      HangupGuard.exit();
       throw e;
     }
-    return new RepositoryLock(repo, mine, id, clock, schedule);
   }
 
   /**
@@ -368,5 +377,6 @@ public final class RepositoryLock implements AutoCloseable {
       refresher.shutdownNow();
     }
     delete(repo, current);
+    HangupGuard.exit();
   }
 }
