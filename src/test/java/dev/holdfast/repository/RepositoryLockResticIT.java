@@ -180,4 +180,37 @@ class RepositoryLockResticIT {
       running.waitFor(30, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void aHoldfastBackupInAnotherProcessSurvivesResticUnlockAndAKilledOnesLockIsCleared() throws Exception {
+    Path repo = initRepo();
+    var restic = new ResticCli(repo, PASSWORD, tmp);
+    String slow = "command:slow.txt?run=sleep+6%3B+echo+done";
+    Process child = Processes.startHoldfast(cli(), tmp.resolve("child"), List.of(), "backup", "--to", repo.toString(), slow);
+    for (int i = 0; i < 600 && locks(repo).isEmpty() && child.isAlive(); i++) {
+      Thread.sleep(50);
+    }
+    assertThat(locks(repo)).as("the child's lock").hasSize(1);
+    Processes.Result check = restic.run("check");
+    assertThat(check.exitCode()).as(check.toString()).isNotZero();
+    assertThat(check.err()).contains("already locked by PID " + child.pid());
+    restic.check("unlock"); // sends the child SIGHUP to see whether it still runs
+    assertThat(child.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(child.exitValue()).as(Files.readString(tmp.resolve("child/stderr.txt"))).isZero();
+    assertThat(locks(repo)).isEmpty();
+    assertThat(restic.check("dump", "latest", "/commands/slow.txt")).isEqualTo("done\n");
+
+    Process killed = Processes.startHoldfast(cli(), tmp.resolve("killed"), List.of(), "backup", "--to", repo.toString(), slow);
+    for (int i = 0; i < 600 && locks(repo).isEmpty() && killed.isAlive(); i++) {
+      Thread.sleep(50);
+    }
+    assertThat(locks(repo)).hasSize(1);
+    killed.destroyForcibly();
+    assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    Cli.Result next = ok(cli().run("backup", "--to", repo.toString(), tmp.resolve("child").toString()));
+    assertThat(next.all()).containsPattern("WARNING: stale lock [0-9a-f]{8} of PID " + killed.pid()
+        + " on \\S+ \\(user [^)]*\\), \\d+ s old removed: process " + killed.pid() + " no longer runs on this host");
+    assertThat(locks(repo)).isEmpty();
+    restic.check("check", "--read-data");
+  }
 }
