@@ -448,7 +448,8 @@ final class Wiring {
         s.offsite().stream().map(o -> new Job.Offsite(expandHome(o.target()), policy(o.retention()))).toList();
     return new Job(s.name(), sources, expandHome(s.target()), settings, hooks, verify, offsite,
         policy(s.retention()), s.forgetAfterFailure(), s.maxAge(), s.tags(), null,
-        s.format().equals("repository") ? new RepositoryFormat(() -> repositoryPassword(null, s), retryLock()) : null);
+        s.format().equals("repository") ? new RepositoryFormat(() -> repositoryPassword(null, s),
+            main.global.retryLock == null && s.retryLock() != null ? s.retryLock() : retryLock()) : null);
   }
 
   /**

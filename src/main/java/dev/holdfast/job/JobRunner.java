@@ -125,7 +125,7 @@ public final class JobRunner {
         }
         List<String> done = new ArrayList<>();
         if (steps.verify() && job.verify() != null && job.repository() != null) {
-          verifyRepository(job, ref, done);
+          verifyRepository(job, ref, done, sink);
         } else if (steps.verify() && job.verify() != null) {
           verify(job, ref, done);
         }
@@ -233,9 +233,10 @@ public final class JobRunner {
   }
 
   /** The new snapshot checked after the run: its trees and packs (quick), at full every blob it refers to read. */
-  private void verifyRepository(Job job, BackupRef ref, List<String> done) {
+  private void verifyRepository(Job job, BackupRef ref, List<String> done, EventSink sink) {
     try (Backend backend = backends.open(job.target());
-        Repository repo = Repository.open(backend, job.repository().password().get())) {
+        Repository repo = lockPolicy(Repository.open(backend, job.repository().password().get()), job, sink);
+        var lock = repo.lock(false)) { // shared: a concurrent prune would look like missing packs
       VerifyReport report = new RepositoryVerifier(repo).verifySnapshot(
           dev.holdfast.repository.ObjectId.parse(ref.id()), job.verify());
       if (!report.ok()) {

@@ -34,4 +34,32 @@ class RepositoryOffsiteConfigTest {
     assertThat(withRetention.exitCode()).as(withRetention.toString()).isEqualTo(2);
     assertThat(withRetention.err()).contains("holdfast.yaml:9: jobs.docs.offsite[0].retention: not supported for format: repository");
   }
+
+  @Test
+  void retryLockIsADurationForRepositoryJobsOnly() throws Exception {
+    Path config = Files.writeString(tmp.resolve("holdfast.yaml"), """
+        jobs:
+          docs:
+            format: repository
+            password_env: REPO_PASSWORD
+            sources: [%1$s]
+            target: %1$s/repo
+            retry_lock: 10m
+          bad:
+            format: repository
+            password_env: REPO_PASSWORD
+            sources: [%1$s]
+            target: %1$s/repo2
+            retry_lock: soon
+          files:
+            sources: [%1$s]
+            target: %1$s/archives
+            retry_lock: 10m
+        """.formatted(tmp));
+    Cli.Result r = new Cli(tmp.resolve("state")).run("--config", config.toString(), "config", "check");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("holdfast.yaml:13: jobs.bad.retry_lock: 'soon' is not a duration")
+        .contains("holdfast.yaml:17: jobs.files.retry_lock: applies to format: repository")
+        .doesNotContain("jobs.docs");
+  }
 }

@@ -123,6 +123,20 @@ class RepositoryLockResticIT {
       assertThat(gaveUp.exitCode()).as(gaveUp.toString()).isEqualTo(11);
       assertThat(gaveUp.err()).contains("still locked after retrying for 2 s");
 
+      Path config = Files.writeString(tmp.resolve("holdfast.yaml"), """
+          jobs:
+            docs:
+              format: repository
+              password_env: HOLDFAST_PASSWORD
+              sources: [%s]
+              target: %s
+              verify: none
+              retry_lock: 1s
+          """.formatted(src, repo));
+      Cli.Result job = cli().run("--config", config.toString(), "run", "docs");
+      assertThat(job.exitCode()).as(job.toString()).isEqualTo(11);
+      assertThat(job.err()).contains("still locked after retrying for 1 s");
+
       CompletableFuture<Cli.Result> waiting = CompletableFuture.supplyAsync(
           () -> cli().run("--retry-lock", "2m", "backup", "--to", repo.toString(), src.toString()));
       for (int i = 0; i < 600 && !Files.readString(tmp.resolve("state/holdfast.log")).contains("retrying for up to 2 min"); i++) {
