@@ -39,9 +39,10 @@ class RepositoryLockResticIT {
     return r;
   }
 
+  /** Complete lock files (named by their hash; an upload in progress has a temporary name). */
   private static List<Path> locks(Path repo) throws IOException {
     try (Stream<Path> s = Files.list(repo.resolve("locks"))) {
-      return s.toList();
+      return s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{64}")).toList();
     } catch (java.nio.file.NoSuchFileException e) {
       return List.of();
     }
