@@ -67,7 +67,11 @@ final class CopyCommand implements Callable<Integer> {
         throw HoldfastException.usage("--from-password-file, --password-file and --init apply to repositories, and "
             + from.backend().location() + " holds none");
       }
-      Wiring.refuseRepository(dest, "copying archives into a repository", "holdfast backup into it");
+      if (Wiring.holdsRepository(dest)) {
+        throw HoldfastException.usage(dest.location() + " holds a repository: archives cannot be copied into it",
+            "copy the archives to another target, or back up into the repository with holdfast backup --to "
+                + dest.location());
+      }
       List<ArchiveCatalog.Item> items = new ArrayList<>();
       if (backups.isEmpty()) {
         items.addAll(from.items());

@@ -131,6 +131,16 @@ class RepositoryCopyResticIT {
     Trees.assertSameTree(src, Trees.restored(restored, src));
     assertThat(ok(cli.run("copy", "--from", from.toString(), "--to", to.toString(), "latest")).out())
         .contains("copied 0 snapshots").contains("1 already present");
+
+    // archives and repositories do not mix
+    Path archives = tmp.resolve("archives");
+    ok(cli.run("backup", "--to", archives.toString(), src.resolve("sub").toString()));
+    Cli.Result mixed = cli.run("copy", "--from", archives.toString(), "--to", to.toString());
+    assertThat(mixed.exitCode()).as(mixed.toString()).isEqualTo(2);
+    assertThat(mixed.err()).contains("holds a repository: archives cannot be copied into it");
+    Cli.Result passwordForArchives = cli.run("copy", "--from", archives.toString(), "--to", tmp.resolve("more").toString(),
+        "--from-password-file", tmp.resolve("x").toString());
+    assertThat(passwordForArchives.exitCode()).as(passwordForArchives.toString()).isEqualTo(2);
   }
 
   @Test
