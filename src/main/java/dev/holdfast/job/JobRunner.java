@@ -227,6 +227,16 @@ public final class JobRunner {
     }
   }
 
+  /** No waiting (retention skips a locked repository), but stale locks it removes are logged. */
+  private Repository withStaleLockWarnings(Repository repo) {
+    repo.setLockPolicy(Duration.ZERO, e -> {
+      if (e instanceof BackupEvent.Attention a) {
+        log.line("WARNING", a.message());
+      }
+    });
+    return repo;
+  }
+
   private static Repository lockPolicy(Repository repo, Job job, EventSink sink) {
     repo.setLockPolicy(job.repository().retryLock(), sink);
     return repo;
@@ -365,7 +375,7 @@ public final class JobRunner {
    */
   private void forgetSnapshots(Job job, List<String> done) {
     try (Backend backend = backends.open(job.target());
-        Repository repo = Repository.open(backend, job.repository().password().get());
+        Repository repo = withStaleLockWarnings(Repository.open(backend, job.repository().password().get()));
         RepositoryLock lock = repo.lock(true)) {
       List<SnapshotRetention.Group> groups = SnapshotRetention.plan(repo.listSnapshots(), job.retention(), zone,
           s -> SnapshotRetention.job(s.snapshot()).equals(job.name()) && SnapshotRetention.host(s.snapshot()).equals(host));
