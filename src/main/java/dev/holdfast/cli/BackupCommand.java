@@ -119,7 +119,7 @@ final class BackupCommand implements Callable<Integer> {
       checkJobName();
       String pass = w.repositoryPassword(repositoryPassword.passwordFile, null);
       return Job.adHoc(jobName, w.sources(args, exclude, excludeIfPresent, oneFileSystem), w.expandHome(to), null)
-          .withRepository(new RepositoryFormat(() -> pass));
+          .withRepository(new RepositoryFormat(() -> pass, w.retryLock()));
     }
     if (repositoryPassword.passwordFile != null) {
       throw HoldfastException.usage("--password-file applies to repositories, and " + to + " holds none",

@@ -30,6 +30,10 @@ public final class GlobalOptions {
       description = "Limit upload bandwidth to remote targets, e.g. 5MiB/s.")
   String limitUpload;
 
+  @Option(names = "--retry-lock", scope = ScopeType.INHERIT, paramLabel = "DURATION",
+      description = "When another run holds a conflicting repository lock, retry for this long (e.g. 10m) before exit 11.")
+  String retryLock;
+
   boolean stacktrace() {
     return stacktrace || verbose.length >= 2;
   }

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       StatusCommand.class,
       CopyCommand.class,
+      UnlockCommand.class,
       MirrorCommand.class,
       ForgetCommand.class,
       PruneCommand.class,

@@ -130,7 +130,8 @@ final class RestoreCommand implements Callable<Integer> {
   }
 
   private int restoreSnapshot(Wiring w, Wiring.Opened o, EventSink sink) {
-    try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job())) {
+    try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job());
+        var lock = repo.lock(false)) { // shared, as restic's restore: a prune must not delete packs mid-restore
       BackupRef ref = Wiring.selectSnapshot(repo, backup, o.job());
       RestoreResult r = new RepositoryRestore(sink).restore(repo, ObjectId.parse(ref.id()), new RestoreRequest(
           Path.of(w.expandHome(into.toString())), include, overwrite));

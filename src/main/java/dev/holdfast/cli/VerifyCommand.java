@@ -157,7 +157,8 @@ final class VerifyCommand implements Callable<Integer> {
       throw HoldfastException.usage(e.getMessage());
     }
     List<VerifyReport> reports = new ArrayList<>();
-    try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job())) {
+    try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job());
+        var lock = repo.lock(false)) { // shared: a concurrent prune would look like missing packs
       var verifier = new RepositoryVerifier(repo);
       if (backups.isEmpty() || all) {
         reports.add(verifier.verify(lv));

@@ -448,7 +448,8 @@ final class Wiring {
         s.offsite().stream().map(o -> new Job.Offsite(expandHome(o.target()), policy(o.retention()))).toList();
     return new Job(s.name(), sources, expandHome(s.target()), settings, hooks, verify, offsite,
         policy(s.retention()), s.forgetAfterFailure(), s.maxAge(), s.tags(), null,
-        s.format().equals("repository") ? new RepositoryFormat(() -> repositoryPassword(null, s)) : null);
+        s.format().equals("repository") ? new RepositoryFormat(() -> repositoryPassword(null, s),
+            main.global.retryLock == null && s.retryLock() != null ? s.retryLock() : retryLock()) : null);
   }
 
   /**
@@ -651,7 +652,38 @@ final class Wiring {
   /** Opens the repository on {@code b}, with the password from {@code passwordFile} or the environment. */
   Repository openRepository(Backend b, Path passwordFile, String job) {
     JobSpec spec = job != null && configIfAny().map(c -> c.jobs().containsKey(job)).orElse(false) ? jobSpec(job) : null;
-    return Repository.open(b, repositoryPassword(passwordFile, spec));
+    return withLockPolicy(Repository.open(b, repositoryPassword(passwordFile, spec)));
+  }
+
+  /** Locks taken on {@code repo} wait as --retry-lock says, and removed stale locks go to the run log. */
+  Repository withLockPolicy(Repository repo) {
+    repo.setLockPolicy(retryLock(), lockEvents());
+    return repo;
+  }
+
+  /** Removed stale locks as WARNING lines in the run log, lock waits as INFO. */
+  dev.holdfast.event.EventSink lockEvents() {
+    RunLog log = runLog();
+    return e -> {
+      if (e instanceof dev.holdfast.event.BackupEvent.Attention a) {
+        log.line("WARNING", a.message());
+      } else if (e instanceof dev.holdfast.event.BackupEvent.Note n) {
+        log.line("INFO", n.message());
+      }
+    };
+  }
+
+  /** The global --retry-lock duration; zero when not given. */
+  java.time.Duration retryLock() {
+    String v = main.global.retryLock;
+    if (v == null) {
+      return java.time.Duration.ZERO;
+    }
+    java.time.Duration d = ConfigLoader.parseDuration(v);
+    if (d == null) {
+      throw HoldfastException.usage("--retry-lock: '" + v + "' is not a duration such as 30s, 10m or 2h");
+    }
+    return d;
   }
 
   /** A repository's snapshots as backups, oldest first; only {@code job}'s (its first tag) when one is given. */

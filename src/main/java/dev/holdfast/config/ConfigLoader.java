@@ -33,7 +33,7 @@ public final class ConfigLoader {
       List.of("sources", "exclude", "exclude_if_present", "one_file_system", "target", "format",
           "compression", "level", "threads", "name", "hooks", "verify", "offsite", "retention",
           "forget_after_failure", "max_age", "tags", "encryption", "schedule", "randomized_delay", "notify",
-          "password_file", "password_env");
+          "password_file", "password_env", "retry_lock");
   static final List<String> ENCRYPTION_KEYS =
       List.of("recipients", "passphrase_file", "passphrase_env", "identity_file", "identity_passphrase_file", "required");
   static final List<String> RETENTION_KEYS =
@@ -181,10 +181,11 @@ public final class ConfigLoader {
     String passwordFile = opt(m, "password_file", n -> r.requiredString(n, p + ".password_file"));
     String passwordEnv = opt(m, "password_env", n -> r.requiredString(n, p + ".password_env"));
     if (!repository) {
-      for (String k : List.of("password_file", "password_env")) {
+      for (String k : List.of("password_file", "password_env", "retry_lock")) {
         if (m.containsKey(k)) {
-          r.problem(m.get(k).getKeyNode(), p + "." + k,
-              "applies to format: repository (an archive's passphrase goes under encryption:)");
+          r.problem(m.get(k).getKeyNode(), p + "." + k, k.equals("retry_lock")
+              ? "applies to format: repository (an archive job waits for nothing but its own job lock)"
+              : "applies to format: repository (an archive's passphrase goes under encryption:)");
         }
       }
     } else {
@@ -201,15 +202,17 @@ public final class ConfigLoader {
               + "with its password and compresses with zstd, and names its snapshots itself");
         }
       }
-      for (String k : List.of("offsite")) {
-        if (m.containsKey(k)) {
-          r.problem(m.get(k).getKeyNode(), p + "." + k,
-              "not supported for format: repository yet (copying snapshots comes in a later version)");
-        }
-      }
       if (m.containsKey("verify") && m.get("verify").getValueNode() instanceof ScalarNode sv
           && "restore-test".equals(sv.getValue())) {
         r.problem(m.get("verify").getValueNode(), p + ".verify", "format: repository supports none, quick or full");
+      }
+    }
+    Duration retryLock = null;
+    String rl = opt(m, "retry_lock", n -> r.requiredString(n, p + ".retry_lock"));
+    if (rl != null) {
+      retryLock = parseDuration(rl);
+      if (retryLock == null) {
+        r.problem(m.get("retry_lock").getValueNode(), p + ".retry_lock", "'" + rl + "' is not a duration such as 10m or 1h");
       }
     }
     MirrorSpec mirror = MirrorSpec.read(r, m, p, format);
@@ -287,6 +290,10 @@ public final class ConfigLoader {
           if (t == null) {
             r.problem(item, ip + ".target", "missing; say where the copies go");
           }
+          if (repository && om.containsKey("retention")) {
+            r.problem(om.get("retention").getKeyNode(), ip + ".retention",
+                "not supported for format: repository yet (off-site snapshots are kept as copied)");
+          }
           RetentionSpec or = om.containsKey("retention")
               ? retention(r, om.get("retention").getValueNode(), ip + ".retention") : RetentionSpec.none();
           if (t != null) {
@@ -336,7 +343,7 @@ public final class ConfigLoader {
         archiveName, before, after, onFailure, timeout, verify == null ? "quick" : verify, offsite, retention,
         faf != null && faf, maxAge, tags, encryption, DaemonKeys.schedule(r, m, p, zone),
         DaemonKeys.randomizedDelay(r, m, p), DaemonKeys.notifiers(r, m, p), mirror,
-        passwordFile, passwordEnv);
+        passwordFile, passwordEnv, retryLock);
   }
 
   private static List<String> withMirrorKeys(List<String> keys) {

@@ -9,6 +9,7 @@ import java.util.List;
  * @param mirror the mirror settings of a {@code format: mirror} job, else null
  * @param passwordFile file holding the repository password ({@code format: repository}), or null
  * @param passwordEnv environment variable holding the repository password, or null
+ * @param retryLock how long a repository job waits for another run's conflicting lock, or null (not at all)
  */
 public record JobSpec(
     String name,
@@ -39,4 +40,5 @@ public record JobSpec(
     List<NotifySpec> notifiers,
     MirrorSpec mirror,
     String passwordFile,
-    String passwordEnv) {}
+    String passwordEnv,
+    Duration retryLock) {}

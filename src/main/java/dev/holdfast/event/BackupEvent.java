@@ -16,4 +16,10 @@ public sealed interface BackupEvent {
 
   /** A line worth logging about the run (hooks started, retries, skipped steps). */
   record Note(String message) implements BackupEvent {}
+
+  /**
+   * Something the operator should know that cost no data, such as a stale repository lock that
+   * was removed: logged as a WARNING, but the run is not partial because of it.
+   */
+  record Attention(String message) implements BackupEvent {}
 }

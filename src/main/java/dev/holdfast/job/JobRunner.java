@@ -80,6 +80,8 @@ public final class JobRunner {
             log.line("WARNING", w.path() + ": " + w.message());
           } else if (e instanceof BackupEvent.Note n) {
             log.line("INFO", n.message());
+          } else if (e instanceof BackupEvent.Attention a) {
+            log.line("WARNING", a.message());
           }
           events.publish(e);
         };
@@ -123,11 +125,13 @@ public final class JobRunner {
         }
         List<String> done = new ArrayList<>();
         if (steps.verify() && job.verify() != null && job.repository() != null) {
-          verifyRepository(job, ref, done);
+          verifyRepository(job, ref, done, sink);
         } else if (steps.verify() && job.verify() != null) {
           verify(job, ref, done);
         }
-        if (steps.offsite() && !job.offsite().isEmpty()) {
+        if (steps.offsite() && !job.offsite().isEmpty() && job.repository() != null) {
+          copyOffsiteRepository(job, done, sink);
+        } else if (steps.offsite() && !job.offsite().isEmpty()) {
           copyOffsite(job, ref, done);
         }
         if (steps.cleanup()) {
@@ -212,7 +216,7 @@ public final class JobRunner {
     var info = new RepositoryWriter.SnapshotInfo(paths, host, System.getProperty("user.name", ""), tags,
         started.atZone(zone).toOffsetDateTime(), "holdfast " + Version.current());
     try (Backend backend = backends.open(job.target());
-        Repository repo = Repository.open(backend, job.repository().password().get());
+        Repository repo = lockPolicy(Repository.open(backend, job.repository().password().get()), job, sink);
         RepositoryWriter writer = new RepositoryWriter(repo, info, sink)) {
       for (Source s : job.sources()) {
         try (Stream<dev.holdfast.source.Entry> entries = s.entries(sink)) {
@@ -223,10 +227,26 @@ public final class JobRunner {
     }
   }
 
+  /** No waiting (retention skips a locked repository), but stale locks it removes are logged. */
+  private Repository withStaleLockWarnings(Repository repo) {
+    repo.setLockPolicy(Duration.ZERO, e -> {
+      if (e instanceof BackupEvent.Attention a) {
+        log.line("WARNING", a.message());
+      }
+    });
+    return repo;
+  }
+
+  private static Repository lockPolicy(Repository repo, Job job, EventSink sink) {
+    repo.setLockPolicy(job.repository().retryLock(), sink);
+    return repo;
+  }
+
   /** The new snapshot checked after the run: its trees and packs (quick), at full every blob it refers to read. */
-  private void verifyRepository(Job job, BackupRef ref, List<String> done) {
+  private void verifyRepository(Job job, BackupRef ref, List<String> done, EventSink sink) {
     try (Backend backend = backends.open(job.target());
-        Repository repo = Repository.open(backend, job.repository().password().get())) {
+        Repository repo = lockPolicy(Repository.open(backend, job.repository().password().get()), job, sink);
+        var lock = repo.lock(false)) { // shared: a concurrent prune would look like missing packs
       VerifyReport report = new RepositoryVerifier(repo).verifySnapshot(
           dev.holdfast.repository.ObjectId.parse(ref.id()), job.verify());
       if (!report.ok()) {
@@ -275,6 +295,41 @@ public final class JobRunner {
     }
   }
 
+  /**
+   * Copies every snapshot of this job that an off-site repository lacks (as restic copy). A target
+   * without a repository gets one, with the job's password and chunker polynomial, so copies
+   * deduplicate there just as at home.
+   */
+  private void copyOffsiteRepository(Job job, List<String> done, EventSink sink) {
+    String password = job.repository().password().get();
+    try (Backend backend = backends.open(job.target());
+        Repository src = lockPolicy(Repository.open(backend, password), job, sink)) {
+      List<dev.holdfast.repository.StoredSnapshot> mine = src.listSnapshots().stream()
+          .filter(s -> !s.snapshot().tags().isEmpty() && s.snapshot().tags().get(0).equals(job.name()))
+          .toList();
+      for (Job.Offsite off : job.offsite()) {
+        try (Backend dest = backends.open(off.target());
+            Repository dst = lockPolicy(openOrCreate(dest, password, src), job, sink)) {
+          var r = new dev.holdfast.repository.RepositoryCopy(src, dst, EventSink.NONE).copy(mine);
+          r.copied().forEach((from, to) -> log.line("INFO", "copied snapshot " + from.substring(0, 8) + " to "
+              + dest.location() + " as " + to.substring(0, 8)));
+          done.add("copied " + r.copied().size() + " to " + dest.location());
+        }
+      }
+    }
+  }
+
+  private static Repository openOrCreate(Backend dest, String password, Repository like) {
+    try {
+      if (dest.stat("config").isPresent()) {
+        return Repository.open(dest, password);
+      }
+    } catch (java.io.IOException e) {
+      throw HoldfastException.io("looking for a repository at " + dest.location(), e);
+    }
+    return Repository.init(dest, password, like.config().chunkerPolynomial());
+  }
+
   private void tell(Runnable call) {
     RunListener.safely(log, call);
   }
@@ -320,7 +375,7 @@ public final class JobRunner {
    */
   private void forgetSnapshots(Job job, List<String> done) {
     try (Backend backend = backends.open(job.target());
-        Repository repo = Repository.open(backend, job.repository().password().get());
+        Repository repo = withStaleLockWarnings(Repository.open(backend, job.repository().password().get()));
         RepositoryLock lock = repo.lock(true)) {
       List<SnapshotRetention.Group> groups = SnapshotRetention.plan(repo.listSnapshots(), job.retention(), zone,
           s -> SnapshotRetention.job(s.snapshot()).equals(job.name()) && SnapshotRetention.host(s.snapshot()).equals(host));

@@ -28,13 +28,18 @@ public record LockFile(
    * process that no longer exists.
    */
   boolean isStale(Instant now, String localHost) {
+    return staleReason(now, localHost) != null;
+  }
+
+  /** Why this lock is stale (for the log), or null when its holder may still be running. */
+  String staleReason(Instant now, String localHost) {
     if (time.toInstant().plus(STALE_AFTER).isBefore(now)) {
-      return true;
+      return "not refreshed for more than " + STALE_AFTER.toMinutes() + " minutes";
     }
-    if (hostname != null && hostname.equals(localHost)) {
-      return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+    if (hostname != null && hostname.equals(localHost) && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
+      return "process " + pid + " no longer runs on this host";
     }
-    return false;
+    return null;
   }
 
   byte[] toJson() {

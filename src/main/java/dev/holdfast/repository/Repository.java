@@ -650,9 +650,21 @@ public final class Repository implements AutoCloseable {
     }
   }
 
+  private volatile java.time.Duration lockRetry = java.time.Duration.ZERO;
+  private volatile dev.holdfast.event.EventSink lockEvents = dev.holdfast.event.EventSink.NONE;
+
+  /**
+   * How {@link #lock} treats a live conflicting lock (retries for {@code retry}, restic's
+   * --retry-lock) and where it reports stale locks it removed.
+   */
+  public void setLockPolicy(java.time.Duration retry, dev.holdfast.event.EventSink events) {
+    this.lockRetry = retry;
+    this.lockEvents = events;
+  }
+
   /** Takes a shared or exclusive lock; close it to release. */
   public RepositoryLock lock(boolean exclusive) {
-    return RepositoryLock.acquire(this, exclusive);
+    return RepositoryLock.acquire(this, exclusive, lockRetry, lockEvents);
   }
 
   ObjectId saveLockFile(byte[] json) {

@@ -3,11 +3,14 @@ package dev.holdfast.repository;
 import dev.holdfast.backend.ObjectInfo;
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
+import dev.holdfast.event.BackupEvent;
+import dev.holdfast.event.EventSink;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,18 +24,42 @@ import java.util.stream.Stream;
  */
 public final class RepositoryLock implements AutoCloseable {
   static final Duration REFRESH_EVERY = Duration.ofMinutes(5);
+
+  /**
+   * restic's "refreshability timeout": once the last successful refresh is this old, the lock is
+   * about to look stale to other runs (30 minutes), which may remove it and prune; the holder must
+   * stop instead of writing a snapshot that refers to data that may be gone.
+   */
+  static final Duration GIVE_UP_AFTER =
+      LockFile.STALE_AFTER.minus(REFRESH_EVERY.multipliedBy(3).dividedBy(2));
+
+  /** A failed refresh is tried again this much sooner than the regular five minutes. */
+  static final Duration REFRESH_RETRY = Duration.ofSeconds(30);
+
+  /** restic's --retry-lock backoff: 5 s, doubling, at most a minute between attempts. */
+  private static final Duration RETRY_FIRST = Duration.ofSeconds(5);
+  private static final Duration RETRY_MAX = Duration.ofMinutes(1);
   private static final long RACE_WAIT_MILLIS = 200;
 
   private final Repository repo;
   private final LockFile template;
+  private final Clock clock;
   private final ScheduledExecutorService refresher;
   private ObjectId current;
+  private Instant lastRefreshed;
+  private String lost;
   private boolean closed;
 
-  private RepositoryLock(Repository repo, LockFile template, ObjectId current) {
+  private RepositoryLock(Repository repo, LockFile template, ObjectId current, Clock clock, boolean schedule) {
     this.repo = repo;
     this.template = template;
     this.current = current;
+    this.clock = clock;
+    this.lastRefreshed = template.time().toInstant();
+    if (!schedule) {
+      this.refresher = null;
+      return;
+    }
     this.refresher =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -40,77 +67,232 @@ public final class RepositoryLock implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    long every = REFRESH_EVERY.toSeconds();
-    refresher.scheduleAtFixedRate(this::refreshQuietly, every, every, TimeUnit.SECONDS);
+    scheduleRefresh(REFRESH_EVERY);
   }
 
-  static RepositoryLock acquire(Repository repo, boolean exclusive) {
+  private void scheduleRefresh(Duration after) {
+    try {
+      refresher.schedule(this::refreshAndReschedule, after.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed meanwhile
+    }
+  }
+
+  private void refreshAndReschedule() {
+    boolean ok = refreshQuietly();
+    synchronized (this) {
+      if (closed || lost != null) {
+        return;
+      }
+    }
+    scheduleRefresh(ok ? REFRESH_EVERY : REFRESH_RETRY);
+  }
+
+  /** A conflicting lock held by a live run; {@code retry} may wait for it to go. */
+  static final class Conflict extends HoldfastException {
+    Conflict(String message) {
+      super(ExitCode.LOCKED, message,
+          "wait for that run to finish (--retry-lock 30m waits for it), or if it is gone, remove its lock with "
+              + "'holdfast unlock' (a live lock: 'holdfast unlock --remove-all')");
+    }
+  }
+
+  /**
+   * Takes a lock; while a live conflicting lock exists, tries again until {@code retry} has passed
+   * (restic's --retry-lock), then fails with exit 11. Stale locks met on the way are removed and
+   * reported to {@code events}.
+   */
+  static RepositoryLock acquire(Repository repo, boolean exclusive, Duration retry, EventSink events) {
+    Instant deadline = Instant.now().plus(retry);
+    Duration pause = RETRY_FIRST;
+    boolean told = false;
+    while (true) {
+      try {
+        return tryAcquire(repo, exclusive, events, Clock.systemUTC(), true);
+      } catch (Conflict c) {
+        Duration left = Duration.between(Instant.now(), deadline);
+        if (left.isNegative() || left.isZero()) {
+          if (retry.isZero()) {
+            throw c;
+          }
+          throw new HoldfastException(ExitCode.LOCKED,
+              c.getMessage() + " (still locked after retrying for " + human(retry) + ")", c.hint());
+        }
+        if (!told) {
+          events.publish(new BackupEvent.Note(c.getMessage() + "; retrying for up to " + human(retry)));
+          told = true;
+        }
+        try {
+          Thread.sleep(Math.min(pause.toMillis(), left.toMillis()));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while waiting for the repository lock");
+        }
+        pause = pause.multipliedBy(2).compareTo(RETRY_MAX) > 0 ? RETRY_MAX : pause.multipliedBy(2);
+      }
+    }
+  }
+
+  /** One attempt; {@code schedule} false leaves refreshing to the caller (tests). */
+  static RepositoryLock tryAcquire(Repository repo, boolean exclusive, EventSink events, Clock clock, boolean schedule) {
     String host = Repository.hostname();
     var mine =
         new LockFile(
-            OffsetDateTime.now(Clock.systemUTC()),
+            OffsetDateTime.now(clock),
             exclusive,
             host,
             System.getProperty("user.name", ""),
             ProcessHandle.current().pid(),
             0,
             0);
-    checkConflicts(repo, exclusive, null, host);
-    ObjectId id = repo.saveLockFile(mine.toJson());
+    checkConflicts(repo, exclusive, null, host, events);
+    HangupGuard.enter(); // before the lock file exists: restic may probe us with SIGHUP from then on
+    ObjectId id;
+    try {
+      id = repo.saveLockFile(mine.toJson());
+    } catch (RuntimeException e) {
+      HangupGuard.exit();
+      throw e;
+    }
     try {
       Thread.sleep(RACE_WAIT_MILLIS);
-      checkConflicts(repo, exclusive, id, host);
+      checkConflicts(repo, exclusive, id, host, events);
+      return new RepositoryLock(repo, mine, id, clock, schedule);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       delete(repo, id);
+      HangupGuard.exit();
       throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while locking the repository");
     } catch (RuntimeException e) {
       delete(repo, id);
+      HangupGuard.exit();
       throw e;
     }
-    return new RepositoryLock(repo, mine, id);
   }
 
-  /** Exclusive wanted: any live lock conflicts; shared wanted: only live exclusive locks do. */
-  private static void checkConflicts(Repository repo, boolean exclusive, ObjectId ours, String host) {
-    List<ObjectInfo> locks;
+  /**
+   * Exclusive wanted: any live lock conflicts; shared wanted: only live exclusive locks do. Stale
+   * locks are removed on the way, whatever their kind: their holder is gone.
+   */
+  private static void checkConflicts(Repository repo, boolean exclusive, ObjectId ours, String host, EventSink events) {
+    Instant now = Instant.now();
+    for (Found f : list(repo, now, host)) {
+      if (ours != null && f.name().equals(ours.hex())) {
+        continue;
+      }
+      if (f.lock() == null) {
+        continue; // restic ignores locks it cannot read, too (they may be deleted while listing)
+      }
+      if (f.stale() != null) {
+        removeStale(repo, f, now, events);
+        continue;
+      }
+      if (exclusive || f.lock().exclusive()) {
+        throw new Conflict("repository at " + repo.backend().location() + " is locked "
+            + (f.lock().exclusive() ? "exclusively " : "") + "by " + f.holder() + " since " + f.lock().time());
+      }
+    }
+  }
+
+  private static void removeStale(Repository repo, Found f, Instant now, EventSink events) {
+    try {
+      repo.backend().delete("locks/" + f.name());
+    } catch (IOException e) {
+      throw HoldfastException.io("removing stale lock " + f.name().substring(0, 8) + " from " + repo.backend().location(), e);
+    }
+    events.publish(new BackupEvent.Attention(f.describe(now) + " removed: " + f.stale()));
+  }
+
+  /**
+   * A lock file in the repository.
+   *
+   * @param name its file name (the hash)
+   * @param lock its content, or null when it cannot be read (damaged, or another key's)
+   * @param stale why it is stale, or null when its holder may still be running
+   */
+  public record Found(String name, LockFile lock, String stale) {
+    String holder() {
+      return "PID " + lock.pid() + " on " + lock.hostname() + (lock.username().isEmpty() ? "" : " (user " + lock.username() + ")");
+    }
+
+    /** "stale lock 1a2b3c4d (exclusive) of PID 42 on nas (user root), 3h 2m old". */
+    public String describe(Instant now) {
+      if (lock == null) {
+        return "unreadable lock " + name.substring(0, Math.min(8, name.length()));
+      }
+      return (stale != null ? "stale " : "") + "lock " + name.substring(0, 8) + (lock.exclusive() ? " (exclusive)" : "")
+          + " of " + holder() + ", " + human(Duration.between(lock.time().toInstant(), now)) + " old";
+    }
+  }
+
+  /** Every lock file in the repository, each judged stale or not as of {@code now} on {@code host}. */
+  static List<Found> list(Repository repo, Instant now, String host) {
+    List<ObjectInfo> files;
     try (Stream<ObjectInfo> s = repo.backend().list("locks/")) {
-      locks = s.toList();
+      files = s.toList();
     } catch (IOException e) {
       throw HoldfastException.io("listing locks in " + repo.backend().location(), e);
     }
-    Instant now = Instant.now();
-    for (ObjectInfo info : locks) {
+    var out = new ArrayList<Found>();
+    for (ObjectInfo info : files) {
       String name = info.key().substring("locks/".length());
-      if (ours != null && name.equals(ours.hex())) {
+      if (!ObjectId.isHex(name)) {
+        continue; // an upload in progress, not a lock
+      }
+      LockFile lock;
+      try {
+        lock = LockFile.parse(repo.loadLockFile(info), "lock " + name);
+      } catch (HoldfastException | IOException e) {
+        out.add(new Found(name, null, null));
         continue;
       }
-      LockFile other;
-      try {
-        other = LockFile.parse(repo.loadLockFile(info), "lock " + name);
-      } catch (HoldfastException | IOException e) {
-        continue; // restic ignores locks it cannot read, too (they may be deleted while listing)
-      }
-      if ((exclusive || other.exclusive()) && !other.isStale(now, host)) {
-        throw new HoldfastException(
-            ExitCode.LOCKED,
-            "repository at " + repo.backend().location() + " is locked "
-                + (other.exclusive() ? "exclusively " : "")
-                + "by PID " + other.pid() + " on " + other.hostname() + " by " + other.username()
-                + " since " + other.time(),
-            "wait for that run to finish, or remove a stale lock with 'restic unlock'");
+      out.add(new Found(name, lock, lock.staleReason(now, host)));
+    }
+    return out;
+  }
+
+  /** Every lock file, judged as of now on this host (for {@code unlock}). */
+  public static List<Found> list(Repository repo) {
+    return list(repo, Instant.now(), Repository.hostname());
+  }
+
+  /**
+   * Removes stale locks, or with {@code all} every lock (restic's {@code unlock --remove-all}: also
+   * live ones, and ones this password cannot read); returns what was removed.
+   */
+  public static List<Found> remove(Repository repo, boolean all) {
+    var removed = new ArrayList<Found>();
+    for (Found f : list(repo)) {
+      if (all || f.stale() != null) {
+        try {
+          repo.backend().delete("locks/" + f.name());
+        } catch (IOException e) {
+          throw HoldfastException.io("removing lock " + f.name().substring(0, 8) + " from " + repo.backend().location(), e);
+        }
+        removed.add(f);
       }
     }
+    return removed;
   }
 
   /** Writes a lock file with the current time and removes the previous one. */
   public synchronized void refresh() {
-    if (closed) {
+    if (closed || lost != null) {
       return;
+    }
+    // Our file gone means someone judged us stale (or ran unlock --remove-all) and a prune may
+    // have started: going on could store a snapshot that refers to deleted data.
+    try {
+      if (repo.backend().stat("locks/" + current.hex()).isEmpty()) {
+        lost = "its lock file " + current.shortHex() + " was removed by another process";
+        return;
+      }
+    } catch (IOException e) {
+      throw HoldfastException.io("checking the lock in " + repo.backend().location(), e);
     }
     var fresh =
         new LockFile(
-            OffsetDateTime.now(Clock.systemUTC()),
+            OffsetDateTime.now(clock),
             template.exclusive(),
             template.hostname(),
             template.username(),
@@ -120,14 +302,38 @@ public final class RepositoryLock implements AutoCloseable {
     ObjectId next = repo.saveLockFile(fresh.toJson());
     ObjectId old = current;
     current = next;
+    lastRefreshed = fresh.time().toInstant();
     delete(repo, old);
   }
 
-  private void refreshQuietly() {
+  /** Refreshes; a failure only counts once refreshing has failed for too long. Returns whether it worked. */
+  synchronized boolean refreshQuietly() {
     try {
       refresh();
+      return lost == null;
     } catch (RuntimeException e) {
-      // The next refresh tries again; the lock only turns stale after 30 minutes.
+      Duration since = Duration.between(lastRefreshed, clock.instant());
+      if (since.compareTo(GIVE_UP_AFTER) >= 0) {
+        lost = "it could not be refreshed for " + human(since) + " (last error: " + e.getMessage() + ")";
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Fails when the lock can no longer be trusted: its file was removed by someone else, or it was
+   * not refreshed in time (restic: "failed to refresh lock in time"); callers check before they
+   * store something that must not race with a prune.
+   */
+  public synchronized void ensureHeld() {
+    if (lost == null && !closed && Duration.between(lastRefreshed, clock.instant()).compareTo(GIVE_UP_AFTER) >= 0) {
+      // the refresher did not run at all (the process was suspended, say)
+      lost = "it was last refreshed " + human(Duration.between(lastRefreshed, clock.instant())) + " ago";
+    }
+    if (lost != null) {
+      throw new HoldfastException(ExitCode.FAILED,
+          "lost the lock on the repository at " + repo.backend().location() + ": " + lost,
+          "nothing more was stored; run again (data already uploaded is reused)");
     }
   }
 
@@ -140,8 +346,25 @@ public final class RepositoryLock implements AutoCloseable {
     try {
       repo.backend().delete("locks/" + id.hex());
     } catch (IOException | RuntimeException e) {
-      // Best effort: a leftover lock turns stale and other writers ignore it.
+      // Best effort: a leftover lock turns stale and the next run removes it.
     }
+  }
+
+  /** "45 s", "12 min", "3 h 2 min", "4 d 1 h". */
+  static String human(Duration d) {
+    long s = Math.max(0, d.toSeconds());
+    if (s < 120) {
+      return s + " s";
+    }
+    long m = s / 60;
+    if (m < 120) {
+      return m + " min";
+    }
+    long h = m / 60;
+    if (h < 48) {
+      return h + " h " + (m % 60) + " min";
+    }
+    return (h / 24) + " d " + (h % 24) + " h";
   }
 
   @Override
@@ -150,7 +373,10 @@ public final class RepositoryLock implements AutoCloseable {
       return;
     }
     closed = true;
-    refresher.shutdownNow();
+    if (refresher != null) {
+      refresher.shutdownNow();
+    }
     delete(repo, current);
+    HangupGuard.exit();
   }
 }

@@ -312,6 +312,7 @@ public final class RepositoryWriter implements BackupWriter {
     ObjectId root = closeTop();
     var snapshot = new Snapshot(info.time(), parent == null ? null : parent.id(), root, info.paths(), info.hostname(), info.username(),
         0, 0, List.of(), info.tags(), null, info.programVersion());
+    lock.ensureHeld(); // a prune may have run while we had no valid lock: store no snapshot then
     ObjectId id = repo.saveSnapshot(snapshot);
     done = true;
     lock.close();

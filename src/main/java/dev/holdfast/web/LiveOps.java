@@ -55,6 +55,7 @@ final class LiveOps implements RunListener {
         case BackupEvent.EntryDone d -> files.incrementAndGet();
         case BackupEvent.BytesMoved m -> bytes.addAndGet(m.bytes());
         case BackupEvent.Note n -> message = n.message();
+        case BackupEvent.Attention a -> message = a.message();
         case BackupEvent.Warning w -> { }
       }
     }
