@@ -196,12 +196,12 @@ public final class Repository implements AutoCloseable {
       if (!ObjectId.isHex(name)) {
         continue; // not a file restic would write, such as a temporary upload
       }
-      IndexFile idx = IndexFile.parse(loadUnpacked(f, "index " + name), "index " + name);
-      for (IndexFile.Pack p : idx.packs()) {
-        for (PackedBlob b : p.blobs()) {
-          index.add(p.id(), b);
+      // streamed: a large repository's index is never held as parsed JSON (issue 9, memory)
+      IndexFile.read(loadUnpacked(f, "index " + name), "index " + name, (pack, blobs) -> {
+        for (PackedBlob b : blobs) {
+          index.add(pack, b);
         }
-      }
+      });
     }
   }
 
