@@ -558,6 +558,14 @@ public final class Repository implements AutoCloseable {
     return decode(b, PackFile.read(backend, packKey(pack), b.offset(), b.length(), what), what);
   }
 
+  /**
+   * Decrypts, decompresses and checks blob {@code b} from its {@code sealed} bytes as read from
+   * {@code pack}: lets a check read a whole pack in one sequential stream.
+   */
+  public byte[] openBlob(ObjectId pack, PackedBlob b, byte[] sealed) {
+    return decode(b, sealed, b.type().json() + " blob " + b.id().shortHex() + " in pack " + pack.shortHex());
+  }
+
   /** Discards what was not flushed; the backend stays open (its owner closes it). */
   @Override
   public void close() {
