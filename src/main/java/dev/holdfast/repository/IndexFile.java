@@ -83,7 +83,24 @@ public record IndexFile(List<ObjectId> supersedes, List<Pack> packs) {
    * per blob) in memory. Unknown fields are skipped; anything malformed is damage of {@code what}.
    */
   static void read(byte[] json, String what, Visitor visitor) {
-    try (JsonParser p = GoJson.factory().createParser(json)) {
+    try {
+      read(GoJson.factory().createParser(json), what, visitor);
+    } catch (IOException e) {
+      throw GoJson.damaged(what, "not valid JSON");
+    }
+  }
+
+  /** The same from a stream (which the caller closes); a read error there counts as damage too. */
+  static void read(java.io.InputStream json, String what, Visitor visitor) {
+    try {
+      read(GoJson.factory().createParser(json), what, visitor);
+    } catch (IOException e) {
+      throw GoJson.damaged(what, "not valid JSON");
+    }
+  }
+
+  private static void read(JsonParser parser, String what, Visitor visitor) {
+    try (JsonParser p = parser) {
       JsonToken t = p.nextToken();
       if (t == null) {
         throw GoJson.damaged(what, "empty");

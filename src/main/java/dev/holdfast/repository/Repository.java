@@ -191,17 +191,34 @@ public final class Repository implements AutoCloseable {
     try (Stream<ObjectInfo> s = backend.list("index/")) {
       files = s.toList();
     }
+    // One buffer for every file, decrypted in place and parsed as a stream: a repository of
+    // millions of blobs loads its index without a copy of each file's plaintext or JSON, whose
+    // garbage would otherwise pile up in the old generation (issue 9, memory).
+    long largest = files.stream().mapToLong(ObjectInfo::size).max().orElse(0);
+    byte[] buf = new byte[(int) Math.min(largest, UnpackedFile.MAX_PLAINTEXT)];
     for (ObjectInfo f : files) {
       String name = f.key().substring("index/".length());
       if (!ObjectId.isHex(name)) {
         continue; // not a file restic would write, such as a temporary upload
       }
-      // streamed: a large repository's index is never held as parsed JSON (issue 9, memory)
-      IndexFile.read(loadUnpacked(f, "index " + name), "index " + name, (pack, blobs) -> {
-        for (PackedBlob b : blobs) {
-          index.add(pack, b);
-        }
-      });
+      String what = "index " + name;
+      if (f.size() > UnpackedFile.MAX_PLAINTEXT) {
+        throw GoJson.damaged(what, "too large (" + f.size() + " bytes)");
+      }
+      int n;
+      try (var in = backend.open(f.key())) {
+        n = in.readNBytes(buf, 0, (int) f.size());
+      }
+      if (!ObjectId.hash(buf, 0, n).hex().equals(name)) {
+        throw GoJson.damaged(what, "content does not match its name");
+      }
+      try (var json = UnpackedFile.openStream(master, buf, n, config.version(), what)) {
+        IndexFile.read(json, what, (pack, blobs) -> {
+          for (PackedBlob b : blobs) {
+            index.add(pack, b);
+          }
+        });
+      }
     }
   }
 
