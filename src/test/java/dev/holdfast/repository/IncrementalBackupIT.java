@@ -50,11 +50,12 @@ class IncrementalBackupIT {
 
       BackupRef second = backup(repo, src, List.of("daily"));
       assertThat(opened).as("files read by the unchanged re-run").isEmpty();
-      assertThat(repo.blobCount()).as("blobs added by the unchanged re-run").isEqualTo(blobs);
       Snapshot s1 = repo.loadSnapshot(ObjectId.parse(first.id()));
       Snapshot s2 = repo.loadSnapshot(ObjectId.parse(second.id()));
       assertThat(s2.parent()).isEqualTo(ObjectId.parse(first.id()));
-      assertThat(s2.tree()).isEqualTo(s1.tree());
+      assertThat(find(repo, s2.tree(), src).subtree()).isEqualTo(find(repo, s1.tree(), src).subtree());
+      // at most new trees for the directories above src: /tmp changes all the time on a busy machine
+      assertThat(repo.blobCount()).as("blobs added by the unchanged re-run").isBetween(blobs, blobs + src.getNameCount() - 1);
 
       // nodes carry what the next run compares, as restic's do
       Node file = find(repo, s2.tree(), src.resolve("d1/f1.bin"));
