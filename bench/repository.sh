@@ -2,7 +2,9 @@
 # Repository benchmark: the same generated dataset backed up by `holdfast` (restic-format repository)
 # and by `restic` (and `borg` when installed) in one run: first backup, an unchanged re-run, a re-run
 # after ~1% of the files changed, a full restore, and a check that reads every blob (`holdfast verify
-# --level full`, `restic check --read-data`, `borg check --verify-data`). Prints wall time, repository size and peak RSS
+# --level full`, `restic check --read-data`, `borg check --verify-data`); then (prune_phase, at the
+# end) three more backups, forget of the older half and a timed prune. Prints wall time, repository
+# size and peak RSS
 # of each, and holdfast/restic ratios; checks that each restore equals the source.
 # Usage: bench/repository.sh [WORKDIR]   env: FILES (default 3000), SIZE_MB (default 1000), SEED (default 7),
 #        TEXT_PCT (default 50)
@@ -117,3 +119,41 @@ done
 echo "(targets: first backup time <= 0.6x restic at <= its repository size; restore <= 0.7x; unchanged re-run <= 1x;"
 echo " 1% changed and check faster than restic; RSS <= restic's."
 echo " holdfast's times include JVM start-up. Work dir: $work)"
+
+# Prune: three more backups, each after ~5% of the files changed, then both tools forget the older
+# half of the six snapshots (--keep-last 3, untimed) and prune (timed; restic's default
+# --max-unused 5% for both). Holdfast's pruned repository is then checked by restic check --read-data.
+prune_phase() {
+  local i
+  for i in 1 2 3; do
+    python3 - "$src" "$SEED" "$i" <<'PY'
+import os, random, sys
+root, seed, round_ = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rnd = random.Random(seed * 100 + round_)
+paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+for p in rnd.sample(paths, max(1, len(paths) // 20)):
+    with open(p, "wb") as f:
+        f.write(rnd.randbytes(os.path.getsize(p)))
+PY
+    for t in holdfast restic; do backup "$t" "more-$i"; done
+  done
+  "$here/holdfast" -q forget --from "$work/repo-holdfast" --keep-last 3 >/dev/null
+  restic -q -r "$work/repo-restic" forget --keep-last 3 >/dev/null
+  local before_h before_r
+  before_h=$(size "$work/repo-holdfast"); before_r=$(size "$work/repo-restic")
+  run holdfast prune "$here/holdfast" -q prune --from "$work/repo-holdfast"
+  run restic prune restic -q -r "$work/repo-restic" prune
+  S[holdfast,prune]=$(size "$work/repo-holdfast"); S[restic,prune]=$(size "$work/repo-restic")
+  restic -q -r "$work/repo-holdfast" check --read-data >/dev/null || { echo "error: restic check failed on holdfast's pruned repository" >&2; exit 1; }
+  printf '\nprune after forgetting 3 of 6 snapshots:\n'
+  printf '%-9s %10s %14s %13s %10s\n' tool "wall (s)" "before (MiB)" "after (MiB)" "RSS (MiB)"
+  printf '%-9s %10.2f %14.1f %13.1f %10s\n' holdfast "${T[holdfast,prune]}" "$(echo "$before_h / 1048576" | bc -l)" \
+    "$(echo "${S[holdfast,prune]} / 1048576" | bc -l)" "${M[holdfast,prune]}"
+  printf '%-9s %10.2f %14.1f %13.1f %10s\n' restic "${T[restic,prune]}" "$(echo "$before_r / 1048576" | bc -l)" \
+    "$(echo "${S[restic,prune]} / 1048576" | bc -l)" "${M[restic,prune]}"
+  echo "holdfast/restic prune: time $(printf '%.2f' "$(echo "${T[holdfast,prune]} / ${T[restic,prune]}" | bc -l)")" \
+    " RSS $(printf '%.2f' "$(echo "${M[holdfast,prune]} / ${M[restic,prune]}" | bc -l)")" \
+    " repo after $(printf '%.3f' "$(echo "${S[holdfast,prune]} / ${S[restic,prune]}" | bc -l)")"
+  echo "(target: prune faster than restic, RSS <= restic's; holdfast's time includes JVM start-up)"
+}
+prune_phase

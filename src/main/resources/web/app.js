@@ -24,7 +24,7 @@ function add(node, ...kids) { for (const k of kids) if (k !== null && k !== unde
 function $(id) { return document.getElementById(id); }
 
 function bytes(n) {
-  if (n === null || n === undefined) return '–';
+  if (n === null || n === undefined || n < 0) return '–';
   if (n < 1000) return n + ' B';
   const u = ['kB', 'MB', 'GB', 'TB', 'PB']; let v = n, i = -1;
   while (v >= 1000 && i < u.length - 1) { v /= 1000; i++; }
@@ -146,16 +146,20 @@ async function overview() {
   if (!o.jobs.length) jobs.append(el('p', { class: 'muted', text: 'No jobs configured.' }));
   for (const j of o.jobs) {
     const stale = j.age_seconds !== null && j.age_seconds > j.max_age_seconds;
-    jobs.append(el('article', { class: 'card ' + j.state, 'data-job': j.job },
-      el('h3', {}, el('a', { href: '/job.html?job=' + encodeURIComponent(j.job), text: j.job }), ' ', badge(j.state)),
+    const mirror = j.kind === 'mirror';
+    jobs.append(el('article', { class: 'card ' + j.state, 'data-job': j.job, 'data-kind': j.kind },
+      el('h3', {}, el('a', { href: '/job.html?job=' + encodeURIComponent(j.job), text: j.job }), ' ', badge(j.state),
+        j.kind !== 'archive' ? el('span', { class: 'kind muted', text: ' ' + j.kind }) : null),
       el('dl', {},
-        el('dt', { text: 'Newest backup' }), el('dd', { class: stale ? 'bad' : '', text: age(j.age_seconds) + ' old (max ' + age(j.max_age_seconds) + ')' }),
-        el('dt', { text: 'Last size' }), el('dd', { text: bytes(j.last_size) }),
+        el('dt', { text: mirror ? 'Last good run' : 'Newest backup' }), el('dd', { class: stale ? 'bad' : '', text: age(j.age_seconds) + (mirror ? ' ago' : ' old') + ' (max ' + age(j.max_age_seconds) + ')' }),
+        el('dt', { text: mirror ? 'Last copied' : 'Last size' }), el('dd', { text: bytes(j.last_size) }),
         el('dt', { text: 'Last duration' }), el('dd', { text: dur(j.last_duration_ms) }),
+        mirror ? el('dt', { text: 'Last run' }) : null, mirror ? el('dd', { text: j.last_run ? j.last_run.toLowerCase() : 'never' }) : null,
         el('dt', { text: 'Next run' }), el('dd', { text: j.next_run ? when(j.next_run) : (j.schedule ? '–' : 'not scheduled') }),
         j.last_error ? el('dt', { text: 'Last error' }) : null, j.last_error ? el('dd', { class: 'bad', text: j.last_error }) : null),
       el('div', { class: 'charts' }, spark(j.recent, 'size', 'size', bytes), spark(j.recent, 'duration_ms', 'duration', dur)),
-      el('p', { class: 'admin-only' }, el('button', { type: 'button', class: 'run-now', 'data-job': j.job, onclick: () => runNow(j.job) }, 'Run now'))));
+      mirror ? el('p', { class: 'muted small', text: 'Mirror: runs on its schedule or with holdfast run ' + j.job + '.' })
+        : el('p', { class: 'admin-only' }, el('button', { type: 'button', class: 'run-now', 'data-job': j.job, onclick: () => runNow(j.job) }, 'Run now'))));
   }
   const tb = clear($('targets').tBodies[0]);
   for (const t of o.targets) {
@@ -197,8 +201,13 @@ async function jobPage() {
   $('title').textContent = name;
   const d = await api('/api/jobs/' + encodeURIComponent(name));
   const s = d.status;
-  add(clear($('summary')), badge(s.state),
-    el('span', { text: 'newest backup ' + age(s.age_seconds) + ' old (max ' + age(s.max_age_seconds) + ')' }),
+  const mirror = s.kind === 'mirror';
+  document.body.dataset.kind = s.kind;
+  for (const id of ['backups-section', 'verify-section', 'retention-section', 'job-actions']) $(id).hidden = mirror;
+  $('forget-dry').hidden = s.kind === 'repository';
+  add(clear($('summary')), badge(s.state), el('span', { class: 'kind', text: s.kind }),
+    el('span', { text: mirror ? 'mirror to ' + s.target + ', last good run ' + age(s.age_seconds) + ' ago (max ' + age(s.max_age_seconds) + ')'
+      : 'newest backup ' + age(s.age_seconds) + ' old (max ' + age(s.max_age_seconds) + ')' }),
     el('span', { text: 'last ' + bytes(s.last_size) + ' in ' + dur(s.last_duration_ms) }),
     el('span', { text: s.schedule ? 'schedule "' + s.schedule + '", next ' + when(s.next_run) : 'not scheduled' }),
     s.lock_holder ? el('span', { text: 'lock held: ' + s.lock_holder }) : null);
@@ -218,6 +227,7 @@ async function jobPage() {
       } }, 'log'))), logRow);
   }
   if (!d.runs.length) tb.append(el('tr', {}, el('td', { colspan: 7, class: 'muted', text: 'No runs recorded.' })));
+  if (mirror) return;
   const tg = clear($('targets'));
   for (const t of d.targets) {
     tg.append(el('h3', { text: t.role + ': ' + t.location }));
@@ -225,7 +235,7 @@ async function jobPage() {
     const rows = t.backups.map(b => el('tr', {}, el('td', { class: 'mono' },
       el('a', { href: '/browse.html?job=' + encodeURIComponent(name) + '&t=' + t.index + '&backup=' + encodeURIComponent(b.id), text: b.id })),
       el('td', { text: when(b.time) }), el('td', { text: b.host || '–' }), el('td', { text: bytes(b.size) }),
-      el('td', { text: b.files < 0 ? '–' : b.files }), el('td', { text: b.encrypted ? 'encrypted' : '' })));
+      el('td', { text: b.files < 0 ? '–' : b.files }), el('td', { text: b.format === 'repository' ? 'snapshot' : b.encrypted ? 'encrypted' : '' })));
     tg.append(el('div', { class: 'scroll' }, el('table', { class: 'backups' },
       el('thead', {}, el('tr', {}, ...['Backup', 'Time', 'Host', 'Size', 'Files', ''].map(h => el('th', { text: h })))),
       el('tbody', {}, ...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 6, class: 'muted', text: 'No backups.' }))])))));
@@ -306,12 +316,12 @@ async function browsePage() {
     const isDir = n.type === 'dir';
     tb.append(el('tr', { 'data-path': n.path },
       el('td', { class: 'name ' + n.type }, isDir ? el('a', { href: here(n.path), text: n.name + '/' }) : el('span', { text: n.name + (n.link ? ' → ' + n.link : '') })),
-      el('td', { text: isDir ? '' : bytes(n.size) }), el('td', { text: when(n.mtime) }),
+      el('td', { text: isDir ? '' : bytes(n.size) }), el('td', { class: 'mono', text: n.mode || '' }), el('td', { text: when(n.mtime) }),
       el('td', { class: 'admin-only' },
         n.type === 'link' ? null : el('a', { class: 'download', href: base + '/download' + q(n.path), text: isDir ? '.tar.gz' : 'download' }), ' ',
         el('button', { type: 'button', class: 'link pick', onclick: () => { $('restore-path').value = n.path; $('restore-into').focus(); } }, 'restore…'))));
   }
-  if (!tree.entries.length) tb.append(el('tr', {}, el('td', { colspan: 4, class: 'muted', text: 'Empty.' })));
+  if (!tree.entries.length) tb.append(el('tr', {}, el('td', { colspan: 5, class: 'muted', text: 'Empty.' })));
   $('restore-path').value = path;
 
   let pending = null;

@@ -111,6 +111,7 @@ final class DaemonCommand implements Runnable {
     try (StateStore state = w.openState()) {
       HoldfastMetrics metrics = Wiring.metrics(state);
       Daemon daemon = new Daemon(state, log, metrics, grace);
+      daemon.listenHost = hostPort == null ? null : hostPort[0];
       MetricsServer server = null;
       if (hostPort != null) {
         try {
@@ -148,6 +149,7 @@ final class DaemonCommand implements Runnable {
     private final RandomGenerator random = new SplittableRandom();
     private volatile Wiring wiring;
     private volatile Dashboard dashboard;
+    private String listenHost;
     private volatile JobRunner runner;
     private volatile RunListener listeners;
     private Scheduler scheduler;
@@ -218,8 +220,9 @@ final class DaemonCommand implements Runnable {
       RunListener textfile = textfileWriter(w);
       this.wiring = w;
       RunListener dashboardListener = dashboard == null ? RunListener.NONE : dashboard.runListener();
-      this.runner = w.runner(state, log, RunListener.all(List.of(metrics, textfile, dashboardListener)));
+      // one set of listeners (and one set of notifiers) for backup and mirror jobs alike
       this.listeners = RunListener.all(List.of(w.notifications(log), metrics, textfile, dashboardListener));
+      this.runner = w.runnerTelling(state, log, listeners);
       this.scheduler = new Scheduler(jobs, lastStarts, random);
       DaemonLoop loop = new DaemonLoop(scheduler, w.clock(), this::launch);
       loops.add(loop);
@@ -345,6 +348,14 @@ final class DaemonCommand implements Runnable {
       }
       log.line("INFO", "reloading config from " + fresh.config().file());
       start(fresh, known);
+      if (dashboard != null) {
+        try {
+          dashboard.reload(DaemonDashboard.settings(fresh, fresh.config().web()), listenHost);
+          log.line("INFO", "reloaded the dashboard's web: settings (users, token, session timeout)");
+        } catch (HoldfastException | IllegalArgumentException e) {
+          log.line("WARNING", "the dashboard keeps its previous web: settings: " + e.getMessage());
+        }
+      }
     }
   }
 

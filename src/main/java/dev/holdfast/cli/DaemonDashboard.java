@@ -64,6 +64,13 @@ final class DaemonDashboard implements DashboardContext {
     return w.config().jobs().values().stream().filter(s -> !MirrorCommand.isMirror(s)).map(w::job).toList();
   }
 
+  @Override
+  public List<Mirror> mirrors() {
+    Wiring w = wiring.get();
+    return w.config().jobs().values().stream().filter(MirrorCommand::isMirror)
+        .map(s -> new Mirror(s.name(), s.sources(), w.expandHome(s.target()), s.maxAge())).toList();
+  }
+
   private Optional<JobSpec> spec(String job) {
     return Optional.ofNullable(wiring.get().config().jobs().get(job));
   }

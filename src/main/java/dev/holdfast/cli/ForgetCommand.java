@@ -1,11 +1,16 @@
 package dev.holdfast.cli;
 
-import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.config.JobSpec;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.Forget;
 import dev.holdfast.job.Job;
 import dev.holdfast.job.RunLog;
+import dev.holdfast.format.BackupRef;
+import dev.holdfast.repository.Pruner;
+import dev.holdfast.repository.Repository;
+import dev.holdfast.repository.RepositoryLock;
+import dev.holdfast.repository.SnapshotRetention;
+import dev.holdfast.repository.StoredSnapshot;
 import dev.holdfast.retention.CalendarDuration;
 import dev.holdfast.retention.Plan;
 import dev.holdfast.retention.RetentionPolicy;
@@ -28,7 +33,8 @@ import picocli.CommandLine.Option;
  * the rule that kept it; {@code --dry-run} changes nothing.
  */
 @Command(name = "forget", description = {
-    "Remove backups that a retention policy no longer keeps (with their sidecars); --dry-run shows the plan.",
+    "Remove backups that a retention policy no longer keeps (archives with their sidecars, repository snapshots",
+    "then --prune removes their data); --dry-run shows the plan.",
     "  holdfast forget --job daily --dry-run",
     "  holdfast forget --from /srv/backups --keep-daily 7 --keep-weekly 4 --keep-monthly 12"})
 final class ForgetCommand implements Callable<Integer> {
@@ -60,6 +66,18 @@ final class ForgetCommand implements Callable<Integer> {
   @Option(names = {"-n", "--dry-run"}, description = "Show what would be removed; remove nothing.")
   boolean dryRun;
 
+  @Option(names = "--prune", description = "Repositories: prune after forgetting (see the prune command); "
+      + "archives need no prune.")
+  boolean prune;
+
+  @Option(names = "--max-unused", paramLabel = "PERCENT", defaultValue = "5%",
+      description = "With --prune: unused space tolerated in packs that are not repacked (default: ${DEFAULT-VALUE}).")
+  String maxUnused;
+
+  @CommandLine.Mixin RepositoryOptions password;
+
+  private final List<Map<String, Object>> pruned = new ArrayList<>();
+
   ForgetCommand(Main main) {
     this.main = main;
   }
@@ -77,9 +95,10 @@ final class ForgetCommand implements Callable<Integer> {
   public Integer call() {
     Wiring w = new Wiring(main, spec.commandLine().getErr());
     RetentionPolicy flagPolicy = flags();
+    double maxUnusedPercent = PruneCommand.percent(maxUnused);
     String thisHost = host != null ? host : w.host();
-    Predicate<ArchiveCatalog.Item> hostFilter =
-        i -> allHosts || i.ref().host().equals(thisHost) || (host == null && i.ref().host().isEmpty());
+    Predicate<BackupRef> hostFilter =
+        r -> allHosts || r.host().equals(thisHost) || (host == null && r.host().isEmpty());
     RunLog log = w.runLog();
     List<Map<String, Object>> report = new ArrayList<>();
     PrintWriter out = spec.commandLine().getOut();
@@ -87,8 +106,9 @@ final class ForgetCommand implements Callable<Integer> {
       if (flagPolicy.isEmpty()) {
         throw HoldfastException.usage("no policy given", "add --keep-last/--keep-daily/... or --keep-within");
       }
-      Predicate<ArchiveCatalog.Item> jobFilter = jobs.isEmpty() ? i -> true : i -> jobs.contains(i.ref().job());
-      apply(w, from, flagPolicy, hostFilter.and(jobFilter), log, out, report);
+      Predicate<BackupRef> jobFilter = jobs.isEmpty() ? r -> true : r -> jobs.contains(r.job());
+      // one --job names whose configured password opens a repository target
+      apply(w, from, jobs.size() == 1 ? jobs.get(0) : null, flagPolicy, hostFilter.and(jobFilter), log, out, report, maxUnusedPercent);
     } else {
       List<String> names = jobs.isEmpty() ? new ArrayList<>(w.config().jobs().keySet()) : jobs;
       try (StateStore state = w.openState()) {
@@ -106,27 +126,38 @@ final class ForgetCommand implements Callable<Integer> {
                 + last.get(0).error() + "); set forget_after_failure: true to change this");
             continue;
           }
-          Predicate<ArchiveCatalog.Item> mine = i -> i.ref().job().equals(n);
-          apply(w, j.target(), policy, hostFilter.and(mine), log, out, report);
+          Predicate<BackupRef> mine = r -> r.job().equals(n);
+          apply(w, j.target(), n, policy, hostFilter.and(mine), log, out, report, maxUnusedPercent);
           for (Job.Offsite o : j.offsite()) {
-            apply(w, o.target(), o.retention().isEmpty() ? policy : o.retention(), hostFilter.and(mine), log, out, report);
+            apply(w, o.target(), n, o.retention().isEmpty() ? policy : o.retention(), hostFilter.and(mine), log, out, report,
+                maxUnusedPercent);
           }
         }
       }
     }
     if (main.global.json) {
-      Json.print(out, report);
+      if (prune) {
+        Map<String, Object> both = new LinkedHashMap<>();
+        both.put("forget", report);
+        both.put("prune", pruned);
+        Json.print(out, both);
+      } else {
+        Json.print(out, report);
+      }
     }
     out.flush();
     return 0;
   }
 
-  private void apply(Wiring w, String target, RetentionPolicy policy, Predicate<ArchiveCatalog.Item> filter,
-      RunLog log, PrintWriter out, List<Map<String, Object>> report) {
+  private void apply(Wiring w, String target, String jobName, RetentionPolicy policy, Predicate<BackupRef> filter,
+      RunLog log, PrintWriter out, List<Map<String, Object>> report, double maxUnusedPercent) {
     DateTimeFormatter f = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(w.zone());
     try (var backend = w.openBackend(target)) {
-      Wiring.refuseRepository(backend, "forget", "restic forget --prune");
-      List<Forget.GroupPlan> plans = Forget.plan(w.catalog(backend), policy, w.zone(), filter);
+      if (Wiring.holdsRepository(backend)) {
+        applyToRepository(w, backend, jobName, policy, filter, log, out, report, maxUnusedPercent, f);
+        return;
+      }
+      List<Forget.GroupPlan> plans = Forget.plan(w.catalog(backend), policy, w.zone(), i -> filter.test(i.ref()));
       for (Forget.GroupPlan g : plans) {
         if (!main.global.json) {
           out.printf("%s: host %s, job %s: %s%n", backend.location(), g.host().isEmpty() ? "-" : g.host(),
@@ -154,6 +185,72 @@ final class ForgetCommand implements Callable<Integer> {
       }
       if (!dryRun) {
         Forget.apply(backend, plans, log);
+      }
+    }
+  }
+
+  /**
+   * Forgets snapshots under an exclusive lock (restic's forget takes one too), grouped by host, job
+   * and paths; {@code filter} sees each snapshot as a backup (its host and job), like archives.
+   */
+  private void applyToRepository(Wiring w, dev.holdfast.backend.Backend backend, String jobName, RetentionPolicy policy,
+      Predicate<BackupRef> filter, RunLog log, PrintWriter out, List<Map<String, Object>> report,
+      double maxUnusedPercent, DateTimeFormatter f) {
+    try (Repository repo = w.openRepository(backend, password.passwordFile, jobName);
+        RepositoryLock lock = repo.lock(true)) {
+      List<StoredSnapshot> all = repo.listSnapshots();
+      List<SnapshotRetention.Group> groups = SnapshotRetention.plan(all, policy, w.zone(), s -> filter.test(
+          new BackupRef(s.id().hex(), s.snapshot().time().toInstant(), SnapshotRetention.job(s.snapshot()),
+              SnapshotRetention.host(s.snapshot()), -1, -1, "repository", false, true)));
+      for (SnapshotRetention.Group g : groups) {
+        if (!main.global.json) {
+          out.printf("%s: host %s, job %s, paths %s: %s%n", backend.location(), g.host().isEmpty() ? "-" : g.host(),
+              g.job().isEmpty() ? "-" : g.job(), String.join(", ", g.paths()), policy.describe());
+        }
+        for (Plan.Decision d : g.plan().decisions()) {
+          if (!main.global.json) {
+            out.printf("  %-6s  %s  %s  %s%n", d.keep() ? "keep" : "remove", f.format(d.item().time()),
+                d.item().id().substring(0, 8), g.plan().describe(d));
+          }
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("target", backend.location());
+          m.put("host", g.host());
+          m.put("job", g.job());
+          m.put("paths", g.paths());
+          m.put("backup", d.item().id()); // the full snapshot id, under the key archives use
+          m.put("time", d.item().time());
+          m.put("keep", d.keep());
+          m.put("reasons", g.plan().describe(d));
+          report.add(m);
+        }
+        if (!main.global.json) {
+          out.printf("  %d to keep, %d to remove%s%n", g.plan().keep().size(), g.plan().remove().size(),
+              dryRun ? " (dry run: nothing removed)" : "");
+        }
+      }
+      if (!dryRun) {
+        SnapshotRetention.apply(repo, groups, s -> log.line("REMOVED", "snapshot " + s.id().shortHex() + " from "
+            + backend.location() + " (retention: " + policy.describe() + ")"));
+      }
+      if (prune) {
+        // A dry run plans the prune as if the forgotten snapshots were gone already.
+        var pruner = new Pruner(repo, maxUnusedPercent, Repository.DEFAULT_PACK_SIZE, s -> {});
+        Pruner.Result r;
+        if (dryRun) {
+          java.util.Set<dev.holdfast.repository.ObjectId> forgotten = new java.util.HashSet<>();
+          groups.forEach(g -> g.plan().remove().forEach(i -> forgotten.add(dev.holdfast.repository.ObjectId.parse(i.id()))));
+          r = pruner.dryRunWithout(forgotten);
+        } else {
+          r = pruner.prune(false);
+        }
+        if (main.global.json) {
+          pruned.add(PruneCommand.json(backend.location(), r));
+        } else {
+          PruneCommand.report(out, false, backend.location(), r);
+        }
+        if (!dryRun && r.changes()) {
+          PruneCommand.log(log, backend.location(), r);
+        }
       }
     }
   }

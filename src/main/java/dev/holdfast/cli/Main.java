@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       CopyCommand.class,
       MirrorCommand.class,
       ForgetCommand.class,
+      PruneCommand.class,
       DoctorCommand.class,
       ConfigCommand.class,
       DaemonCommand.class,

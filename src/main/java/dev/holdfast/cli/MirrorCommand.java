@@ -158,7 +158,8 @@ final class MirrorCommand implements Callable<Integer> {
     MirrorRequest req = new MirrorRequest(s.sources().stream().map(x -> Path.of(w.expandHome(x))).toList(),
         destination(w.expandHome(s.target())), m.delete(), m.checksum(),
         m.backupDir() == null ? null : Path.of(w.expandHome(m.backupDir())), new ExcludeRules(patterns), false);
-    return new MirrorJob(s.name(), req, s.target(), mount, s.maxAge());
+    return new MirrorJob(s.name(), req, s.target(), mount, s.maxAge(),
+        new dev.holdfast.job.Hooks(s.beforeHooks(), s.afterHooks(), s.onFailureHooks(), s.hookTimeout()));
   }
 
   /**

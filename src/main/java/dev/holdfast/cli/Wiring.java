@@ -360,8 +360,12 @@ final class Wiring {
 
   /** A runner that tells {@code extra} and the configured jobs' notifiers about each run. */
   JobRunner runner(StateStore state, RunLog log, RunListener extra) {
-    return new JobRunner(stateDir(), state, log, this::openBackend, clock, zone(), host(),
-        RunListener.all(List.of(notifications(log), extra)));
+    return runnerTelling(state, log, RunListener.all(List.of(notifications(log), extra)));
+  }
+
+  /** A runner that tells exactly {@code listeners} (which should include {@link #notifications}). */
+  JobRunner runnerTelling(StateStore state, RunLog log, RunListener listeners) {
+    return new JobRunner(stateDir(), state, log, this::openBackend, clock, zone(), host(), listeners);
   }
 
   /** Dispatches to the notifiers of the job that runs (ad-hoc jobs have none). */

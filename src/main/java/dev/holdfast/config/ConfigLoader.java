@@ -201,10 +201,10 @@ public final class ConfigLoader {
               + "with its password and compresses with zstd, and names its snapshots itself");
         }
       }
-      for (String k : List.of("offsite", "retention", "forget_after_failure")) {
+      for (String k : List.of("offsite")) {
         if (m.containsKey(k)) {
           r.problem(m.get(k).getKeyNode(), p + "." + k,
-              "not supported for format: repository yet (copy and forget of snapshots come in a later version)");
+              "not supported for format: repository yet (copying snapshots comes in a later version)");
         }
       }
       if (m.containsKey("verify") && m.get("verify").getValueNode() instanceof ScalarNode sv

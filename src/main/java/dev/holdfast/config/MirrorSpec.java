@@ -22,7 +22,7 @@ public record MirrorSpec(
 
   /** Archive-job keys that a mirror job would silently ignore, so they are refused there. */
   static final List<String> ARCHIVE_ONLY_KEYS =
-      List.of("exclude_if_present", "one_file_system", "compression", "level", "threads", "name", "hooks", "verify",
+      List.of("exclude_if_present", "one_file_system", "compression", "level", "threads", "name", "verify",
           "offsite", "retention", "forget_after_failure", "encryption");
 
   /** Reads the mirror keys of a job; null (with a problem for each mirror key present) unless the format is mirror. */

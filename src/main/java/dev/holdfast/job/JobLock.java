@@ -27,6 +27,19 @@ public final class JobLock implements AutoCloseable {
     this.lock = lock;
   }
 
+  /**
+   * Like {@link #acquire(Path, String)}, but a refusal is also written to the run log: it is not a
+   * run of its own (nothing is recorded in history), yet cron's log must show it.
+   */
+  public static JobLock acquire(Path stateDir, String job, RunLog log) {
+    try {
+      return acquire(stateDir, job);
+    } catch (HoldfastException e) {
+      log.line("FAILURE", job + ": " + e.getMessage());
+      throw e;
+    }
+  }
+
   public static JobLock acquire(Path stateDir, String job) {
     Path file = stateDir.resolve("locks").resolve(job + ".lock");
     FileChannel ch = null;

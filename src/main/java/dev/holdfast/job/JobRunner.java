@@ -5,7 +5,10 @@ import dev.holdfast.archive.ArchiveCopy;
 import dev.holdfast.archive.ArchiveWriter;
 import dev.holdfast.archive.Version;
 import dev.holdfast.repository.Repository;
+import dev.holdfast.repository.RepositoryLock;
 import dev.holdfast.repository.RepositoryWriter;
+import dev.holdfast.repository.Pruner;
+import dev.holdfast.repository.SnapshotRetention;
 import dev.holdfast.source.PathSource;
 import dev.holdfast.verify.ArchiveVerifier;
 import dev.holdfast.verify.RepositoryVerifier;
@@ -26,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -84,22 +86,11 @@ public final class JobRunner {
     String key = null;
     BackupRef ref = null;
     long contentBytes = 0;
-    JobLock held;
-    try {
-      held = JobLock.acquire(stateDir, job.name());
-    } catch (HoldfastException e) {
-      // not a run of its own (nothing recorded in history), but cron's log must show it
-      log.line("FAILURE", job.name() + ": " + e.getMessage());
-      throw e;
-    }
-    try (JobLock lock = held) {
-      Map<String, String> env = new LinkedHashMap<>();
-      env.put("HOLDFAST_JOB", job.name());
-      env.put("HOLDFAST_TARGET", job.target());
-      env.put("HOLDFAST_HOST", host);
+    try (JobLock lock = JobLock.acquire(stateDir, job.name(), log)) {
+      Map<String, String> env = Hooks.environment(job.name(), job.target(), host);
       tell(() -> listener.started(job.name(), started));
       try {
-        runHooks("before", job.hooks().before(), job.hooks().timeout(), env);
+        job.hooks().run("before", job.hooks().before(), env, log);
         for (Source s : job.sources()) {
           s.check();
         }
@@ -144,7 +135,7 @@ public final class JobRunner {
         }
         String status = warnings.isEmpty() ? "SUCCESS" : "PARTIAL";
         env.put("HOLDFAST_STATUS", status);
-        runHooks("after", job.hooks().after(), job.hooks().timeout(), env);
+        job.hooks().run("after", job.hooks().after(), env, log);
         Instant finished = clock.instant();
         RunRecord rec = new RunRecord(0, job.name(), host, started, finished, status, job.target(), ref.id(),
             ref.size(), ref.files(), contentBytes, warnings.size(), warnings.isEmpty() ? 0 : ExitCode.PARTIAL.code(), null);
@@ -176,7 +167,7 @@ public final class JobRunner {
         }
         String hookFailure = null;
         try {
-          runHooks("on_failure", job.hooks().onFailure(), job.hooks().timeout(), env);
+          job.hooks().run("on_failure", job.hooks().onFailure(), env, log);
         } catch (HoldfastException hookError) {
           hookFailure = hookError.getMessage();
         }
@@ -290,6 +281,12 @@ public final class JobRunner {
 
   /** Retention on the primary target and each off-site one, for this job's backups from this host. */
   private void cleanup(Job job, List<String> done) {
+    if (job.repository() != null) {
+      if (!job.retention().isEmpty()) {
+        forgetSnapshots(job, done);
+      }
+      return;
+    }
     List<String> targets = new ArrayList<>();
     List<dev.holdfast.retention.RetentionPolicy> policies = new ArrayList<>();
     targets.add(job.target());
@@ -315,6 +312,36 @@ public final class JobRunner {
     }
   }
 
+  /**
+   * Retention on a repository job's target: this job's snapshots from this host are forgotten by
+   * the policy, then their data is pruned (what {@code restic forget --prune} does). Both need an
+   * exclusive lock: when another run holds the repository, retention waits for the next run rather
+   * than failing a backup that succeeded.
+   */
+  private void forgetSnapshots(Job job, List<String> done) {
+    try (Backend backend = backends.open(job.target());
+        Repository repo = Repository.open(backend, job.repository().password().get());
+        RepositoryLock lock = repo.lock(true)) {
+      List<SnapshotRetention.Group> groups = SnapshotRetention.plan(repo.listSnapshots(), job.retention(), zone,
+          s -> SnapshotRetention.job(s.snapshot()).equals(job.name()) && SnapshotRetention.host(s.snapshot()).equals(host));
+      int removed = SnapshotRetention.apply(repo, groups, s -> log.line("REMOVED", "snapshot " + s.id().shortHex()
+          + " from " + backend.location() + " (retention: " + job.retention().describe() + ")")).size();
+      done.add("removed " + removed + " by retention");
+      if (removed > 0) {
+        Pruner.Result r = new Pruner(repo, Pruner.DEFAULT_MAX_UNUSED_PERCENT).prune(false);
+        log.line("PRUNED", backend.location() + ": " + (r.packsRemoved() + r.unindexedPacks()) + " pack(s) deleted, "
+            + r.packsRepacked() + " repacked, " + RunLog.human(r.freedBytes()) + " freed");
+        done.add("pruned " + RunLog.human(r.freedBytes()));
+      }
+    } catch (HoldfastException e) {
+      if (e.exitCode() != ExitCode.LOCKED) {
+        throw e;
+      }
+      log.line("WARNING", job.name() + ": retention skipped this time: " + e.getMessage());
+      done.add("retention skipped (repository locked)");
+    }
+  }
+
   /** The name itself, or with "-2", "-3"... before the extension when a run in the same second took it. */
   static String freeName(Backend backend, String key) {
     String ext = dev.holdfast.archive.ArchiveName.extensionOf(key);
@@ -328,12 +355,5 @@ public final class JobRunner {
       throw HoldfastException.io("checking " + key + " on " + backend.location(), e);
     }
     return candidate;
-  }
-
-  private void runHooks(String phase, List<String> commands, Duration timeout, Map<String, String> env) {
-    for (String c : commands) {
-      log.line("INFO", phase + " hook: " + c);
-      HookRunner.run(phase, c, timeout, env);
-    }
   }
 }

@@ -2,6 +2,7 @@ package dev.holdfast.mirror;
 
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
+import dev.holdfast.job.Hooks;
 import dev.holdfast.job.JobLock;
 import dev.holdfast.job.RunListener;
 import dev.holdfast.job.RunLog;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -48,18 +50,15 @@ public final class MirrorRunner {
   public Outcome run(MirrorJob job, Consumer<String> itemized) {
     Instant started = clock.instant();
     boolean dry = job.request().dryRun();
-    JobLock held;
-    try {
-      held = JobLock.acquire(stateDir, job.name());
-    } catch (HoldfastException e) {
-      log.line("FAILURE", job.name() + ": " + e.getMessage());
-      throw e;
-    }
-    try (JobLock lock = held) {
+    try (JobLock lock = JobLock.acquire(stateDir, job.name(), log)) {
+      Map<String, String> env = Hooks.environment(job.name(), job.target(), host);
       if (!dry) {
         tell(() -> listener.started(job.name(), started));
       }
       try {
+        if (!dry) {
+          job.hooks().run("before", job.hooks().before(), env, log);
+        }
         if (job.mount() != null && !job.mount().await(MirrorRunner::sleep)) {
           String why = job.mount().dir() + " is not a mount point (drive not mounted?)";
           if (job.mount().whenAbsent() == MountRequirement.WhenAbsent.SKIP) {
@@ -67,6 +66,10 @@ public final class MirrorRunner {
             Instant since = lastGood != null ? lastGood : state.history(job.name(), Integer.MAX_VALUE).stream()
                 .map(RunRecord::started).min(Instant::compareTo).orElse(started);
             if (job.maxAge() == null || Duration.between(since, started).compareTo(job.maxAge()) <= 0) {
+              if (!dry) {
+                env.put("HOLDFAST_STATUS", "SKIPPED");
+                job.hooks().run("after", job.hooks().after(), env, log);
+              }
               RunRecord rec = record(job, started, "SKIPPED", null, ExitCode.SKIPPED, why);
               if (!dry) {
                 RunRecord stored = rec.withId(state.record(rec));
@@ -98,6 +101,8 @@ public final class MirrorRunner {
         if (dry) {
           return new Outcome(null, r, ExitCode.OK);
         }
+        env.put("HOLDFAST_STATUS", "SUCCESS");
+        job.hooks().run("after", job.hooks().after(), env, log);
         Instant finished = clock.instant();
         RunRecord rec = new RunRecord(0, job.name(), host, started, finished, "SUCCESS", job.target(), null,
             r.bytes(), r.copied(), r.bytes(), 0, 0, null);
@@ -110,7 +115,20 @@ public final class MirrorRunner {
       } catch (HoldfastException | IllegalStateException | IllegalArgumentException e) {
         HoldfastException he = e instanceof HoldfastException h ? h
             : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
+        String hookFailure = null;
+        if (!dry) {
+          env.put("HOLDFAST_STATUS", "FAILURE");
+          env.put("HOLDFAST_ERROR", he.getMessage());
+          try {
+            job.hooks().run("on_failure", job.hooks().onFailure(), env, log);
+          } catch (HoldfastException hookError) {
+            hookFailure = hookError.getMessage();
+          }
+        }
         log.line("FAILURE", "mirror " + job.name() + " to " + job.target() + ": " + he.getMessage());
+        if (hookFailure != null) {
+          log.line("WARNING", hookFailure);
+        }
         if (!dry) {
           RunRecord rec = record(job, started, "FAILURE", null, he.exitCode(), he.getMessage());
           RunRecord stored = rec.withId(state.record(rec));

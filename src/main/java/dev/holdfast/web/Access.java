@@ -23,25 +23,30 @@ final class Access {
     final String user;
     final Role role;
     final String csrf;
+    /** The password hash the user logged in with (null for the loopback session without logins). */
+    final PasswordHash password;
+    final boolean anonymous;
     volatile Instant expires;
 
-    Session(String id, String user, Role role, String csrf, Instant expires) {
+    Session(String id, String user, Role role, String csrf, Instant expires, PasswordHash password, boolean anonymous) {
       this.id = id;
       this.user = user;
       this.role = role;
       this.csrf = csrf;
       this.expires = expires;
+      this.password = password;
+      this.anonymous = anonymous;
     }
   }
 
   /** An authenticated caller; {@code session} is null for bearer-token requests (no CSRF needed: not ambient). */
   record Principal(String user, Role role, Session session) {}
 
-  private final WebSettings settings;
+  private volatile WebSettings settings;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
-  private final byte[] tokenDigest;
+  private volatile byte[] tokenDigest;
   private final Map<String, java.util.Deque<Instant>> failures = new ConcurrentHashMap<>();
   static final int MAX_FAILURES = 10;
   static final java.time.Duration FAILURE_WINDOW = java.time.Duration.ofMinutes(10);
@@ -50,6 +55,23 @@ final class Access {
     this.settings = settings;
     this.clock = clock;
     this.tokenDigest = settings.bearerToken() == null ? null : sha256(settings.bearerToken());
+  }
+
+  /**
+   * Takes new settings (a config reload): sessions survive only where the new settings would have
+   * let them in as they are, a user still configured with the same password hash and role, or the
+   * loopback session while no login is configured.
+   */
+  synchronized void update(WebSettings next) {
+    tokenDigest = next.bearerToken() == null ? null : sha256(next.bearerToken());
+    settings = next;
+    sessions.values().removeIf(s -> {
+      if (s.anonymous) {
+        return next.authRequired();
+      }
+      WebSettings.User u = next.users().get(s.user);
+      return u == null || u.role() != s.role || !s.password.sameAs(u.password());
+    });
   }
 
   boolean authRequired() {
@@ -98,12 +120,12 @@ final class Access {
     if (!u.password().matches(password)) {
       return Optional.empty();
     }
-    return Optional.of(newSession(u.name(), u.role()));
+    return Optional.of(newSession(u.name(), u.role(), u.password(), false));
   }
 
   /** Without configured logins, the loopback caller's session (for its CSRF token); an admin. */
   Session anonymous() {
-    return newSession("local", Role.ADMIN);
+    return newSession("local", Role.ADMIN, null, true);
   }
 
   /** Whether {@code address} failed to log in too often lately to be let try again now. */
@@ -145,10 +167,11 @@ final class Access {
     return COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
   }
 
-  private Session newSession(String user, Role role) {
+  private Session newSession(String user, Role role, PasswordHash password, boolean anonymous) {
     Instant now = clock.instant();
     sessions.values().removeIf(s -> now.isAfter(s.expires));
-    Session s = new Session(randomToken(), user, role, randomToken(), now.plus(settings.sessionTimeout()));
+    Session s = new Session(randomToken(), user, role, randomToken(), now.plus(settings.sessionTimeout()), password,
+        anonymous);
     sessions.put(s.id, s);
     return s;
   }

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
@@ -25,11 +27,11 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
  * for are checked before anything is read; archive entries with unsafe names are never served.
  */
 final class ArchiveBrowser {
-  /** One entry of a directory listing; {@code type} is file, dir, link or other. */
-  record Node(String name, String path, String type, long size, Instant mtime, String link) {}
+  /** One entry of a directory listing; {@code type} is file, dir, link or other; {@code mode} octal permissions or null. */
+  record Node(String name, String path, String type, long size, Instant mtime, String link, String mode) {}
 
-  /** An entry as listed: the path inside the archive and what it is. */
-  record Listed(String path, String type, long size, Instant mtime, String link) {}
+  /** An entry as listed: the path inside the backup and what it is. */
+  record Listed(String path, String type, long size, Instant mtime, String link, String mode) {}
 
   private final Map<String, List<Listed>> listings = new LinkedHashMap<>(8, 0.75f, true) {
     @Override
@@ -86,12 +88,13 @@ final class ArchiveBrowser {
     List<Manifest.ManifestEntry> entries = item.entries(key);
     if (!entries.isEmpty()) {
       for (Manifest.ManifestEntry e : entries) {
-        out.add(new Listed(trim(e.path()), typeOf(e.type()), e.size(), e.mtime(), e.link()));
+        out.add(new Listed(trim(e.path()), typeOf(e.type()), e.size(), e.mtime(), e.link(), e.mode()));
       }
     } else {
       try {
         ArchiveReader.read(item.backend(), item.ref().id(), key, (entry, content) -> out.add(
-            new Listed(entry.normalizedName(), typeOf(entry.type()), entry.size(), entry.mtime(), entry.linkTarget())));
+            new Listed(entry.normalizedName(), typeOf(entry.type()), entry.size(), entry.mtime(), entry.linkTarget(),
+                String.format("%04o", entry.mode()))));
       } catch (IOException e) {
         throw new WebError(502, "cannot read " + item.ref().id() + ": " + e.getMessage());
       }
@@ -143,11 +146,11 @@ final class ArchiveBrowser {
       int slash = rest.indexOf('/');
       if (slash >= 0) {
         String name = rest.substring(0, slash);
-        dirs.putIfAbsent(name, new Node(name, prefix + name, "dir", 0, null, null));
+        dirs.putIfAbsent(name, new Node(name, prefix + name, "dir", 0, null, null, null));
       } else if (l.type().equals("dir")) {
-        dirs.put(rest, new Node(rest, l.path(), "dir", 0, l.mtime(), null));
+        dirs.put(rest, new Node(rest, l.path(), "dir", 0, l.mtime(), null, l.mode()));
       } else {
-        files.put(rest, new Node(rest, l.path(), l.type(), l.size(), l.mtime(), l.link()));
+        files.put(rest, new Node(rest, l.path(), l.type(), l.size(), l.mtime(), l.link(), l.mode()));
       }
     }
     if (!found) {
@@ -161,7 +164,7 @@ final class ArchiveBrowser {
   /** What {@code path} is in the listing: a file, a directory, or absent. */
   Optional<Listed> find(List<Listed> listing, String path) {
     if (path.isEmpty()) {
-      return Optional.of(new Listed("", "dir", 0, null, null));
+      return Optional.of(new Listed("", "dir", 0, null, null, null));
     }
     for (Listed l : listing) {
       if (l.path().equals(path)) {
@@ -170,7 +173,7 @@ final class ArchiveBrowser {
     }
     String prefix = path + "/";
     return listing.stream().anyMatch(l -> l.path().startsWith(prefix))
-        ? Optional.of(new Listed(path, "dir", 0, null, null)) : Optional.empty();
+        ? Optional.of(new Listed(path, "dir", 0, null, null, null)) : Optional.empty();
   }
 
   /** Stops reading the archive once the one file asked for has been sent. */
@@ -185,21 +188,53 @@ final class ArchiveBrowser {
     OutputStream open(long size) throws IOException;
   }
 
-  /** Streams one regular file's content; false when the archive holds no such file. */
+  /**
+   * Streams one regular file's content, then checks it: against the SHA-256 the manifest records
+   * for that entry (then the rest of the archive is not read), else by reading the archive to its
+   * end (gzip's CRC, OpenPGP's MDC) and comparing the object with its recorded SHA-256. False when
+   * the archive holds no such file; throws DAMAGED when a check fails, possibly after bytes went out.
+   */
   boolean file(ArchiveCatalog.Item item, OpenPgpDecryption key, String path, FileSink sink) throws IOException {
+    String entrySha = null;
+    for (Manifest.ManifestEntry e : item.entries(key)) {
+      if (trim(e.path()).equals(path) && e.sha256() != null && !e.sha256().isEmpty()) {
+        entrySha = e.sha256();
+        break;
+      }
+    }
+    String expectedEntry = entrySha;
+    String id = item.ref().id();
+    boolean[] sent = {false};
+    ArchiveReader.Result read;
     try {
-      ArchiveReader.read(item.backend(), item.ref().id(), key, (entry, content) -> {
-        if (entry.type() == ArchiveEntry.Type.FILE && entry.normalizedName().equals(path)) {
-          OutputStream out = sink.open(entry.size());
-          content.transferTo(out);
-          out.flush();
+      read = ArchiveReader.read(item.backend(), id, key, (entry, content) -> {
+        if (sent[0] || entry.type() != ArchiveEntry.Type.FILE || !entry.normalizedName().equals(path)) {
+          return;
+        }
+        OutputStream out = sink.open(entry.size());
+        java.security.MessageDigest md = sha256();
+        copy(content, new java.security.DigestOutputStream(out, md), entry.size());
+        out.flush();
+        sent[0] = true;
+        if (expectedEntry != null) {
+          if (!java.util.HexFormat.of().formatHex(md.digest()).equalsIgnoreCase(expectedEntry)) {
+            throw new HoldfastException(ExitCode.DAMAGED, "'" + path + "' in " + id
+                + " does not match the SHA-256 its manifest records: the backup is damaged");
+          }
           throw new Sent();
         }
       });
-      return false;
     } catch (Sent done) {
       return true;
     }
+    if (!sent[0]) {
+      return false;
+    }
+    String expected = item.expectedSha256();
+    if (expected != null && !expected.equalsIgnoreCase(read.objectSha256())) {
+      throw new HoldfastException(ExitCode.DAMAGED, id + " does not match its recorded SHA-256: the backup is damaged");
+    }
+    return true;
   }
 
   /**
@@ -250,6 +285,14 @@ final class ArchiveBrowser {
     tar.finish();
     gz.finish();
     out.flush();
+  }
+
+  static java.security.MessageDigest sha256() {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
   }
 
   private static void copy(InputStream in, OutputStream out, long size) throws IOException {

@@ -16,7 +16,11 @@ import dev.holdfast.job.Job;
 import dev.holdfast.job.RunListener;
 import dev.holdfast.job.RunResult;
 import dev.holdfast.state.RunRecord;
+import dev.holdfast.repository.ObjectId;
+import dev.holdfast.repository.Repository;
+import dev.holdfast.repository.RepositoryCatalog;
 import dev.holdfast.verify.ArchiveVerifier;
+import dev.holdfast.verify.RepositoryVerifier;
 import dev.holdfast.verify.VerifyLevel;
 import dev.holdfast.verify.VerifyReport;
 import java.io.IOException;
@@ -90,7 +94,7 @@ public final class Dashboard implements HttpHandler {
     this.live = new LiveOps(ctx.clock());
     this.verifications = new VerifyHistory(ctx.stateDir());
     this.board = new JobBoard(ctx, live, verifications);
-    this.restores = new RestoreFlow(browser, confirmations);
+    this.restores = new RestoreFlow(confirmations);
     route("GET", "/api/session", Need.NONE, this::session);
     route("POST", "/api/login", Need.NONE, this::login);
     route("POST", "/api/logout", Need.NONE, this::logout);
@@ -162,6 +166,19 @@ public final class Dashboard implements HttpHandler {
     }
   }
 
+  /**
+   * Takes the {@code web:} settings of a reloaded config (users, token, session timeout); refused,
+   * keeping the old ones, when they would leave a non-loopback {@code listenHost} without login.
+   * Sessions the new settings would not let in end.
+   */
+  public void reload(WebSettings settings, String listenHost) {
+    if (!safeToServe(listenHost, settings)) {
+      throw HoldfastException.usage("the reloaded config has neither web.users nor web.token_file, and the dashboard"
+          + " listens on " + listenHost + ", not a loopback address");
+    }
+    access.update(settings);
+  }
+
   /** Refuses to serve on a non-loopback address without logins or a token (see docs/dashboard.md). */
   public static boolean safeToServe(String host, WebSettings settings) {
     return settings.authRequired() || isLoopback(host);
@@ -177,57 +194,87 @@ public final class Dashboard implements HttpHandler {
 
   // ---------------------------------------------------------------- dispatch
 
+  /**
+   * A response whose headers (200) went out before its body failed: the exchange is left unclosed,
+   * so the server drops the connection without completing the body (no final chunk, fewer bytes
+   * than Content-Length) and the client cannot take it for a whole file.
+   */
+  static final class CutShort extends IOException {
+    CutShort(String message) {
+      super(message);
+    }
+  }
+
   @Override
   public void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      headers(ex);
-      String path = ex.getRequestURI().getPath();
-      String method = ex.getRequestMethod();
-      if (!access.authRequired()) {
-        InetSocketAddress remote = ex.getRemoteAddress();
-        if (remote == null || !remote.getAddress().isLoopbackAddress()) {
-          refuse(ex, 403, "not from loopback and no login is configured");
-          return;
-        }
-        if (!loopbackHost(ex.getRequestHeaders().getFirst("Host"))) {
-          refuse(ex, 403, "Host header is not a loopback name (DNS rebinding?)");
-          return;
-        }
+    boolean cut = false;
+    try {
+      serve(ex);
+    } catch (CutShort e) {
+      cut = true;
+      throw e;
+    } finally {
+      if (!cut) {
+        ex.close();
       }
-      if (!path.startsWith("/api/")) {
-        page(ex, path, method);
-        return;
-      }
-      String raw = ex.getRequestURI().getRawPath();
-      for (Route r : routes) {
-        Matcher m = r.pattern().matcher(raw);
-        if (!m.matches()) {
-          continue;
-        }
-        if (!r.method().equals(method)) {
-          continue;
-        }
-        Call c = new Call(ex, m);
-        if (!authorize(c, r)) {
-          return;
-        }
-        try {
-          r.handler().handle(c);
-        } catch (WebError e) {
-          c.error(e.status, e.getMessage());
-        } catch (HoldfastException e) {
-          c.error(statusOf(e), e.getMessage());
-        } catch (IllegalArgumentException e) {
-          c.error(400, e.getMessage());
-        } catch (RuntimeException e) {
-          ctx.log().line("WARNING", "web: " + method + " " + clean(ex.getRequestURI().getRawPath()) + " failed: " + e);
-          c.error(500, "internal error: " + e.getClass().getSimpleName());
-        }
-        return;
-      }
-      boolean other = routes.stream().anyMatch(r -> r.pattern().matcher(raw).matches());
-      sendJson(ex, other ? 405 : 404, Map.of("error", other ? "method not allowed" : "no such endpoint"));
     }
+  }
+
+  private void serve(HttpExchange ex) throws IOException {
+    headers(ex);
+    String path = ex.getRequestURI().getPath();
+    String method = ex.getRequestMethod();
+    if (!access.authRequired()) {
+      InetSocketAddress remote = ex.getRemoteAddress();
+      if (remote == null || !remote.getAddress().isLoopbackAddress()) {
+        refuse(ex, 403, "not from loopback and no login is configured");
+        return;
+      }
+      if (!loopbackHost(ex.getRequestHeaders().getFirst("Host"))) {
+        refuse(ex, 403, "Host header is not a loopback name (DNS rebinding?)");
+        return;
+      }
+    }
+    if (!path.startsWith("/api/")) {
+      page(ex, path, method);
+      return;
+    }
+    String raw = ex.getRequestURI().getRawPath();
+    for (Route r : routes) {
+      Matcher m = r.pattern().matcher(raw);
+      if (!m.matches()) {
+        continue;
+      }
+      if (!r.method().equals(method)) {
+        continue;
+      }
+      Call c = new Call(ex, m);
+      if (!authorize(c, r)) {
+        return;
+      }
+      try {
+        r.handler().handle(c);
+      } catch (WebError e) {
+        c.error(e.status, e.getMessage());
+      } catch (HoldfastException e) {
+        c.error(statusOf(e), e.getMessage());
+      } catch (IllegalArgumentException e) {
+        c.error(400, e.getMessage());
+      } catch (CutShort e) {
+        throw e;
+      } catch (IOException e) {
+        if (c.ex.getResponseCode() == -1) {
+          ctx.log().line("WARNING", "web: " + method + " " + clean(ex.getRequestURI().getRawPath()) + " failed: " + e);
+        }
+        c.error(502, "I/O error: " + e.getMessage());
+      } catch (RuntimeException e) {
+        ctx.log().line("WARNING", "web: " + method + " " + clean(ex.getRequestURI().getRawPath()) + " failed: " + e);
+        c.error(500, "internal error: " + e.getClass().getSimpleName());
+      }
+      return;
+    }
+    boolean other = routes.stream().anyMatch(r -> r.pattern().matcher(raw).matches());
+    sendJson(ex, other ? 405 : 404, Map.of("error", other ? "method not allowed" : "no such endpoint"));
   }
 
   private static int statusOf(HoldfastException e) {
@@ -432,8 +479,8 @@ public final class Dashboard implements HttpHandler {
       if (ex.getResponseCode() != -1) {
         // a download failed after its headers went out: all that is left is to cut the stream short
         ctx.log().line("WARNING", "web: " + ex.getRequestMethod() + " " + clean(ex.getRequestURI().getRawPath())
-            + " failed while sending: " + message);
-        return;
+            + " failed while sending, response cut short: " + message);
+        throw new CutShort(message);
       }
       sendJson(ex, status, Map.of("error", message == null ? "error" : message));
     }
@@ -571,13 +618,32 @@ public final class Dashboard implements HttpHandler {
         .orElseThrow(() -> new WebError(404, "no backup '" + id + "' on " + b.location()));
   }
 
-  private ArchiveCatalog.Item latest(Backend b, Job j) {
-    List<ArchiveCatalog.Item> mine = new ArchiveCatalog(b, ctx.zone()).items().stream()
-        .filter(i -> i.ref().job().equals(j.name())).toList();
+  /** The job's newest backup on the target: archive key or snapshot id. */
+  private String latest(Backend b, String target, Job j) {
+    List<String> mine;
+    if (RepositoryTree.holdsRepository(b)) {
+      try (Repository repo = Repository.open(b, board.repositoryPassword(target))) {
+        mine = new RepositoryCatalog(repo).list().stream().filter(r -> r.job().equals(j.name())).map(r -> r.id()).toList();
+      }
+    } else {
+      mine = new ArchiveCatalog(b, ctx.zone()).items().stream().filter(i -> i.ref().job().equals(j.name()))
+          .map(i -> i.ref().id()).toList();
+    }
     if (mine.isEmpty()) {
       throw new WebError(404, "no backups of job '" + j.name() + "' on " + b.location());
     }
     return mine.get(mine.size() - 1);
+  }
+
+  /** Backup {@code id} on the job's target, opened for browsing whatever its format; the caller closes it. */
+  private BackupTree open(Job j, String target, Backend b, String id) {
+    if (id == null || id.isEmpty()) {
+      throw new WebError(400, "say which backup");
+    }
+    if (RepositoryTree.holdsRepository(b)) {
+      return RepositoryTree.open(b, board.repositoryPassword(target), id);
+    }
+    return new ArchiveTree(browser, item(b, id), ctx.decryption(j.name()));
   }
 
   private void verifyNow(Call c) throws IOException {
@@ -597,12 +663,22 @@ public final class Dashboard implements HttpHandler {
     OpenPgpDecryption key = ctx.decryption(j.name());
     background("web-verify-" + j.name(), () -> {
       try (Backend be = ctx.openBackend(target)) {
-        ArchiveCatalog.Item item = backup == null ? latest(be, j) : item(be, backup);
-        op.message = "verifying " + item.ref().id() + " (" + level.configName() + ")";
-        VerifyReport r = new ArchiveVerifier(key).verify(item, level);
-        ctx.log().line(r.ok() ? "INFO" : "FAILURE", "web: verify (" + level.configName() + ") of " + item.ref().id() + ": "
+        String id = backup == null ? latest(be, target, j) : backup;
+        op.message = "verifying " + id + " (" + level.configName() + ")";
+        VerifyReport r;
+        if (RepositoryTree.holdsRepository(be)) {
+          if (!ObjectId.isHex(id) || id.length() != 2 * ObjectId.LENGTH) {
+            throw new WebError(404, "no snapshot '" + id + "' (give its full id)");
+          }
+          try (Repository repo = Repository.open(be, board.repositoryPassword(target))) {
+            r = new RepositoryVerifier(repo).verifySnapshot(ObjectId.parse(id), level);
+          }
+        } else {
+          r = new ArchiveVerifier(key).verify(item(be, id), level);
+        }
+        ctx.log().line(r.ok() ? "INFO" : "FAILURE", "web: verify (" + level.configName() + ") of " + id + ": "
             + (r.ok() ? "ok" : "DAMAGED: " + r.problems().get(0).message()));
-        live.end(op, r.ok() ? "done" : "failed", (r.ok() ? "ok: " : "damaged: ") + item.ref().id() + " ("
+        live.end(op, r.ok() ? "done" : "failed", (r.ok() ? "ok: " : "damaged: ") + id + " ("
             + level.configName() + ")", r, this::keepVerification);
       } catch (RuntimeException e) {
         live.end(op, "failed", String.valueOf(e.getMessage()), null, this::keepVerification);
@@ -621,6 +697,10 @@ public final class Dashboard implements HttpHandler {
 
   private void forget(Call c) throws IOException {
     Job j = board.job(c.param(0));
+    if (j.repository() != null) {
+      throw new WebError(400, "job '" + j.name() + "' keeps snapshots in a repository: thin them out with"
+          + " holdfast forget (see docs/repository.md), not from the dashboard");
+    }
     JsonNode b = c.body();
     boolean dryRun = b.path("dry_run").asBoolean(true);
     JobBoard.RetentionView plan = board.retention(j, false);
@@ -657,13 +737,12 @@ public final class Dashboard implements HttpHandler {
     Job j = board.job(c.param(0));
     String target = JobBoard.target(j, targetIndex(c.param(1)));
     String path = ArchiveBrowser.checkPath(c.query("path"));
-    try (Backend b = ctx.openBackend(target)) {
-      ArchiveCatalog.Item item = item(b, c.query("backup"));
-      List<ArchiveBrowser.Listed> listing = browser.listing(item, ctx.decryption(j.name()));
+    try (Backend b = ctx.openBackend(target); BackupTree backup = open(j, target, b, c.query("backup"))) {
       Map<String, Object> out = new LinkedHashMap<>();
-      out.put("backup", item.ref().id());
+      out.put("backup", backup.id());
+      out.put("format", backup instanceof RepositoryTree ? "repository" : "archive");
       out.put("path", path);
-      out.put("entries", browser.children(listing, path));
+      out.put("entries", backup.children(path));
       c.json(200, out);
     }
   }
@@ -680,34 +759,91 @@ public final class Dashboard implements HttpHandler {
     Job j = board.job(c.param(0));
     String target = JobBoard.target(j, targetIndex(c.param(1)));
     String path = ArchiveBrowser.checkPath(c.query("path"));
-    OpenPgpDecryption key = ctx.decryption(j.name());
-    try (Backend b = ctx.openBackend(target)) {
-      ArchiveCatalog.Item item = item(b, c.query("backup"));
-      ArchiveBrowser.Listed what = browser.find(browser.listing(item, key), path)
-          .orElseThrow(() -> new WebError(404, "no '" + path + "' in " + item.ref().id()));
+    try (Backend b = ctx.openBackend(target); BackupTree backup = open(j, target, b, c.query("backup"))) {
+      String id = backup.id();
+      ArchiveBrowser.Listed what = backup.find(path).orElseThrow(() -> new WebError(404, "no '" + path + "' in " + id));
       ctx.log().line("INFO", "web: " + c.principal.user() + " downloaded " + (path.isEmpty() ? "everything" : path)
-          + " from " + item.ref().id());
-      String base = path.isEmpty() ? item.ref().id().replaceAll(".*/", "").replaceAll("\\.tar.*$", "")
+          + " from " + id);
+      String base = path.isEmpty()
+          ? (backup instanceof RepositoryTree ? "snapshot-" + id.substring(0, 8) : id.replaceAll(".*/", "").replaceAll("\\.tar.*$", ""))
           : path.substring(path.lastIndexOf('/') + 1);
       if (what.type().equals("dir")) {
         c.ex.getResponseHeaders().set("Content-Type", "application/gzip");
         c.ex.getResponseHeaders().set("Content-Disposition", disposition(base + ".tar.gz"));
         c.ex.sendResponseHeaders(200, 0);
-        browser.directory(item, key, path, c.ex.getResponseBody());
+        backup.directory(path, c.ex.getResponseBody());
         return;
       }
       if (!what.type().equals("file")) {
         throw new WebError(400, "'" + path + "' is a " + what.type() + ", not a file or directory");
       }
-      boolean sent = browser.file(item, key, path, size -> {
+      HeldBack[] body = {null};
+      boolean found = backup.file(path, size -> {
         c.ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
         c.ex.getResponseHeaders().set("Content-Disposition", disposition(base));
-        c.ex.sendResponseHeaders(200, size == 0 ? -1 : size);
-        return c.ex.getResponseBody();
+        body[0] = new HeldBack(c.ex, size);
+        return body[0];
       });
-      if (!sent) {
-        throw new WebError(404, "no file '" + path + "' in " + item.ref().id());
+      if (!found) {
+        throw new WebError(404, "no file '" + path + "' in " + id);
       }
+      body[0].release(); // every end check passed: now the response may be complete
+    }
+  }
+
+  /**
+   * A file's response body that keeps back its last byte (and, for an empty file, the headers)
+   * until {@link #release}: a download whose end checks fail is cut short, never complete.
+   */
+  static final class HeldBack extends OutputStream {
+    private final HttpExchange ex;
+    private final long size;
+    private long written;
+    private int held = -1;
+
+    HeldBack(HttpExchange ex, long size) throws IOException {
+      this.ex = ex;
+      this.size = size;
+      if (size > 0) {
+        ex.sendResponseHeaders(200, size);
+      }
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (written + len > size) {
+        throw new IOException("the file has more bytes than its entry says (" + size + ")");
+      }
+      int now = (int) Math.min(len, size - 1 - written);
+      ex.getResponseBody().write(b, off, now);
+      if (now < len) {
+        held = b[off + now] & 0xff;
+      }
+      written += len;
+    }
+
+    @Override
+    public void flush() throws IOException {
+      if (written > 0) {
+        ex.getResponseBody().flush();
+      }
+    }
+
+    void release() throws IOException {
+      if (written != size) {
+        throw new IOException("the file has " + written + " bytes, its entry says " + size);
+      }
+      if (size == 0) {
+        ex.sendResponseHeaders(200, -1);
+        return;
+      }
+      ex.getResponseBody().write(held);
+      ex.getResponseBody().flush();
     }
   }
 
@@ -727,8 +863,9 @@ public final class Dashboard implements HttpHandler {
   private void restorePreview(Call c) throws IOException {
     Job j = board.job(c.param(0));
     RestoreFlow.Request r = restoreRequest(c.body());
-    try (Backend b = ctx.openBackend(JobBoard.target(j, r.target()))) {
-      c.json(200, restores.preview(j.name(), item(b, r.backup()), r, ctx.decryption(j.name())));
+    String target = JobBoard.target(j, r.target());
+    try (Backend b = ctx.openBackend(target); BackupTree backup = open(j, target, b, r.backup())) {
+      c.json(200, restores.preview(j.name(), backup, r));
     }
   }
 
@@ -736,15 +873,14 @@ public final class Dashboard implements HttpHandler {
     Job j = board.job(c.param(0));
     JsonNode body = c.body();
     RestoreFlow.Request r = restoreRequest(body);
+    String target = JobBoard.target(j, r.target());
     LiveOps.Op op = live.begin(j.name(), "restore", "dashboard (" + c.principal.user() + ")");
-    try (Backend b = ctx.openBackend(JobBoard.target(j, r.target()))) {
-      ArchiveCatalog.Item item = item(b, r.backup());
-      Object result = restores.restore(j.name(), item, r, ctx.decryption(j.name()), ctx.env(),
-          body.path("confirm").asText(null), op);
+    try (Backend b = ctx.openBackend(target); BackupTree backup = open(j, target, b, r.backup())) {
+      Object result = restores.restore(j.name(), backup, r, ctx.env(), body.path("confirm").asText(null), op);
       ctx.log().line("INFO", "web: " + c.principal.user() + " restored " + (r.path().isEmpty() ? "everything" : r.path())
-          + " from " + item.ref().id() + ("database".equals(r.kind()) ? " (database " + r.database() + ")"
+          + " from " + backup.id() + ("database".equals(r.kind()) ? " (database " + r.database() + ")"
               : " into " + r.into()));
-      live.end(op, "done", "restored from " + item.ref().id(), result);
+      live.end(op, "done", "restored from " + backup.id(), result);
       c.json(200, Map.of("operation", op.id, "result", result));
     } catch (RuntimeException e) {
       live.end(op, "failed", e.getMessage(), null);
@@ -756,15 +892,15 @@ public final class Dashboard implements HttpHandler {
 
   /** The run log's lines written while the run went (the log is shared, so a concurrent job's lines may show). */
   private void runLog(Call c) throws IOException {
-    Job j = board.job(c.param(0));
+    String job = board.anyJob(c.param(0));
     long id;
     try {
       id = Long.parseLong(c.param(1));
     } catch (NumberFormatException e) {
       throw new WebError(404, "no run " + c.param(1));
     }
-    RunRecord run = ctx.state().history(j.name(), 10_000).stream().filter(r -> r.id() == id).findFirst()
-        .orElseThrow(() -> new WebError(404, "no run " + id + " of job " + j.name()));
+    RunRecord run = ctx.state().history(job, 10_000).stream().filter(r -> r.id() == id).findFirst()
+        .orElseThrow(() -> new WebError(404, "no run " + id + " of job " + job));
     LocalDateTime from = LocalDateTime.ofInstant(run.started().minusSeconds(1), ctx.zone()).withNano(0);
     LocalDateTime to = LocalDateTime.ofInstant(run.finished().plusSeconds(1), ctx.zone());
     List<String> lines = new ArrayList<>();

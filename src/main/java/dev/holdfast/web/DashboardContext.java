@@ -21,8 +21,16 @@ import java.util.Optional;
  * per-job lock. The front end that builds the object graph implements it.
  */
 public interface DashboardContext {
-  /** The configured jobs, resolved, in config order. */
+  /** The configured jobs, resolved, in config order (mirror jobs are not among them: see {@link #mirrors}). */
   List<Job> jobs();
+
+  /** A mirror job as the dashboard shows it: it keeps no backups, so its run records are its state. */
+  record Mirror(String name, List<String> sources, String target, java.time.Duration maxAge) {}
+
+  /** The configured mirror jobs ({@code format: mirror}), in config order. */
+  default List<Mirror> mirrors() {
+    return List.of();
+  }
 
   /** The job's cron expression, if it has a schedule. */
   Optional<String> schedule(String job);

@@ -8,6 +8,8 @@ import dev.holdfast.job.Forget;
 import dev.holdfast.job.Freshness;
 import dev.holdfast.job.Job;
 import dev.holdfast.job.JobLock;
+import dev.holdfast.repository.Repository;
+import dev.holdfast.repository.RepositoryCatalog;
 import dev.holdfast.retention.Plan;
 import dev.holdfast.retention.RetentionPolicy;
 import dev.holdfast.state.RunRecord;
@@ -31,7 +33,8 @@ final class JobBoard {
 
   record Point(Instant started, long size, long durationMs, String status) {}
 
-  record JobStatus(String job, String state, String target, Instant newest, String backup, Long ageSeconds,
+  /** {@code kind}: archive, repository or mirror. */
+  record JobStatus(String job, String kind, String state, String target, Instant newest, String backup, Long ageSeconds,
       long maxAgeSeconds, Long lastSize, Long lastDurationMs, String lastRun, String lastError, String schedule,
       Instant nextRun, String lockHolder, List<Point> recent) {}
 
@@ -40,7 +43,9 @@ final class JobBoard {
   record Overview(String host, Instant now, List<JobStatus> jobs, List<TargetStatus> targets,
       List<Map<String, String>> locks, List<LiveOps.View> running) {}
 
-  record Backup(String id, Instant time, String host, long size, long files, boolean managed, boolean encrypted) {}
+  /** {@code format}: archive or repository; size and files are -1 when unknown (snapshots). */
+  record Backup(String id, String format, Instant time, String host, long size, long files, boolean managed,
+      boolean encrypted) {}
 
   record TargetBackups(int index, String role, String target, String location, String error, List<Backup> backups) {}
 
@@ -67,7 +72,24 @@ final class JobBoard {
     this.verifications = verifications;
   }
 
+  /** A configured mirror job by name. */
+  Optional<DashboardContext.Mirror> mirror(String name) {
+    return ctx.mirrors().stream().filter(m -> m.name().equals(name)).findFirst();
+  }
+
+  /** A job's name when a backup or mirror job has it; 404 otherwise. */
+  String anyJob(String name) {
+    if (mirror(name).isPresent()) {
+      return name;
+    }
+    return job(name).name();
+  }
+
   Job job(String name) {
+    if (mirror(name).isPresent()) {
+      throw new WebError(400, "'" + name + "' is a mirror job: it keeps no backups to list, verify, browse or forget,"
+          + " and runs on its schedule or with: holdfast run " + name);
+    }
     return ctx.jobs().stream().filter(j -> j.name().equals(name)).findFirst()
         .orElseThrow(() -> new WebError(404, "no job named '" + name + "'"));
   }
@@ -89,7 +111,7 @@ final class JobBoard {
   }
 
   /** A target's catalog, read once; or the reason it cannot be read. */
-  private record Read(String location, List<ArchiveCatalog.Item> items, String error, Long free) {}
+  private record Read(String location, List<BackupRef> items, String error, Long free) {}
 
   /** How long the overview and fleet reuse a target's listing (S3: one request per manifest). */
   static final Duration CACHE = Duration.ofSeconds(10);
@@ -113,9 +135,10 @@ final class JobBoard {
 
   private Read read(String target) {
     try (Backend b = ctx.openBackend(target)) {
-      List<ArchiveCatalog.Item> items;
+      List<BackupRef> items;
       try {
-        items = new ArchiveCatalog(b, ctx.zone()).items();
+        items = RepositoryTree.holdsRepository(b) ? snapshots(b, target)
+            : new ArchiveCatalog(b, ctx.zone()).items().stream().map(ArchiveCatalog.Item::ref).toList();
       } catch (HoldfastException e) {
         if (e.exitCode() != dev.holdfast.error.ExitCode.TARGET_MISSING) {
           throw e;
@@ -129,6 +152,24 @@ final class JobBoard {
     }
   }
 
+  /** A repository's snapshots, opened with the password of the (first) repository job that uses the target. */
+  private List<BackupRef> snapshots(Backend b, String target) {
+    try (Repository repo = Repository.open(b, repositoryPassword(target))) {
+      return new RepositoryCatalog(repo).list();
+    }
+  }
+
+  /** The password of the repository at {@code target}: that of a repository job writing there. */
+  String repositoryPassword(String target) {
+    for (Job j : ctx.jobs()) {
+      if (j.repository() != null && targets(j).contains(target)) {
+        return j.repository().password().get();
+      }
+    }
+    throw HoldfastException.usage(RestoreFlow.maskUri(target) + " holds a repository, and no repository job"
+        + " (format: repository) writes there to give its password");
+  }
+
   Overview overview() {
     Map<String, Read> reads = new LinkedHashMap<>();
     List<JobStatus> jobs = new ArrayList<>();
@@ -137,6 +178,9 @@ final class JobBoard {
         reads.computeIfAbsent(t, this::cachedRead);
       }
       jobs.add(status(j, reads.get(j.target())));
+    }
+    for (DashboardContext.Mirror m : ctx.mirrors()) {
+      jobs.add(mirrorStatus(m));
     }
     List<TargetStatus> targets = new ArrayList<>();
     reads.forEach((t, r) -> targets.add(new TargetStatus(RestoreFlow.maskUri(t), r.location(), r.error() == null, r.error(), r.free(), r.items().size())));
@@ -152,9 +196,9 @@ final class JobBoard {
   private JobStatus status(Job j, Read primary) {
     Instant now = ctx.clock().instant();
     BackupRef newest = null;
-    for (ArchiveCatalog.Item i : primary.items()) {
-      if (i.ref().job().equals(j.name())) {
-        newest = i.ref(); // oldest first: the last one wins
+    for (BackupRef i : primary.items()) {
+      if (i.job().equals(j.name())) {
+        newest = i; // oldest first: the last one wins
       }
     }
     List<RunRecord> runs = ctx.state().history(j.name(), CHART_RUNS);
@@ -169,7 +213,7 @@ final class JobBoard {
       recent.add(new Point(r.started(), r.size(), Duration.between(r.started(), r.finished()).toMillis(), r.status()));
     }
     RunRecord lastGood = runs.stream().filter(r -> !r.status().equals("FAILURE")).findFirst().orElse(null);
-    return new JobStatus(j.name(), state, RestoreFlow.maskUri(j.target()), newest == null ? null : newest.time(),
+    return new JobStatus(j.name(), j.repository() != null ? "repository" : "archive", state, RestoreFlow.maskUri(j.target()), newest == null ? null : newest.time(),
         newest == null ? null : newest.id(), newest == null ? null : Duration.between(newest.time(), now).toSeconds(),
         j.maxAge().toSeconds(), lastGood == null ? null : lastGood.size(),
         lastGood == null ? null : Duration.between(lastGood.started(), lastGood.finished()).toMillis(),
@@ -177,7 +221,37 @@ final class JobBoard {
         ctx.nextRun(j.name()).orElse(null), holder.orElse(null), recent);
   }
 
+  /**
+   * A mirror job's state from its run records, as {@code holdfast status} reports it: as fresh as
+   * its newest successful run (a skipped run, destination absent, does not count).
+   */
+  private JobStatus mirrorStatus(DashboardContext.Mirror m) {
+    Instant now = ctx.clock().instant();
+    List<RunRecord> runs = ctx.state().history(m.name(), CHART_RUNS);
+    RunRecord last = runs.isEmpty() ? null : runs.get(0);
+    RunRecord ok = ctx.state().history(m.name(), 1000).stream().filter(r -> r.status().equals("SUCCESS")).findFirst()
+        .orElse(null);
+    Optional<String> holder = JobLock.holder(ctx.stateDir(), m.name());
+    String state = live.runningRun(m.name()).isPresent() ? "running"
+        : Freshness.of(ok == null ? null : ok.finished(), m.maxAge(), now, last == null ? null : last.status());
+    List<Point> recent = new ArrayList<>();
+    for (int i = runs.size() - 1; i >= 0; i--) {
+      RunRecord r = runs.get(i);
+      recent.add(new Point(r.started(), r.size(), Duration.between(r.started(), r.finished()).toMillis(), r.status()));
+    }
+    return new JobStatus(m.name(), "mirror", state, RestoreFlow.maskUri(m.target()), ok == null ? null : ok.finished(),
+        null, ok == null ? null : Duration.between(ok.finished(), now).toSeconds(), m.maxAge().toSeconds(),
+        ok == null ? null : ok.bytes(), ok == null ? null : Duration.between(ok.started(), ok.finished()).toMillis(),
+        last == null ? null : last.status(), last == null ? null : last.error(), ctx.schedule(m.name()).orElse(null),
+        ctx.nextRun(m.name()).orElse(null), holder.orElse(null), recent);
+  }
+
   JobDetail detail(String name, int historyLimit) {
+    Optional<DashboardContext.Mirror> mirror = mirror(name);
+    if (mirror.isPresent()) {
+      return new JobDetail(mirrorStatus(mirror.get()), List.of(), ctx.state().history(name, historyLimit), List.of(),
+          live.finished(name, null), null);
+    }
     Job j = job(name);
     List<TargetBackups> targets = new ArrayList<>();
     Read primary = null;
@@ -188,10 +262,9 @@ final class JobBoard {
         primary = r;
       }
       List<Backup> backups = new ArrayList<>();
-      for (ArchiveCatalog.Item it : r.items()) {
-        BackupRef b = it.ref();
+      for (BackupRef b : r.items()) {
         if (b.job().equals(j.name())) {
-          backups.add(new Backup(b.id(), b.time(), b.host(), b.size(), b.files(), b.managed(), b.encrypted()));
+          backups.add(new Backup(b.id(), b.format(), b.time(), b.host(), b.size(), b.files(), b.managed(), b.encrypted()));
         }
       }
       targets.add(new TargetBackups(i, i == 0 ? "primary" : "off-site", RestoreFlow.maskUri(ts.get(i)), r.location(), r.error(), backups.reversed()));
@@ -208,6 +281,11 @@ final class JobBoard {
     List<PlanRow> rows = new ArrayList<>();
     List<String> ts = targets(j);
     int remove = 0;
+    if (j.repository() != null) {
+      // snapshots are thinned out by `holdfast forget` on the repository, not from the dashboard
+      return new RetentionView((j.retention().isEmpty() ? "keep everything" : j.retention().describe())
+          + " (repository snapshots: not planned on the dashboard)", rows, 0);
+    }
     String host = ctx.host();
     Predicate<ArchiveCatalog.Item> mine =
         i -> i.ref().job().equals(j.name()) && (i.ref().host().equals(host) || i.ref().host().isEmpty());
@@ -259,17 +337,19 @@ final class JobBoard {
     List<FleetTarget> out = new ArrayList<>();
     for (String t : all) {
       Read r = cachedRead(t);
-      Map<String, List<ArchiveCatalog.Item>> groups = new TreeMap<>();
-      for (ArchiveCatalog.Item i : r.items()) {
-        String key = (i.ref().host().isEmpty() ? "-" : i.ref().host()) + "\u0000" + (i.ref().job().isEmpty() ? "-" : i.ref().job());
+      Map<String, List<BackupRef>> groups = new TreeMap<>();
+      for (BackupRef i : r.items()) {
+        String key = (i.host().isEmpty() ? "-" : i.host()) + "\u0000" + (i.job().isEmpty() ? "-" : i.job());
         groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
       }
       List<FleetJob> jobs = new ArrayList<>();
       for (var g : groups.entrySet()) {
         String[] hj = g.getKey().split("\u0000");
-        BackupRef newest = g.getValue().get(g.getValue().size() - 1).ref();
+        BackupRef newest = g.getValue().get(g.getValue().size() - 1);
         Duration maxAge = maxAges.getOrDefault(hj[1], Job.DEFAULT_MAX_AGE);
-        long total = g.getValue().stream().mapToLong(i -> i.ref().size()).sum();
+        // snapshots do not record their size: unknown (-1) rather than a sum that looks like 0
+        long total = g.getValue().stream().anyMatch(i -> i.size() < 0) ? -1
+            : g.getValue().stream().mapToLong(BackupRef::size).sum();
         jobs.add(new FleetJob(hj[0], hj[1], Freshness.of(newest.time(), maxAge, now, null), newest.time(),
             Duration.between(newest.time(), now).toSeconds(), maxAge.toSeconds(), g.getValue().size(), total));
       }

@@ -16,6 +16,12 @@ public record PasswordHash(int iterations, byte[] salt, byte[] hash) {
   public static final int DEFAULT_ITERATIONS = 600_000;
   private static final String PREFIX = "pbkdf2-sha256:";
 
+  /** The same hash: iterations, salt and derived bytes (a record compares arrays by identity). */
+  public boolean sameAs(PasswordHash o) {
+    return o != null && iterations == o.iterations && java.util.Arrays.equals(salt, o.salt)
+        && java.util.Arrays.equals(hash, o.hash);
+  }
+
   public static PasswordHash parse(String s) {
     String[] p = s.split(":");
     if (p.length != 4 || !s.startsWith(PREFIX)) {

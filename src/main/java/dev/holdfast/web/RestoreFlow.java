@@ -1,9 +1,6 @@
 package dev.holdfast.web;
 
-import dev.holdfast.archive.ArchiveCatalog;
-import dev.holdfast.restore.ArchiveRestore;
 import dev.holdfast.restore.DatabaseRestore;
-import dev.holdfast.restore.RestoreRequest;
 import dev.holdfast.restore.RestoreResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -15,7 +12,7 @@ import java.util.Map;
 /**
  * Restore from the dashboard in two steps: a preview of exactly what would be written where (and
  * what already exists), then the restore itself, which recomputes the preview and goes ahead only
- * when it matches the confirmation token of the one the user saw.
+ * when it matches the confirmation token of the one the user saw. The same for both formats.
  */
 final class RestoreFlow {
   static final int SHOWN = 500;
@@ -30,43 +27,38 @@ final class RestoreFlow {
       boolean overwrite, List<Write> writes, boolean truncated, String database, boolean create, boolean clean,
       String summary, String confirm) {}
 
-  private final ArchiveBrowser browser;
   private final Confirmations confirmations;
 
-  RestoreFlow(ArchiveBrowser browser, Confirmations confirmations) {
-    this.browser = browser;
+  RestoreFlow(Confirmations confirmations) {
     this.confirmations = confirmations;
   }
 
-  Preview preview(String job, ArchiveCatalog.Item item, Request r, dev.holdfast.archive.OpenPgpDecryption key) {
+  Preview preview(String job, BackupTree backup, Request r) {
+    String id = backup.id();
     if ("database".equals(r.kind())) {
       if (r.database() == null || r.database().isBlank()) {
         throw new WebError(400, "say which database to restore");
       }
       String into = r.into() == null || r.into().isBlank() ? null : r.into();
       String shownInto = into == null ? "the server and database it was dumped from" : maskUri(into);
-      String summary = "load the dump of database '" + r.database() + "' from " + item.ref().id() + " into " + shownInto
+      String summary = "load the dump of database '" + r.database() + "' from " + id + " into " + shownInto
           + (r.create() ? ", creating it if missing" : "") + (r.clean() ? ", dropping what it holds first" : "");
-      List<String> shown = List.of(job, "database", item.ref().id(), r.database(), String.valueOf(into),
+      List<String> shown = List.of(job, "database", id, r.database(), String.valueOf(into),
           String.valueOf(r.create()), String.valueOf(r.clean()));
-      return new Preview("database", item.ref().id(), null, into == null ? null : maskUri(into), 0, 0, 0, false, List.of(),
+      return new Preview("database", id, null, into == null ? null : maskUri(into), 0, 0, 0, false, List.of(),
           false, r.database(), r.create(), r.clean(), summary, confirmations.token(shown));
     }
     String path = ArchiveBrowser.checkPath(r.path());
     Path into = checkInto(r.into());
-    List<ArchiveBrowser.Listed> listing = browser.listing(item, key);
-    if (browser.find(listing, path).isEmpty()) {
-      throw new WebError(404, "no '" + path + "' in " + item.ref().id());
+    if (backup.find(path).isEmpty()) {
+      throw new WebError(404, "no '" + path + "' in " + id);
     }
     List<Write> writes = new ArrayList<>();
-    List<String> shown = new ArrayList<>(List.of(job, "files", item.ref().id(), path, into.toString(), String.valueOf(r.overwrite())));
+    List<String> shown = new ArrayList<>(List.of(job, "files", id, path, into.toString(), String.valueOf(r.overwrite())));
     long bytes = 0;
     int files = 0;
     int conflicts = 0;
-    for (ArchiveBrowser.Listed l : listing) {
-      if (!path.isEmpty() && !l.path().equals(path) && !l.path().startsWith(path + "/")) {
-        continue;
-      }
+    for (ArchiveBrowser.Listed l : backup.below(path)) {
       if (l.type().equals("other")) {
         continue;
       }
@@ -83,30 +75,27 @@ final class RestoreFlow {
       shown.add(dest + (exists ? " exists" : ""));
     }
     String summary = "write " + files + " file" + (files == 1 ? "" : "s") + " (" + dev.holdfast.job.RunLog.human(bytes)
-        + ") from " + item.ref().id() + " into " + into
+        + ") from " + id + " into " + into
         + (conflicts == 0 ? "" : r.overwrite() ? ", replacing " + conflicts + " existing" : "; " + conflicts
             + " already exist, so the restore will be refused unless you allow overwriting");
-    return new Preview("files", item.ref().id(), path, into.toString(), files, bytes, conflicts, r.overwrite(),
+    return new Preview("files", id, path, into.toString(), files, bytes, conflicts, r.overwrite(),
         writes.size() > SHOWN ? writes.subList(0, SHOWN) : writes, writes.size() > SHOWN, null, false, false, summary,
         confirmations.token(shown));
   }
 
   /** Restores after checking that {@code confirm} is the token of the preview as it is now. */
-  Object restore(String job, ArchiveCatalog.Item item, Request r, dev.holdfast.archive.OpenPgpDecryption key,
-      Map<String, String> env, String confirm, LiveOps.Op op) {
-    Preview now = preview(job, item, r, key);
+  Object restore(String job, BackupTree backup, Request r, Map<String, String> env, String confirm, LiveOps.Op op) {
+    Preview now = preview(job, backup, r);
     if (!Access.sameToken(now.confirm(), confirm)) {
       throw new WebError(409, "what this restore would write differs from the preview you confirmed (or no preview was"
           + " confirmed); preview it again");
     }
     if ("database".equals(now.kind())) {
-      DatabaseRestore.Result res = new DatabaseRestore(key, env)
-          .restore(item, new DatabaseRestore.Request(r.database(), r.into() == null || r.into().isBlank() ? null : r.into(),
-              r.create(), r.clean()));
+      DatabaseRestore.Result res = backup.restoreDatabase(new DatabaseRestore.Request(r.database(),
+          r.into() == null || r.into().isBlank() ? null : r.into(), r.create(), r.clean()), env);
       return new DatabaseResult(res.backup(), res.entry(), maskUri(res.into()), res.bytes());
     }
-    List<String> includes = now.path().isEmpty() ? List.of() : List.of(escapeGlob(now.path()));
-    RestoreResult res = new ArchiveRestore(op, key).restore(item, new RestoreRequest(Path.of(now.into()), includes, r.overwrite()));
+    RestoreResult res = backup.restore(now.path(), Path.of(now.into()), r.overwrite(), op);
     return res;
   }
 

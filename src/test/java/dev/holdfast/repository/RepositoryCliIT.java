@@ -218,9 +218,9 @@ class RepositoryCliIT {
     assertThat(badDoctor.exitCode()).as(badDoctor.toString()).isEqualTo(13);
     assertThat(badDoctor.out()).containsPattern("FAIL +docs +repository .*wrong password");
     Files.writeString(pw, PASSWORD + "\n");
-    Cli.Result forget = cli.run("--config", config.toString(), "forget", "--from", repo.toString(), "--keep-last", "1");
-    assertThat(forget.exitCode()).as(forget.toString()).isEqualTo(2);
-    assertThat(forget.err()).contains("not implemented for repositories yet").contains("restic forget --prune");
+    Cli.Result forget = ok(cli.run("--config", config.toString(), "forget", "--job", "docs", "--keep-last", "1",
+        "--prune"));
+    assertThat(forget.out()).contains("1 to keep, 0 to remove").contains("nothing to prune");
     assertThat(restic.check("snapshots", "--json")).contains(id);
   }
 
@@ -319,12 +319,12 @@ class RepositoryCliIT {
             sources: [%1$s]
             target: %1$s/repo
             compression: zstd
-            retention: { keep_last: 3 }
+            offsite: [{ target: %1$s/offsite }]
         """.formatted(tmp));
     Cli.Result r = cli().run("--config", config.toString(), "config", "check");
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
     assertThat(r.err()).contains("holdfast.yaml:7: jobs.docs.compression: applies to archives only")
-        .contains("holdfast.yaml:8: jobs.docs.retention: not supported for format: repository");
+        .contains("holdfast.yaml:8: jobs.docs.offsite: not supported for format: repository");
   }
 
   @Test

@@ -79,6 +79,11 @@ class DashboardBrowserIT {
     Cli cli = new Cli(tmp.resolve("state"));
     Cli.Result first = cli.run("--config", config.toString(), "run", "docs");
     assertThat(first.exitCode()).as(first.toString()).isZero();
+    launch(cli, config);
+  }
+
+  /** Starts the daemon on {@code config} and waits for its dashboard. */
+  private void launch(Cli cli, Path config) throws Exception {
     int port = freePort();
     base = "http://127.0.0.1:" + port;
     daemon = Processes.startHoldfast(cli, tmp.resolve("daemon"), List.of(),
@@ -243,6 +248,87 @@ class DashboardBrowserIT {
 
     browser.get(base + "/login.html");
     shoot("login");
+  }
+
+  @Test
+  void aRepositorySnapshotIsBrowsedAndDownloadedAndAMirrorJobShowsItsHistory() throws Exception {
+    Path config = tmp.resolve("holdfast.yaml");
+    Path password = tmp.resolve("repo-password");
+    Files.writeString(password, "a long repository password\n");
+    Files.writeString(config, """
+        time_zone: UTC
+        jobs:
+          nightly:
+            format: repository
+            sources: [%s]
+            target: %s
+            password_file: %s
+            schedule: "0 3 1 1 *"
+          usb:
+            format: mirror
+            sources: [%s]
+            target: %s
+            schedule: "0 4 1 1 *"
+        """.formatted(source, tmp.resolve("repo"), password, source, tmp.resolve("usb")));
+    Cli cli = new Cli(tmp.resolve("state"));
+    for (String[] args : List.of(
+        new String[] {"init", "--to", tmp.resolve("repo").toString(), "--format", "repository", "--password-file", password.toString()},
+        new String[] {"backup", "nightly"}, new String[] {"run", "usb"})) {
+      List<String> all = new java.util.ArrayList<>(List.of("--config", config.toString()));
+      all.addAll(List.of(args));
+      Cli.Result r = cli.run(all.toArray(String[]::new));
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+    }
+    launch(cli, config);
+
+    // the overview: the repository job and the mirror job, each with its state
+    open("/");
+    WebElement nightly = browser.findElement(By.cssSelector("article.card[data-job='nightly']"));
+    assertThat(nightly.findElement(By.cssSelector(".badge")).getText()).isEqualTo("ok");
+    assertThat(nightly.getDomAttribute("data-kind")).isEqualTo("repository");
+    WebElement usb = browser.findElement(By.cssSelector("article.card[data-job='usb']"));
+    assertThat(usb.getDomAttribute("data-kind")).isEqualTo("mirror");
+    assertThat(usb.findElement(By.cssSelector(".badge")).getText()).isEqualTo("ok");
+    assertThat(usb.getText()).contains("Last good run", "success");
+    assertThat(usb.findElements(By.cssSelector("button.run-now"))).isEmpty();
+    shoot("overview-repository-mirror");
+
+    // the mirror job's page: its run history, and no backups to browse
+    open("/job.html?job=usb");
+    List<WebElement> runs = browser.findElements(By.cssSelector("#runs tbody tr[data-run]"));
+    assertThat(runs).hasSize(1);
+    assertThat(runs.get(0).getText()).contains("success");
+    assertThat(browser.findElement(By.id("backups-section")).isDisplayed()).isFalse();
+    assertThat(browser.findElement(By.id("run-now")).isDisplayed()).isFalse();
+    shoot("job-mirror");
+
+    // the repository job's page lists its snapshot; browse it down to a file and download it
+    open("/job.html?job=nightly");
+    WebElement snapshot = browser.findElement(By.cssSelector("#targets table.backups tbody a"));
+    assertThat(snapshot.getText()).matches("[0-9a-f]{64}");
+    assertThat(browser.findElement(By.cssSelector("#targets table.backups tbody")).getText()).contains("snapshot");
+    shoot("job-repository");
+    snapshot.click();
+    waiting().until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+    String dir = "";
+    for (Path part : source) {
+      dir = dir.isEmpty() ? part.toString() : dir + "/" + part;
+      String want = dir;
+      waiting().until(d -> !d.findElements(By.cssSelector("tr[data-path='" + want + "'] a")).isEmpty());
+      browser.findElement(By.cssSelector("tr[data-path='" + want + "'] a")).click();
+      waiting().until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+    }
+    String deep = dir + "/notes/deep";
+    browser.findElement(By.cssSelector("tr[data-path='" + dir + "/notes'] a")).click();
+    waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-path='" + deep + "']")));
+    browser.findElement(By.cssSelector("tr[data-path='" + deep + "'] a")).click();
+    waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-path='" + deep + "/data.bin']")));
+    assertThat(browser.findElement(By.cssSelector("tr[data-path='" + deep + "/data.bin']")).getText()).contains("150 kB");
+    shoot("browse-repository");
+    browser.findElement(By.cssSelector("tr[data-path='" + deep + "/data.bin'] a.download")).click();
+    Path got = downloads.resolve("data.bin");
+    waiting().until(d -> Files.exists(got) && sizeOf(got) == 150_000);
+    assertThat(Files.readAllBytes(got)).isEqualTo(Files.readAllBytes(source.resolve("notes/deep/data.bin")));
   }
 
   @Test

@@ -203,4 +203,41 @@ class DashboardDaemonIT {
     awaitOutput("web: refused GET /api/overview from " + ext + ": 401");
     assertThat(stdout()).doesNotContain(TOKEN, "s3cret");
   }
+
+  private void hangUp() throws Exception {
+    Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(daemon.pid())).start();
+    assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(kill.exitValue()).isZero();
+  }
+
+  @Test
+  void sighupReloadsTheWebSettingsButNeverToAnUnguardedListener() throws Exception {
+    String ext = WebAuthTest.externalAddress();
+    int port = freePort();
+    String base = "http://" + ext + ":" + port;
+    Path first = tmp.resolve("token-1");
+    Path second = tmp.resolve("token-2");
+    Files.writeString(first, TOKEN + "\n");
+    Files.writeString(second, TOKEN + "-second\n");
+    Path cfg = config("web: {token_file: " + first + "}\n");
+    daemon = Processes.startHoldfast(new Cli(tmp.resolve("state")), tmp.resolve("daemon"), List.of(),
+        "--config", cfg.toString(), "daemon", "--metrics-listen", ext + ":" + port);
+    awaitOutput("daemon started");
+    assertThat(get(base + "/api/overview", "Authorization", "Bearer " + TOKEN).statusCode()).isEqualTo(200);
+
+    // another token file: after SIGHUP the old token is refused and the new one let in
+    config("web: {token_file: " + second + "}\n");
+    hangUp();
+    awaitOutput("reloaded the dashboard's web: settings");
+    assertThat(get(base + "/api/overview", "Authorization", "Bearer " + TOKEN).statusCode()).isEqualTo(401);
+    assertThat(get(base + "/api/overview", "Authorization", "Bearer " + TOKEN + "-second").statusCode()).isEqualTo(200);
+
+    // no login at all on a LAN address: refused, the running settings stay
+    config("");
+    hangUp();
+    awaitOutput("the dashboard keeps its previous web: settings");
+    assertThat(stdout()).contains("neither web.users nor web.token_file");
+    assertThat(get(base + "/api/overview").statusCode()).isEqualTo(401);
+    assertThat(get(base + "/api/overview", "Authorization", "Bearer " + TOKEN + "-second").statusCode()).isEqualTo(200);
+  }
 }

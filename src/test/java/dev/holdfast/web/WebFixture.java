@@ -68,6 +68,8 @@ final class WebFixture implements DashboardContext, AutoCloseable {
   /** Upload rate limit of the primary target in bytes per second (0: none), to make runs last. */
   volatile long throttle;
   private final StringWriter console = new StringWriter();
+  /** The mirror jobs the dashboard is told about. */
+  volatile List<DashboardContext.Mirror> mirrors = List.of();
 
   private final Map<String, String> env;
 
@@ -148,6 +150,11 @@ final class WebFixture implements DashboardContext, AutoCloseable {
   @Override
   public List<Job> jobs() {
     return List.of(job);
+  }
+
+  @Override
+  public List<DashboardContext.Mirror> mirrors() {
+    return mirrors;
   }
 
   @Override

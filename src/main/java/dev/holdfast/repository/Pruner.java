@@ -1,0 +1,506 @@
+package dev.holdfast.repository;
+
+import dev.holdfast.backend.ObjectInfo;
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Removes the data no snapshot refers to any more (restic's {@code prune}): finds the blobs used by
+ * every snapshot, deletes packs without a used blob, repacks packs whose unused share is too high or
+ * that hold a second copy of a blob, and rewrites the index.
+ *
+ * <p>The order of writes keeps the repository valid if the process dies at any point (restic's
+ * order, {@code internal/repository/prune.go}): new packs are uploaded and indexed first; then a new
+ * index covering every pack that stays is written; only then are the old index files deleted, and
+ * only after that the packs nothing refers to. Until the last step every blob a snapshot uses stays
+ * reachable through some index file, and afterwards a pack that is left behind is just an unindexed
+ * file, which restic's check reports as harmless and the next prune deletes.
+ *
+ * <p>The caller must hold an exclusive lock ({@link Repository#lock(boolean)}): packs that no index
+ * file names are deleted as leftovers of interrupted runs.
+ */
+public final class Pruner {
+  /**
+   * A test hook: with this environment variable set to N, the process halts (as if killed) right
+   * after the N-th change prune makes to the repository, so tests can stop it at every step.
+   */
+  public static final String HALT_AFTER_ENV = "HOLDFAST_TEST_PRUNE_HALT_AFTER";
+
+  /** restic's default {@code --max-unused}. */
+  public static final double DEFAULT_MAX_UNUSED_PERCENT = 5;
+
+  /** restic starts a new index file after this many blobs; so do we. */
+  private static final int BLOBS_PER_INDEX = 150_000;
+
+  private final Repository repo;
+  private final CryptoKey master;
+  private final double maxUnusedPercent;
+  private final int packSize;
+  private final Consumer<String> progress;
+  private final long haltAfter;
+  private final Map<ObjectId, Long> packSizes = new HashMap<>(); // of the packs repacking wrote
+  private long changes;
+
+  /**
+   * @param maxUnusedPercent unused space (of the used data) tolerated in packs that are kept as they
+   *     are, 0 to 100; duplicates and packs without a used blob are removed regardless
+   * @param packSize target size of the packs repacking writes
+   * @param progress told what each phase is doing (for a verbose CLI), never null
+   */
+  public Pruner(Repository repo, double maxUnusedPercent, int packSize, Consumer<String> progress) {
+    if (!(maxUnusedPercent >= 0 && maxUnusedPercent <= 100)) {
+      throw new IllegalArgumentException("max unused must be between 0 and 100%, got " + maxUnusedPercent);
+    }
+    this.repo = repo;
+    this.master = repo.masterKey();
+    this.maxUnusedPercent = maxUnusedPercent;
+    this.packSize = packSize;
+    this.progress = progress;
+    String halt = System.getenv(HALT_AFTER_ENV);
+    this.haltAfter = halt == null || halt.isBlank() ? -1 : Long.parseLong(halt.strip());
+  }
+
+  public Pruner(Repository repo, double maxUnusedPercent) {
+    this(repo, maxUnusedPercent, Repository.DEFAULT_PACK_SIZE, s -> {});
+  }
+
+  /** What a prune found and did (or, in a dry run, would do). */
+  public record Result(
+      boolean dryRun,
+      int snapshots,
+      int packs,
+      long packBytes,
+      int usedBlobs,
+      int unusedBlobs,
+      int duplicateBlobs,
+      int packsRemoved,
+      int packsRepacked,
+      int unindexedPacks,
+      int packsWritten,
+      long repackedBytes,
+      int indexFilesWritten,
+      int indexFilesRemoved,
+      long bytesAfter,
+      long unusedBytesAfter) {
+
+    /** Pack bytes the repository holds less afterwards (estimated in a dry run). */
+    public long freedBytes() {
+      return packBytes - bytesAfter;
+    }
+
+    /** Whether prune changed, or would change, anything. */
+    public boolean changes() {
+      return packsRemoved + packsRepacked + unindexedPacks > 0;
+    }
+  }
+
+  /** One pack as the index and the data directory describe it. */
+  private static final class PackInfo {
+    final ObjectId id;
+    final List<PackedBlob> blobs;
+    long size = -1; // from the listing of data/
+    long ownedBytes; // sealed bytes of the blobs this pack keeps the one copy of
+    int owned;
+    boolean holdsDuplicate; // a used blob whose kept copy is in another pack
+    Action action;
+
+    PackInfo(ObjectId id, List<PackedBlob> blobs) {
+      this.id = id;
+      this.blobs = blobs;
+    }
+
+    long unusedBytes() {
+      return size - ownedBytes;
+    }
+  }
+
+  private enum Action { KEEP, REPACK, REMOVE }
+
+  /** Runs prune; in a dry run, only plans and reports. The caller holds an exclusive lock. */
+  public Result prune(boolean dryRun) {
+    return run(dryRun, java.util.Set.of());
+  }
+
+  /** A dry run as if the snapshots {@code forgotten} were gone already (for {@code forget --prune --dry-run}). */
+  public Result dryRunWithout(java.util.Set<ObjectId> forgotten) {
+    return run(true, forgotten);
+  }
+
+  private Result run(boolean dryRun, java.util.Set<ObjectId> forgotten) {
+    try {
+      return plan(dryRun, forgotten);
+    } catch (IOException e) {
+      throw HoldfastException.io("pruning the repository at " + repo.backend().location(), e);
+    }
+  }
+
+  private Result plan(boolean dryRun, java.util.Set<ObjectId> forgotten) throws IOException {
+    var backend = repo.backend();
+    // 1. What is stored: the pack files and every index file (read afresh: the repository's own
+    //    index was loaded before the lock was taken).
+    progress.accept("listing packs");
+    Map<ObjectId, Long> packFiles = new HashMap<>();
+    try (Stream<ObjectInfo> s = backend.list("data/")) {
+      s.forEach(i -> {
+        String name = i.key().substring(i.key().lastIndexOf('/') + 1);
+        if (ObjectId.isHex(name)) {
+          packFiles.put(ObjectId.parse(name), i.size());
+        }
+      });
+    }
+    progress.accept("loading index files");
+    List<ObjectId> oldIndexFiles = new ArrayList<>();
+    Map<ObjectId, PackInfo> packs = new LinkedHashMap<>();
+    List<ObjectInfo> indexInfos;
+    try (Stream<ObjectInfo> s = backend.list("index/")) {
+      indexInfos = s.toList();
+    }
+    for (ObjectInfo f : indexInfos) {
+      String name = f.key().substring("index/".length());
+      if (!ObjectId.isHex(name)) {
+        continue;
+      }
+      oldIndexFiles.add(ObjectId.parse(name));
+      for (IndexFile.Pack p : loadIndexFile(f, name).packs()) {
+        packs.putIfAbsent(p.id(), new PackInfo(p.id(), p.blobs()));
+      }
+    }
+    var where = new BlobIndex();
+    List<ObjectId> missingPacks = new ArrayList<>();
+    long packBytes = 0;
+    for (PackInfo p : packs.values()) {
+      Long size = packFiles.get(p.id);
+      if (size == null) {
+        missingPacks.add(p.id);
+        continue;
+      }
+      p.size = size;
+      for (PackedBlob b : p.blobs) {
+        where.add(p.id, b);
+      }
+    }
+    if (!missingPacks.isEmpty()) {
+      throw new HoldfastException(ExitCode.DAMAGED,
+          "the index of the repository at " + backend.location() + " names " + missingPacks.size()
+              + " pack(s) that do not exist (e.g. " + missingPacks.get(0).shortHex() + "); nothing was pruned",
+          "run 'restic rebuild-index' on the repository, then prune again");
+    }
+    List<ObjectId> unindexed = packFiles.keySet().stream().filter(id -> !packs.containsKey(id)).sorted().toList();
+    for (ObjectId id : unindexed) {
+      packBytes += packFiles.get(id);
+    }
+    for (PackInfo p : packs.values()) {
+      packBytes += p.size;
+    }
+
+    // 2. What is used: every tree reachable from a snapshot and the data blobs of its files.
+    List<StoredSnapshot> snapshots =
+        repo.listSnapshots().stream().filter(s -> !forgotten.contains(s.id())).toList();
+    progress.accept("finding the data of " + snapshots.size() + " snapshot(s)");
+    BlobIndex used = findUsedBlobs(snapshots, where);
+
+    // 3. Who keeps the one copy of each used blob: the packs with the least unused data first, so
+    //    a duplicate copy lands in the pack that goes anyway.
+    Map<PackInfo, Long> naiveUnused = new HashMap<>();
+    for (PackInfo p : packs.values()) {
+      long usedBytes = 0;
+      for (PackedBlob b : p.blobs) {
+        if (used.contains(b.type(), b.id())) {
+          usedBytes += b.length();
+        }
+      }
+      naiveUnused.put(p, p.size - usedBytes);
+    }
+    List<PackInfo> byUse = new ArrayList<>(packs.values());
+    byUse.sort(Comparator.comparingLong((PackInfo p) -> naiveUnused.get(p)).thenComparing(p -> p.id));
+    var owners = new BlobIndex();
+    int unusedBlobs = 0;
+    int duplicates = 0;
+    for (PackInfo p : byUse) {
+      for (PackedBlob b : p.blobs) {
+        if (!used.contains(b.type(), b.id())) {
+          unusedBlobs++;
+        } else if (owners.add(p.id, b)) {
+          p.owned++;
+          p.ownedBytes += b.length();
+        } else {
+          duplicates++;
+          p.holdsDuplicate = true;
+        }
+      }
+    }
+
+    // 4. Decide per pack (restic's decidePackAction): no kept copy: remove; everything kept: keep;
+    //    a duplicate: repack; otherwise repack the emptiest packs until the unused space that stays
+    //    is within the limit.
+    long usedBytes = 0;
+    List<PackInfo> candidates = new ArrayList<>();
+    for (PackInfo p : packs.values()) {
+      usedBytes += p.ownedBytes;
+      if (p.owned == 0) {
+        p.action = Action.REMOVE;
+      } else if (p.holdsDuplicate) {
+        p.action = Action.REPACK;
+      } else if (p.owned == p.blobs.size()) {
+        p.action = Action.KEEP;
+      } else {
+        candidates.add(p);
+      }
+    }
+    long maxUnused = maxUnusedPercent >= 100 ? Long.MAX_VALUE
+        : (long) (usedBytes * maxUnusedPercent / (100 - maxUnusedPercent));
+    long unusedLeft = 0;
+    for (PackInfo p : candidates) {
+      unusedLeft += p.unusedBytes();
+    }
+    candidates.sort(Comparator.comparingDouble((PackInfo p) -> -(double) p.unusedBytes() / p.size).thenComparing(p -> p.id));
+    for (PackInfo p : candidates) {
+      if (unusedLeft > maxUnused) {
+        p.action = Action.REPACK;
+        unusedLeft -= p.unusedBytes();
+      } else {
+        p.action = Action.KEEP;
+      }
+    }
+
+    List<PackInfo> keep = packs.values().stream().filter(p -> p.action == Action.KEEP).toList();
+    List<PackInfo> repack = packs.values().stream().filter(p -> p.action == Action.REPACK).toList();
+    List<PackInfo> remove = packs.values().stream().filter(p -> p.action == Action.REMOVE).toList();
+    long keptBytes = keep.stream().mapToLong(p -> p.size).sum();
+    long repackedBytes = repack.stream().mapToLong(p -> p.ownedBytes).sum();
+    int usedCount = owners.size();
+
+    if (dryRun || (repack.isEmpty() && remove.isEmpty() && unindexed.isEmpty())) {
+      return new Result(dryRun, snapshots.size(), packs.size() + unindexed.size(), packBytes, usedCount, unusedBlobs,
+          duplicates, remove.size(), repack.size(), unindexed.size(), 0, repackedBytes, 0, 0,
+          dryRun ? keptBytes + repackedBytes : packBytes, unusedLeft);
+    }
+
+    // 5. Copy the kept blobs out of the packs to repack into new packs, and index the new packs,
+    //    before anything is deleted.
+    progress.accept("repacking " + repack.size() + " pack(s)");
+    List<IndexFile.Pack> written = repack(repack, owners);
+    long writtenBytes = 0;
+    List<ObjectId> supersede = new ArrayList<>(oldIndexFiles);
+    if (!written.isEmpty()) {
+      supersede.addAll(writeIndex(List.of(), written));
+    }
+    for (IndexFile.Pack p : written) {
+      writtenBytes += packSizes.get(p.id());
+    }
+
+    // 6. One index for every pack that stays, then the old index files go.
+    progress.accept("writing the new index");
+    List<IndexFile.Pack> remaining = new ArrayList<>();
+    for (PackInfo p : keep) {
+      remaining.add(new IndexFile.Pack(p.id, p.blobs));
+    }
+    remaining.addAll(written);
+    List<ObjectId> newIndex = writeIndex(supersede, remaining);
+    int indexRemoved = 0;
+    for (ObjectId id : supersede) {
+      if (!newIndex.contains(id)) {
+        delete("index/" + id.hex());
+        indexRemoved++;
+      }
+    }
+
+    // 7. Only now that no index names them: the packs nothing needs.
+    progress.accept("deleting " + (repack.size() + remove.size() + unindexed.size()) + " pack(s)");
+    for (PackInfo p : repack) {
+      delete(Repository.packKeyOf(p.id));
+    }
+    for (PackInfo p : remove) {
+      delete(Repository.packKeyOf(p.id));
+    }
+    for (ObjectId id : unindexed) {
+      delete(Repository.packKeyOf(id));
+    }
+    return new Result(false, snapshots.size(), packs.size() + unindexed.size(), packBytes, usedCount, unusedBlobs,
+        duplicates, remove.size(), repack.size(), unindexed.size(), written.size(), repackedBytes,
+        newIndex.size() + (supersede.size() - oldIndexFiles.size()), indexRemoved,
+        keptBytes + writtenBytes, unusedLeft);
+  }
+
+  private IndexFile loadIndexFile(ObjectInfo f, String name) throws IOException {
+    String what = "index " + name;
+    if (f.size() > UnpackedFile.MAX_PLAINTEXT) {
+      throw GoJson.damaged(what, "too large (" + f.size() + " bytes)");
+    }
+    byte[] sealed = repo.backend().readAll(f.key());
+    if (!ObjectId.hash(sealed).hex().equals(name)) {
+      throw GoJson.damaged(what, "content does not match its name");
+    }
+    return IndexFile.parse(UnpackedFile.open(master, sealed, repo.config().version(), what), what);
+  }
+
+  /**
+   * Walks every snapshot's trees (each shared subtree once) and collects the used tree and data
+   * blobs. A snapshot that refers to a blob no index knows stops prune before it changes anything:
+   * deleting data is wrong when we cannot tell what the damaged snapshot still needs.
+   */
+  private BlobIndex findUsedBlobs(List<StoredSnapshot> snapshots, BlobIndex where) {
+    var used = new BlobIndex();
+    var dummy = ObjectId.of(new byte[ObjectId.LENGTH]);
+    var todo = new ArrayDeque<ObjectId>();
+    for (StoredSnapshot s : snapshots) {
+      if (used.add(dummy, new PackedBlob(BlobType.TREE, s.snapshot().tree(), 0, 0, 0))) {
+        todo.push(s.snapshot().tree());
+      }
+      while (!todo.isEmpty()) {
+        ObjectId treeId = todo.pop();
+        Optional<BlobIndex.Location> loc = where.lookup(BlobType.TREE, treeId);
+        if (loc.isEmpty()) {
+          throw missing("tree " + treeId.shortHex(), s);
+        }
+        Tree tree = Tree.parse(repo.loadBlob(loc.get().pack(), loc.get().blob()), "tree " + treeId.shortHex());
+        for (Node n : tree.nodes()) {
+          if (n.content() != null) {
+            for (ObjectId d : n.content()) {
+              if (used.add(dummy, new PackedBlob(BlobType.DATA, d, 0, 0, 0)) && !where.contains(BlobType.DATA, d)) {
+                throw missing("data blob " + d.shortHex() + " of " + n.name(), s);
+              }
+            }
+          }
+          if (n.subtree() != null && used.add(dummy, new PackedBlob(BlobType.TREE, n.subtree(), 0, 0, 0))) {
+            todo.push(n.subtree());
+          }
+        }
+      }
+    }
+    return used;
+  }
+
+  private HoldfastException missing(String what, StoredSnapshot s) {
+    return new HoldfastException(ExitCode.DAMAGED,
+        "snapshot " + s.id().shortHex() + " refers to " + what + ", which is in no index of the repository at "
+            + repo.backend().location() + "; nothing was pruned",
+        "check the repository ('holdfast verify' or 'restic check'); forget the damaged snapshot or repair the index first");
+  }
+
+  /** Copies each blob the packs own into new packs (checked against its id on the way); returns them. */
+  private List<IndexFile.Pack> repack(List<PackInfo> repack, BlobIndex owners) throws IOException {
+    var out = new ArrayList<IndexFile.Pack>();
+    // One open pack per blob type and compression, as the repository's own writer keeps them apart.
+    Map<String, PackFile.Writer> writers = new HashMap<>();
+    for (PackInfo p : repack) {
+      String key = Repository.packKeyOf(p.id);
+      byte[] pack = PackFile.read(repo.backend(), key, 0, Math.toIntExact(p.size), "pack " + p.id.shortHex());
+      for (PackedBlob b : p.blobs) {
+        Optional<BlobIndex.Location> owner = owners.lookup(b.type(), b.id());
+        if (owner.isEmpty() || !owner.get().pack().equals(p.id)) {
+          continue; // unused, or a copy kept elsewhere
+        }
+        byte[] plain = decode(b, pack, p.id);
+        String wk = b.type() + "/" + b.compressed();
+        PackFile.Writer w = writers.computeIfAbsent(wk, k -> new PackFile.Writer(master, b.compressed()));
+        w.add(b.type(), b.id(), plain);
+        if (w.size() >= packSize) {
+          out.add(upload(writers.remove(wk)));
+        }
+      }
+    }
+    for (PackFile.Writer w : writers.values()) {
+      out.add(upload(w));
+    }
+    return out;
+  }
+
+  private byte[] decode(PackedBlob b, byte[] pack, ObjectId packId) {
+    String what = b.type().json() + " blob " + b.id().shortHex() + " in pack " + packId.shortHex();
+    if (b.offset() + b.length() > pack.length) {
+      throw GoJson.damaged(what, "lies beyond the end of the pack");
+    }
+    byte[] plain;
+    try {
+      plain = master.open(pack, (int) b.offset(), b.length());
+    } catch (CryptoKey.CiphertextException e) {
+      throw new HoldfastException(ExitCode.DAMAGED, what + " is damaged: " + e.getMessage() + "; nothing was deleted",
+          "check the repository ('restic check --read-data')");
+    }
+    if (b.compressed()) {
+      plain = ZstdFrames.decompressExact(plain, 0, plain.length, b.uncompressedLength());
+      if (plain == null) {
+        throw GoJson.damaged(what, "invalid zstd data");
+      }
+    }
+    if (!ObjectId.hash(plain).equals(b.id())) {
+      throw GoJson.damaged(what, "content does not match its id");
+    }
+    return plain;
+  }
+
+  private IndexFile.Pack upload(PackFile.Writer w) {
+    byte[] bytes = w.finish();
+    ObjectId id = ObjectId.hash(bytes);
+    put(Repository.packKeyOf(id), bytes);
+    packSizes.put(id, (long) bytes.length);
+    return new IndexFile.Pack(id, w.blobs());
+  }
+
+  /** Writes index files for {@code packs}, split as restic splits them; returns their ids. */
+  private List<ObjectId> writeIndex(List<ObjectId> supersedes, List<IndexFile.Pack> packs) {
+    List<ObjectId> ids = new ArrayList<>();
+    List<IndexFile.Pack> batch = new ArrayList<>();
+    int blobs = 0;
+    for (IndexFile.Pack p : packs) {
+      if (!batch.isEmpty() && blobs + p.blobs().size() > BLOBS_PER_INDEX) {
+        ids.add(saveIndex(supersedes, batch));
+        batch = new ArrayList<>();
+        blobs = 0;
+      }
+      batch.add(p);
+      blobs += p.blobs().size();
+    }
+    if (!batch.isEmpty() || ids.isEmpty()) {
+      ids.add(saveIndex(supersedes, batch));
+    }
+    return ids;
+  }
+
+  private ObjectId saveIndex(List<ObjectId> supersedes, List<IndexFile.Pack> packs) {
+    byte[] sealed = UnpackedFile.seal(master, new IndexFile(supersedes, packs).toJson(), repo.config().version());
+    ObjectId id = ObjectId.hash(sealed);
+    put("index/" + id.hex(), sealed);
+    return id;
+  }
+
+  private void put(String key, byte[] bytes) {
+    try {
+      repo.backend().put(key, bytes);
+    } catch (FileAlreadyExistsException e) {
+      // named by its hash: the same bytes are there already
+    } catch (IOException e) {
+      throw HoldfastException.io("storing " + key + " in " + repo.backend().location(), e);
+    }
+    changed();
+  }
+
+  private void delete(String key) {
+    try {
+      repo.backend().delete(key);
+    } catch (IOException e) {
+      throw HoldfastException.io("deleting " + key + " from " + repo.backend().location(), e);
+    }
+    changed();
+  }
+
+  private void changed() {
+    changes++;
+    if (changes == haltAfter) {
+      Runtime.getRuntime().halt(137);
+    }
+  }
+}
