@@ -7,6 +7,7 @@ import dev.holdfast.job.RunLog;
 import dev.holdfast.repository.ObjectId;
 import dev.holdfast.repository.Repository;
 import dev.holdfast.verify.ArchiveVerifier;
+import dev.holdfast.verify.PackSample;
 import dev.holdfast.verify.RepositoryVerifier;
 import dev.holdfast.verify.Sampling;
 import dev.holdfast.verify.ScratchServers;
@@ -43,7 +44,9 @@ final class VerifyCommand implements Callable<Integer> {
   String level;
 
   @Option(names = "--sample", paramLabel = "N%|1/N",
-      description = "With --all: check only this share of the backups, a different share each day (the newest always).")
+      description = "Archives, with --all: check only this share of the backups, a different share each day (the newest always). "
+          + "Repositories: read only these packs in full (1/N: a different slice each day, all in N days; P%: random packs); "
+          + "the structure check still covers everything.")
   String sample;
 
   @Option(names = "--scratch-database", paramLabel = "URI",
@@ -147,21 +150,29 @@ final class VerifyCommand implements Callable<Integer> {
 
   /** A repository is checked as a whole, as restic check does. */
   private int verifyRepository(Wiring w, Wiring.Opened o, PrintWriter out) {
-    if (sample != null || !scratchDatabases.isEmpty()) {
-      throw HoldfastException.usage("--sample and --scratch-database do not apply to repositories");
+    if (!scratchDatabases.isEmpty()) {
+      throw HoldfastException.usage("--scratch-database does not apply to repositories");
     }
     VerifyLevel lv;
+    PackSample packs = new PackSample.All();
     try {
       lv = VerifyLevel.parse(level);
+      if (sample != null) {
+        packs = PackSample.parse(sample, java.time.LocalDate.now(w.zone()), new java.security.SecureRandom());
+      }
     } catch (IllegalArgumentException e) {
       throw HoldfastException.usage(e.getMessage());
+    }
+    if (sample != null && (lv != VerifyLevel.FULL || (!backups.isEmpty() && !all))) {
+      throw HoldfastException.usage("--sample chooses which packs a whole-repository check reads in full: "
+          + "use it with --level full and without naming snapshots");
     }
     List<VerifyReport> reports = new ArrayList<>();
     try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job());
         var lock = repo.lock(false)) { // shared: a concurrent prune would look like missing packs
       var verifier = new RepositoryVerifier(repo);
       if (backups.isEmpty() || all) {
-        reports.add(verifier.verify(lv));
+        reports.add(verifier.verify(lv, packs));
       } else {
         for (String b : backups) {
           reports.add(verifier.verifySnapshot(ObjectId.parse(Wiring.selectSnapshot(repo, b, o.job()).id()), lv));

@@ -19,7 +19,7 @@ public final class CryptoKey {
   /** IV and MAC: what sealing adds to every plaintext. */
   public static final int OVERHEAD = 32;
 
-  private static final int IV = 16;
+  static final int IV = 16;
   private static final int MAC = 16;
   private static final int CTR_SLICE = 8 << 10;
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -143,6 +143,34 @@ public final class CryptoKey {
     byte[] plain = new byte[ctLen];
     crypt(iv, sealed, off + IV, ctLen, plain, 0);
     return plain;
+  }
+
+  /**
+   * Like {@link #open(byte[], int, int)}, but decrypts in place: the plaintext replaces the
+   * ciphertext at {@code off + IV}; returns its length. Lets a large index file be read without a
+   * second copy of it.
+   */
+  public int openInPlace(byte[] sealed, int off, int len) {
+    if (len < OVERHEAD) {
+      throw new CiphertextException("ciphertext too short (" + len + " bytes)");
+    }
+    byte[] iv = Arrays.copyOfRange(sealed, off, off + IV);
+    if (isZero(iv)) {
+      throw new CiphertextException("all-zero IV");
+    }
+    int ctLen = len - OVERHEAD;
+    byte[] expected = new byte[MAC];
+    mac(iv, sealed, off + IV, ctLen, expected, 0);
+    if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(sealed, off + IV + ctLen, off + len))) {
+      throw new CiphertextException("MAC check failed");
+    }
+    try {
+      Cipher c = Cipher.getInstance("AES/CTR/NoPadding");
+      c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(encrypt, "AES"), new IvParameterSpec(iv));
+      return c.doFinal(sealed, off + IV, ctLen, sealed, off + IV); // copy-safe in the JCE
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-CTR unavailable", e);
+    }
   }
 
   /** The Poly1305-AES tag of {@code data} under nonce {@code iv}. */

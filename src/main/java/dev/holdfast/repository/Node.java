@@ -65,6 +65,11 @@ public record Node(
     return new Node(name, NodeType.SYMLINK, mode, mtime, mtime, mtime, uid, gid, null, null, 0, 0, 0, 1, target, 0, null, null);
   }
 
+  /** The same node with the status change time, inode and device of the file it describes. */
+  public Node withIdentity(Instant ctime, long inode, long deviceId) {
+    return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree);
+  }
+
   /** The same node with owner and group names. */
   public Node withOwner(String user, String group) {
     return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree);

@@ -222,16 +222,33 @@ public final class Repository implements AutoCloseable {
     try (Stream<ObjectInfo> s = backend.list("index/")) {
       files = s.toList();
     }
+    // One buffer for every file, decrypted in place and parsed as a stream: a repository of
+    // millions of blobs loads its index without a copy of each file's plaintext or JSON, whose
+    // garbage would otherwise pile up in the old generation (issue 9, memory).
+    long largest = files.stream().mapToLong(ObjectInfo::size).max().orElse(0);
+    byte[] buf = new byte[(int) Math.min(largest, UnpackedFile.MAX_PLAINTEXT)];
     for (ObjectInfo f : files) {
       String name = f.key().substring("index/".length());
       if (!ObjectId.isHex(name)) {
         continue; // not a file restic would write, such as a temporary upload
       }
-      IndexFile idx = IndexFile.parse(loadUnpacked(f, "index " + name), "index " + name);
-      for (IndexFile.Pack p : idx.packs()) {
-        for (PackedBlob b : p.blobs()) {
-          index.add(p.id(), b);
-        }
+      String what = "index " + name;
+      if (f.size() > UnpackedFile.MAX_PLAINTEXT) {
+        throw GoJson.damaged(what, "too large (" + f.size() + " bytes)");
+      }
+      int n;
+      try (var in = backend.open(f.key())) {
+        n = in.readNBytes(buf, 0, (int) f.size());
+      }
+      if (!ObjectId.hash(buf, 0, n).hex().equals(name)) {
+        throw GoJson.damaged(what, "content does not match its name");
+      }
+      try (var json = UnpackedFile.openStream(master, buf, n, config.version(), what)) {
+        IndexFile.read(json, what, (pack, blobs) -> {
+          for (PackedBlob b : blobs) {
+            index.add(pack, b);
+          }
+        });
       }
     }
   }
@@ -744,6 +761,14 @@ public final class Repository implements AutoCloseable {
   public byte[] loadBlob(ObjectId pack, PackedBlob b) {
     String what = b.type().json() + " blob " + b.id().shortHex() + " in pack " + pack.shortHex();
     return decode(b, PackFile.read(backend, packKey(pack), b.offset(), b.length(), what), what);
+  }
+
+  /**
+   * Decrypts, decompresses and checks blob {@code b} from its {@code sealed} bytes as read from
+   * {@code pack}: lets a check read a whole pack in one sequential stream.
+   */
+  public byte[] openBlob(ObjectId pack, PackedBlob b, byte[] sealed) {
+    return decode(b, sealed, b.type().json() + " blob " + b.id().shortHex() + " in pack " + pack.shortHex());
   }
 
   /**

@@ -46,9 +46,10 @@ public final class RepositoryWriter implements BackupWriter {
 
   /**
    * An open directory: its entry (null for one never seen, like the root), the nodes below it, and
-   * the same directory's nodes in the parent snapshot (empty when there is none).
+   * the same directory's tree in the parent snapshot with its nodes by name (null and empty when
+   * there is none).
    */
-  private record Dir(String path, Entry entry, List<Node> children, Map<String, Node> previous) {}
+  private record Dir(String path, Entry entry, List<Node> children, ObjectId previousTree, Map<String, Node> previous) {}
 
   private final Repository repo;
   private final SnapshotInfo info;
@@ -76,8 +77,8 @@ public final class RepositoryWriter implements BackupWriter {
     this.lock = repo.lock(false);
     try {
       this.parent = findParent(repo, info);
-      open.push(new Dir("", null, new ArrayList<>(),
-          parent == null ? Map.of() : byName(repo.loadTree(parent.snapshot().tree()))));
+      ObjectId root = parent == null ? null : parent.snapshot().tree();
+      open.push(new Dir("", null, new ArrayList<>(), root, root == null ? Map.of() : byName(repo.loadTree(root))));
     } catch (RuntimeException ex) {
       lock.close();
       throw ex;
@@ -158,8 +159,9 @@ public final class RepositoryWriter implements BackupWriter {
   }
 
   /**
-   * The snapshot restic would pick as parent (design.rst "Backups and Deduplication"): the newest
-   * one not newer than this backup, from the same host, covering all of its paths.
+   * The parent snapshot, chosen as restic does (design.rst "Backups and Deduplication": the newest
+   * one not newer than this backup, from the same host, covering all of its paths) and, since
+   * different jobs may back up the same paths, also carrying this backup's tags (its job).
    */
   private static StoredSnapshot findParent(Repository repo, SnapshotInfo info) {
     StoredSnapshot best = null;
@@ -167,6 +169,7 @@ public final class RepositoryWriter implements BackupWriter {
       Snapshot sn = s.snapshot();
       if (Objects.equals(info.hostname(), sn.hostname())
           && sn.paths().containsAll(info.paths())
+          && sn.tags().containsAll(info.tags())
           && !sn.time().toInstant().isAfter(info.time().toInstant())
           && (best == null || sn.time().toInstant().isAfter(best.snapshot().time().toInstant()))) {
         best = s;
@@ -178,11 +181,9 @@ public final class RepositoryWriter implements BackupWriter {
   private void push(String path, Entry e) {
     String name = path.substring(path.lastIndexOf('/') + 1);
     Node before = open.peek().previous().get(name);
-    Map<String, Node> previous =
-        before != null && before.type() == NodeType.DIR && repo.hasBlob(BlobType.TREE, before.subtree())
-            ? byName(repo.loadTree(before.subtree()))
-            : Map.of();
-    open.push(new Dir(path, e, new ArrayList<>(), previous));
+    boolean known = before != null && before.type() == NodeType.DIR && repo.hasBlob(BlobType.TREE, before.subtree());
+    open.push(new Dir(path, e, new ArrayList<>(), known ? before.subtree() : null,
+        known ? byName(repo.loadTree(before.subtree())) : Map.of()));
   }
 
   private static Map<String, Node> byName(Tree tree) {
@@ -220,14 +221,17 @@ public final class RepositoryWriter implements BackupWriter {
   /** Saves the innermost open directory's tree and adds its node to the parent. */
   private ObjectId closeTop() {
     Dir d = open.pop();
-    Tree tree;
-    try {
-      tree = Tree.sorted(d.children());
-    } catch (IllegalArgumentException ex) {
-      throw new HoldfastException(ExitCode.FAILED,
-          "entries of " + (d.path().isEmpty() ? "/" : d.path()) + " came out of order: " + ex.getMessage());
+    ObjectId id = sameAsBefore(d) ? d.previousTree() : null;
+    if (id == null) {
+      Tree tree;
+      try {
+        tree = Tree.sorted(d.children());
+      } catch (IllegalArgumentException ex) {
+        throw new HoldfastException(ExitCode.FAILED,
+            "entries of " + (d.path().isEmpty() ? "/" : d.path()) + " came out of order: " + ex.getMessage());
+      }
+      id = repo.saveTree(tree);
     }
-    ObjectId id = repo.saveTree(tree);
     if (!open.isEmpty()) {
       Entry e = d.entry();
       String name = d.path().substring(d.path().lastIndexOf('/') + 1);
@@ -237,6 +241,24 @@ public final class RepositoryWriter implements BackupWriter {
       open.peek().children().add(n);
     }
     return id;
+  }
+
+  /**
+   * Whether a directory's nodes equal, field by field, those of its tree in the parent snapshot:
+   * then that tree is this one, and an unchanged directory costs neither encoding nor hashing.
+   * (A parsed node compares equal only if every field it models matches; fields it does not model,
+   * such as extended attributes, cannot have changed without changing the ctime it compares.)
+   */
+  private static boolean sameAsBefore(Dir d) {
+    if (d.previousTree() == null || d.children().size() != d.previous().size()) {
+      return false;
+    }
+    for (Node n : d.children()) {
+      if (!n.equals(d.previous().get(n.name()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -274,14 +296,17 @@ public final class RepositoryWriter implements BackupWriter {
   }
 
   /**
-   * The parent snapshot's node for this file if the file looks unchanged: same size and the same
-   * modification time to the nanosecond, with every content blob still in the index. restic also
-   * compares ctime and inode, which entries do not carry (like restic's --ignore-inode).
+   * The parent snapshot's node for this file if the file looks unchanged by restic's rules
+   * (archiver.go fileChanged): same size, modification and status change time to the nanosecond,
+   * same inode, and every content blob still in the index. A source that knows no ctime or inode
+   * (0/null) is compared without them, like restic's --ignore-inode.
    */
   private Node unchanged(String name, Entry e) {
     Node before = open.peek().previous().get(name);
     if (before == null || before.type() != NodeType.FILE || e.size() < 0 || before.size() != e.size()
-        || !before.mtime().equals(e.mtime()) || before.content() == null) {
+        || !before.mtime().equals(e.mtime()) || before.content() == null
+        || (e.ctime() != null && !e.ctime().equals(before.ctime()))
+        || (e.inode() != 0 && e.inode() != before.inode())) {
       return null;
     }
     for (ObjectId id : before.content()) {
@@ -292,8 +317,10 @@ public final class RepositoryWriter implements BackupWriter {
     return before;
   }
 
+  /** Adds what the entry knows beyond the node factories: owner names and, from a file system, ctime, inode and device. */
   private static Node withOwner(Node n, Entry e) {
-    return n.withOwner(blankToNull(e.owner()), blankToNull(e.group()));
+    Node named = n.withOwner(blankToNull(e.owner()), blankToNull(e.group()));
+    return e.ctime() == null ? named : named.withIdentity(e.ctime(), e.inode(), e.device());
   }
 
   private static String blankToNull(String s) {

@@ -47,4 +47,30 @@ final class UnpackedFile {
     }
     return json;
   }
+
+  /**
+   * The JSON of a sealed file held in {@code buf[0, len)}, decrypted in place and decompressed as
+   * it is read: loading an index file of 150,000 blobs then holds its ciphertext only, not also its
+   * plaintext and its 30 MB of JSON. The caller closes the stream.
+   */
+  static java.io.InputStream openStream(CryptoKey key, byte[] buf, int len, int repoVersion, String what) {
+    int n;
+    try {
+      n = key.openInPlace(buf, 0, len);
+    } catch (CryptoKey.CiphertextException e) {
+      throw new HoldfastException(ExitCode.DAMAGED, what + " is damaged: " + e.getMessage());
+    }
+    int start = CryptoKey.IV;
+    if (repoVersion < 2 || n == 0 || buf[start] == '{' || buf[start] == '[') {
+      return new java.io.ByteArrayInputStream(buf, start, n);
+    }
+    if (buf[start] != 2) {
+      throw GoJson.damaged(what, "unknown format version " + (buf[start] & 0xff));
+    }
+    try {
+      return new com.github.luben.zstd.ZstdInputStream(new java.io.ByteArrayInputStream(buf, start + 1, n - 1));
+    } catch (java.io.IOException e) {
+      throw GoJson.damaged(what, "invalid zstd data");
+    }
+  }
 }

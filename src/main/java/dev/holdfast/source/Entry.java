@@ -7,7 +7,8 @@ import java.time.Instant;
 /**
  * One item of a backup: its path inside the backup ('/'-separated, relative), metadata, and a way
  * to open its content. {@code size} is -1 for streams whose length is not known in advance (a
- * database dump).
+ * database dump). {@code inode}, {@code device} and {@code ctime} identify a file on disk so an
+ * incremental backup can tell it is unchanged without reading it; 0, 0 and null when unknown.
  */
 public record Entry(
     String path,
@@ -20,7 +21,10 @@ public record Entry(
     String owner,
     String group,
     String linkTarget,
-    Content content) {
+    Content content,
+    long inode,
+    long device,
+    Instant ctime) {
 
   public enum Kind {
     FILE,
@@ -34,6 +38,12 @@ public record Entry(
   @FunctionalInterface
   public interface Content {
     InputStream open() throws IOException;
+  }
+
+  /** An entry without on-disk identity (a stream, a generated file). */
+  public Entry(String path, Kind kind, long size, int mode, Instant mtime, long uid, long gid, String owner,
+      String group, String linkTarget, Content content) {
+    this(path, kind, size, mode, mtime, uid, gid, owner, group, linkTarget, content, 0, 0, null);
   }
 
   public Entry {

@@ -12,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Instant;
@@ -24,6 +25,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
@@ -184,6 +186,9 @@ public final class PathSource implements Source {
     private final Deque<Iterator<Path>> stack = new ArrayDeque<>();
     private final Deque<Object> devices = new ArrayDeque<>();
     private final Map<Object, String> seenInodes = new HashMap<>();
+    /** uid and gid to name: looked up once each, not per file (a lookup reads the passwd database). */
+    private final Map<Long, String> owners = new HashMap<>();
+    private final Map<Long, String> groups = new HashMap<>();
     private final java.util.Set<String> emittedParents = new java.util.HashSet<>();
     private final EventSink events;
     private final Deque<Entry> pending = new ArrayDeque<>();
@@ -229,11 +234,10 @@ public final class PathSource implements Source {
       if (!isRoot && excluded(p)) {
         return;
       }
-      PosixFileAttributes attrs;
       Map<String, Object> unix;
       try {
-        attrs = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        unix = Files.readAttributes(p, "unix:mode,uid,gid,ino,dev,nlink", LinkOption.NOFOLLOW_LINKS);
+        // one lstat for everything, including what an incremental backup compares (inode, ctime)
+        unix = Files.readAttributes(p, STAT, LinkOption.NOFOLLOW_LINKS);
       } catch (NoSuchFileException e) {
         return; // vanished between listing and reading: nothing to back up
       } catch (IOException e) {
@@ -246,12 +250,12 @@ public final class PathSource implements Source {
       }
       String path = entryPath(p);
       int mode = (Integer) unix.get("mode");
-      Instant mtime = attrs.lastModifiedTime().toInstant();
+      Instant mtime = ((FileTime) unix.get("lastModifiedTime")).toInstant();
       long uid = ((Number) unix.get("uid")).longValue();
       long gid = ((Number) unix.get("gid")).longValue();
-      String owner = name(attrs.owner());
-      String group = name(attrs.group());
-      if (attrs.isSymbolicLink()) {
+      String owner = Objects.requireNonNullElse(owners.computeIfAbsent(uid, u -> principal(p, "unix:owner")), "");
+      String group = Objects.requireNonNullElse(groups.computeIfAbsent(gid, g -> principal(p, "unix:group")), "");
+      if ((Boolean) unix.get("isSymbolicLink")) {
         String target;
         try {
           target = Files.readSymbolicLink(p).toString();
@@ -260,7 +264,7 @@ public final class PathSource implements Source {
           return;
         }
         pending.add(new Entry(path, Entry.Kind.SYMLINK, 0, mode, mtime, uid, gid, owner, group, target, null));
-      } else if (attrs.isDirectory()) {
+      } else if ((Boolean) unix.get("isDirectory")) {
         if (!isRoot && oneFileSystem && devices.peek() != NO_DEVICE && !devices.peek().equals(dev)) {
           return; // a mount point of another file system: skipped as the user asked
         }
@@ -280,10 +284,11 @@ public final class PathSource implements Source {
         }
         Collections.sort(children);
         emittedParents.add(path);
-        pending.add(new Entry(path, Entry.Kind.DIRECTORY, 0, mode, mtime, uid, gid, owner, group, null, null));
+        pending.add(new Entry(path, Entry.Kind.DIRECTORY, 0, mode, mtime, uid, gid, owner, group, null, null,
+            ((Number) unix.get("ino")).longValue(), ((Number) dev).longValue(), ((FileTime) unix.get("ctime")).toInstant()));
         stack.push(children.iterator());
         devices.push(dev);
-      } else if (attrs.isRegularFile()) {
+      } else if ((Boolean) unix.get("isRegularFile")) {
         long nlink = ((Number) unix.get("nlink")).longValue();
         if (nlink > 1) {
           Object inode = List.of(dev, unix.get("ino"));
@@ -301,8 +306,9 @@ public final class PathSource implements Source {
           return;
         }
         pending.add(
-            new Entry(path, Entry.Kind.FILE, attrs.size(), mode, mtime, uid, gid, owner, group, null,
-                () -> Files.newInputStream(p)));
+            new Entry(path, Entry.Kind.FILE, (Long) unix.get("size"), mode, mtime, uid, gid, owner, group, null,
+                () -> Files.newInputStream(p), ((Number) unix.get("ino")).longValue(),
+                ((Number) unix.get("dev")).longValue(), ((FileTime) unix.get("ctime")).toInstant()));
       }
       // sockets, FIFOs and devices are not backed up (as restic by default)
     }
@@ -330,6 +336,18 @@ public final class PathSource implements Source {
           events.publish(new BackupEvent.Warning(d.toString(), "cannot read attributes: " + reason(e)));
         }
       }
+    }
+  }
+
+  private static final String STAT =
+      "unix:mode,uid,gid,ino,dev,nlink,ctime,size,lastModifiedTime,isSymbolicLink,isDirectory,isRegularFile";
+
+  /** The owner or group name of {@code p} ({@code attribute} "unix:owner" or "unix:group"), null if unreadable. */
+  private static String principal(Path p, String attribute) {
+    try {
+      return name((UserPrincipal) Files.getAttribute(p, attribute, LinkOption.NOFOLLOW_LINKS));
+    } catch (IOException e) {
+      return null;
     }
   }
 

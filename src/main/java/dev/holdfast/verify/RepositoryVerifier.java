@@ -11,18 +11,26 @@ import dev.holdfast.repository.ObjectId;
 import dev.holdfast.repository.PackedBlob;
 import dev.holdfast.repository.Repository;
 import dev.holdfast.repository.StoredSnapshot;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
- * Checks a whole repository as {@code restic check} does. Quick: every pack the index names exists
- * and its header lists the blobs the index says it holds, and every snapshot's trees load and
- * refer only to indexed blobs. Full: also every blob of every pack read, decrypted, decompressed
- * and hashed against its id ({@code restic check --read-data}). Problems name the pack and blob.
+ * Checks a whole repository as {@code restic check} does: structure (index, packs, trees,
+ * snapshots) at quick, and at full also the data of every pack or of a sample of them
+ * ({@code restic check --read-data[-subset]}). Problems name the pack and blob.
  */
 public final class RepositoryVerifier {
   private final Repository repo;
@@ -32,51 +40,50 @@ public final class RepositoryVerifier {
   }
 
   public VerifyReport verify(VerifyLevel level) {
+    return verify(level, new PackSample.All());
+  }
+
+  /**
+   * Checks the whole repository. Structure, always: every pack an index file names exists with the
+   * size its index entries add up to, every tree and data blob the snapshots refer to is indexed,
+   * and packs no index names are counted (an interrupted backup leaves them; prune removes them).
+   * At {@code FULL}, the packs {@code sample} chooses are also read whole, in one stream each: the
+   * pack's SHA-256 against its name, its header against the index, and every blob decrypted,
+   * decompressed and hashed against its id ({@code restic check --read-data[-subset]}).
+   */
+  public VerifyReport verify(VerifyLevel level, PackSample sample) {
     if (level == VerifyLevel.RESTORE_TEST) {
       throw HoldfastException.usage("--level restore-test is not supported for repositories; use quick or full");
     }
     List<VerifyReport.Problem> problems = new ArrayList<>();
-    long[] blobs = {0};
-    long bytes = 0;
     Backend backend = repo.backend();
-    List<IndexFile.Pack> packs = repo.readIndex();
-    for (IndexFile.Pack pack : packs) {
+    Map<ObjectId, IndexFile.Pack> packs = new LinkedHashMap<>();
+    for (IndexFile.Pack p : repo.readIndex()) {
+      packs.putIfAbsent(p.id(), p); // the same pack in two index files (restic tolerates it too)
+    }
+    Map<ObjectId, Long> stored = storedPacks(backend);
+    Set<ObjectId> toRead = level == VerifyLevel.FULL ? sample.choose(new ArrayList<>(packs.keySet())) : Set.of();
+    long blobs = 0;
+    long bytes = 0;
+    for (IndexFile.Pack pack : packs.values()) {
       String entry = "pack " + pack.id().hex();
-      String key = Repository.packKeyOf(pack.id());
-      Optional<ObjectInfo> info;
-      try {
-        info = backend.stat(key);
-      } catch (IOException e) {
-        throw HoldfastException.io("checking " + key + " on " + backend.location(), e);
-      }
-      if (info.isEmpty()) {
+      Long size = stored.get(pack.id());
+      if (size == null) {
         problems.add(new VerifyReport.Problem(entry, "missing; the index lists " + pack.blobs().size() + " blobs in it"));
         continue;
       }
-      try {
-        Set<PackedBlob> listed = new HashSet<>(repo.readPackHeader(pack.id(), info.get().size()));
-        for (PackedBlob b : pack.blobs()) {
-          if (!listed.contains(b)) {
-            problems.add(new VerifyReport.Problem(entry, b.type().json() + " blob " + b.id().hex()
-                + " is in the index but not where the pack's header says"));
-          }
-        }
-      } catch (HoldfastException e) {
-        problems.add(new VerifyReport.Problem(entry, e.getMessage()));
+      long expected = expectedSize(pack);
+      if (size != expected) {
+        problems.add(new VerifyReport.Problem(entry, "has " + size + " bytes, its index entries add up to " + expected));
         continue;
       }
-      if (level == VerifyLevel.FULL) {
-        for (PackedBlob b : pack.blobs()) {
-          try {
-            repo.loadBlob(pack.id(), b);
-            blobs[0]++;
-            bytes += b.length();
-          } catch (HoldfastException e) {
-            problems.add(new VerifyReport.Problem(entry, "blob " + b.id().hex() + ": " + e.getMessage()));
-          }
-        }
+      if (toRead.contains(pack.id())) {
+        long[] done = readPack(pack, size, entry, problems);
+        blobs += done[0];
+        bytes += done[1];
       }
     }
+    List<ObjectId> unindexed = stored.keySet().stream().filter(id -> !packs.containsKey(id)).sorted().toList();
     List<StoredSnapshot> snapshots = repo.listSnapshots();
     Set<ObjectId> seenTrees = new HashSet<>();
     for (StoredSnapshot s : snapshots) {
@@ -87,10 +94,119 @@ public final class RepositoryVerifier {
         problems.add(new VerifyReport.Problem(entry, e.getMessage()));
       }
     }
-    long total = level == VerifyLevel.FULL ? blobs[0] : packs.stream().mapToLong(p -> p.blobs().size()).sum();
+    long total = level == VerifyLevel.FULL ? blobs : packs.values().stream().mapToLong(p -> p.blobs().size()).sum();
     String note = snapshots.size() + " snapshots, " + packs.size() + " packs, " + seenTrees.size() + " trees"
-        + (level == VerifyLevel.FULL ? ", every blob read" : ", structure only");
+        + (level == VerifyLevel.FULL ? ", " + (sample instanceof PackSample.All ? "every blob read"
+            : sample.describe() + " (" + toRead.size() + " of " + packs.size() + ")") : ", structure only")
+        + (unindexed.isEmpty() ? "" : "; " + unindexed.size() + " pack" + (unindexed.size() == 1 ? "" : "s")
+            + " not in any index (left by an interrupted backup; prune removes them): "
+            + String.join(", ", unindexed.stream().limit(3).map(ObjectId::shortHex).toList())
+            + (unindexed.size() > 3 ? ", …" : ""));
     return new VerifyReport("repository " + backend.location(), total, bytes, problems, note);
+  }
+
+  /** Every pack file under data/ by id, with its size, from one listing. */
+  private static Map<ObjectId, Long> storedPacks(Backend backend) {
+    Map<ObjectId, Long> out = new HashMap<>();
+    try (Stream<ObjectInfo> s = backend.list("data/")) {
+      s.forEach(o -> {
+        String name = o.key().substring(o.key().lastIndexOf('/') + 1);
+        if (ObjectId.isHex(name)) {
+          out.put(ObjectId.parse(name), o.size());
+        }
+      });
+    } catch (IOException e) {
+      throw HoldfastException.io("listing the packs of " + backend.location(), e);
+    }
+    return out;
+  }
+
+  /** A pack's size as design.rst "Pack Format" implies from its blobs: blobs, encrypted header, header length. */
+  static long expectedSize(IndexFile.Pack pack) {
+    long size = 4 + 32; // header length field, and the header's IV and MAC
+    for (PackedBlob b : pack.blobs()) {
+      size += b.length() + (b.compressed() ? 1 + 4 + 4 + 32 : 1 + 4 + 32);
+    }
+    return size;
+  }
+
+  /**
+   * Reads one pack whole, once: its header (a ranged read of the tail) against the index, then the
+   * file from the start, each blob decoded as it streams past and the whole hashed against the
+   * pack's name. Returns the blobs and bytes read.
+   */
+  private long[] readPack(IndexFile.Pack pack, long size, String entry, List<VerifyReport.Problem> problems) {
+    List<PackedBlob> header;
+    try {
+      header = new ArrayList<>(repo.readPackHeader(pack.id(), size));
+    } catch (HoldfastException e) {
+      problems.add(new VerifyReport.Problem(entry, e.getMessage()));
+      return new long[] {0, 0};
+    }
+    Set<PackedBlob> listed = new HashSet<>(header);
+    for (PackedBlob b : pack.blobs()) {
+      if (!listed.contains(b)) {
+        problems.add(new VerifyReport.Problem(entry, b.type().json() + " blob " + b.id().hex()
+            + " is in the index but not where the pack's header says"));
+      }
+    }
+    header.sort(Comparator.comparingLong(PackedBlob::offset));
+    long blobs = 0;
+    MessageDigest sha = sha256();
+    String key = Repository.packKeyOf(pack.id());
+    try (InputStream raw = repo.backend().open(key, 0, size);
+        DigestInputStream in = new DigestInputStream(new BufferedInputStream(raw, 1 << 16), sha)) {
+      long pos = 0;
+      for (PackedBlob b : header) {
+        if (b.offset() < pos) {
+          problems.add(new VerifyReport.Problem(entry, "blobs overlap at offset " + b.offset()));
+          break;
+        }
+        if (b.offset() > pos) {
+          problems.add(new VerifyReport.Problem(entry, "a gap of " + (b.offset() - pos) + " bytes before blob " + b.id().hex()));
+          discard(in, b.offset() - pos); // read, not skipped: the digest must see every byte
+        }
+        byte[] sealed = in.readNBytes(b.length());
+        pos = b.offset() + sealed.length;
+        if (sealed.length < b.length()) {
+          problems.add(new VerifyReport.Problem(entry, "ends inside blob " + b.id().hex()));
+          break;
+        }
+        try {
+          repo.openBlob(pack.id(), b, sealed);
+          blobs++;
+        } catch (HoldfastException e) {
+          problems.add(new VerifyReport.Problem(entry, "blob " + b.id().hex() + ": " + e.getMessage()));
+        }
+      }
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      throw HoldfastException.io("reading pack " + pack.id().shortHex() + " from " + repo.backend().location(), e);
+    }
+    ObjectId actual = ObjectId.of(sha.digest());
+    if (!actual.equals(pack.id())) {
+      problems.add(new VerifyReport.Problem(entry, "content does not match its name (SHA-256 " + actual.hex() + ")"));
+    }
+    return new long[] {blobs, size};
+  }
+
+  private static void discard(InputStream in, long n) throws IOException {
+    byte[] buf = new byte[8192];
+    while (n > 0) {
+      int r = in.read(buf, 0, (int) Math.min(buf.length, n));
+      if (r < 0) {
+        return;
+      }
+      n -= r;
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**
