@@ -225,6 +225,7 @@ public final class Repository implements AutoCloseable {
     // One buffer for every file, decrypted in place and parsed as a stream: a repository of
     // millions of blobs loads its index without a copy of each file's plaintext or JSON, whose
     // garbage would otherwise pile up in the old generation (issue 9, memory).
+    checkIndexFits(files.stream().mapToLong(ObjectInfo::size).sum());
     long largest = files.stream().mapToLong(ObjectInfo::size).max().orElse(0);
     byte[] buf = new byte[(int) Math.min(largest, UnpackedFile.MAX_PLAINTEXT)];
     for (ObjectInfo f : files) {
@@ -252,6 +253,27 @@ public final class Repository implements AutoCloseable {
       }
     }
   }
+
+  /**
+   * Refuses, before any work, an index that cannot fit into this JVM's heap: better one clear
+   * message than an OutOfMemoryError in the middle of a backup. Index files take about 50 bytes
+   * per blob (ids are random, they compress little) and the in-memory index about 60, so the
+   * estimate errs low and only an index that surely does not fit is refused.
+   */
+  private void checkIndexFits(long indexFileBytes) {
+    long blobs = indexFileBytes / 64;
+    long need = blobs * 60 + HEAP_HEADROOM;
+    long max = Runtime.getRuntime().maxMemory();
+    if (max != Long.MAX_VALUE && need > max) {
+      throw new HoldfastException(ExitCode.FAILED,
+          "the index of the repository at " + backend.location() + " (about " + blobs / 1_000_000 + " million blobs) needs about "
+              + (need >> 20) + " MiB of memory, more than this run's Java heap of " + (max >> 20) + " MiB",
+          "raise the heap, e.g. HOLDFAST_JAVA_OPTS=-Xmx" + Math.max(1, (need * 3 / 2 + (1L << 30) - 1) >> 30) + "g");
+    }
+  }
+
+  /** Heap a backup needs besides the index: chunker buffer, queued chunks, the workers' open packs. */
+  private static final long HEAP_HEADROOM = 128L << 20;
 
   /** Reads an index, snapshot or lock file, checking that its name is the hash of its bytes. */
   private byte[] loadUnpacked(ObjectInfo info, String what) throws IOException {
