@@ -234,7 +234,7 @@ final class ForgetCommand implements Callable<Integer> {
       }
       if (prune) {
         // A dry run plans the prune as if the forgotten snapshots were gone already.
-        var pruner = new Pruner(repo, maxUnusedPercent, Repository.DEFAULT_PACK_SIZE, s -> {});
+        var pruner = new Pruner(repo, maxUnusedPercent, Repository.DEFAULT_PACK_SIZE, s -> {}).guardedBy(lock);
         Pruner.Result r;
         if (dryRun) {
           java.util.Set<dev.holdfast.repository.ObjectId> forgotten = new java.util.HashSet<>();

@@ -65,7 +65,7 @@ final class PruneCommand implements Callable<Integer> {
       }
       try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job());
           RepositoryLock lock = repo.lock(true)) {
-        Pruner.Result r = new Pruner(repo, max, Repository.DEFAULT_PACK_SIZE, progress(w)).prune(dryRun);
+        Pruner.Result r = new Pruner(repo, max, Repository.DEFAULT_PACK_SIZE, progress(w)).guardedBy(lock).prune(dryRun);
         report(out, main.global.json, repo.backend().location(), r);
         if (!dryRun && r.changes()) {
           log(w.runLog(), repo.backend().location(), r);

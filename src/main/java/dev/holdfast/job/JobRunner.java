@@ -383,7 +383,7 @@ public final class JobRunner {
           + " from " + backend.location() + " (retention: " + job.retention().describe() + ")")).size();
       done.add("removed " + removed + " by retention");
       if (removed > 0) {
-        Pruner.Result r = new Pruner(repo, Pruner.DEFAULT_MAX_UNUSED_PERCENT).prune(false);
+        Pruner.Result r = new Pruner(repo, Pruner.DEFAULT_MAX_UNUSED_PERCENT).guardedBy(lock).prune(false);
         log.line("PRUNED", backend.location() + ": " + (r.packsRemoved() + r.unindexedPacks()) + " pack(s) deleted, "
             + r.packsRepacked() + " repacked, " + RunLog.human(r.freedBytes()) + " freed");
         done.add("pruned " + RunLog.human(r.freedBytes()));

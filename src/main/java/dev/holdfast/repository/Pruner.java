@@ -72,6 +72,14 @@ public final class Pruner {
     this.haltAfter = halt == null || halt.isBlank() ? -1 : Long.parseLong(halt.strip());
   }
 
+  /** Checks {@code lock} is still held before each deleting step; without it, nothing is checked. */
+  public Pruner guardedBy(RepositoryLock lock) {
+    this.lockCheck = lock::ensureHeld;
+    return this;
+  }
+
+  private Runnable lockCheck = () -> {};
+
   public Pruner(Repository repo, double maxUnusedPercent) {
     this(repo, maxUnusedPercent, Repository.DEFAULT_PACK_SIZE, s -> {});
   }
@@ -309,6 +317,9 @@ public final class Pruner {
     }
     remaining.addAll(written);
     List<ObjectId> newIndex = writeIndex(supersede, remaining);
+    // A prune that lost its exclusive lock (not refreshed in time, or removed by `unlock
+    // --remove-all`) may have a backup beside it now: delete nothing then.
+    lockCheck.run();
     int indexRemoved = 0;
     for (ObjectId id : supersede) {
       if (!newIndex.contains(id)) {
@@ -318,6 +329,7 @@ public final class Pruner {
     }
 
     // 7. Only now that no index names them: the packs nothing needs.
+    lockCheck.run();
     progress.accept("deleting " + (repack.size() + remove.size() + unindexed.size()) + " pack(s)");
     for (PackInfo p : repack) {
       delete(Repository.packKeyOf(p.id));

@@ -330,6 +330,15 @@ public final class RepositoryLock implements AutoCloseable {
       // the refresher did not run at all (the process was suspended, say)
       lost = "it was last refreshed " + human(Duration.between(lastRefreshed, clock.instant())) + " ago";
     }
+    if (lost == null && !closed) {
+      try {
+        if (repo.backend().stat("locks/" + current.hex()).isEmpty()) {
+          lost = "its lock file was removed by someone else (unlock --remove-all?)";
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        // cannot tell now; the refresher keeps checking, and gives up after GIVE_UP_AFTER
+      }
+    }
     if (lost != null) {
       throw new HoldfastException(ExitCode.FAILED,
           "lost the lock on the repository at " + repo.backend().location() + ": " + lost,

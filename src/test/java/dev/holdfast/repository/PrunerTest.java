@@ -125,6 +125,31 @@ class PrunerTest {
   }
 
   @Test
+  void aPruneThatLostItsLockDeletesNothing() throws IOException {
+    ObjectId gone;
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      gone = snapshot(repo, "h", "daily", "/d", 1, bytes(40_000));
+      snapshot(repo, "h", "daily", "/d", 2, bytes(20_000));
+    }
+    backend.delete("snapshots/" + gone.hex());
+    try (var repo = Repository.open(backend, PASSWORD); var lock = repo.lock(true)) {
+      Map<String, Long> before = files();
+      backend.delete("locks/" + lock.id().hex()); // e.g. `unlock --remove-all` from another host
+      assertThatThrownBy(() -> new Pruner(repo, 0).guardedBy(lock).prune(false))
+          .isInstanceOf(HoldfastException.class).hasMessageContaining("lost the lock");
+      Map<String, Long> after = files();
+      after.keySet().removeIf(k -> k.startsWith("index/") || k.startsWith("data/") && !before.containsKey(k));
+      before.keySet().removeIf(k -> k.startsWith("index/"));
+      assertThat(after).as("no pack and no snapshot deleted (a new index and packs may have been added)")
+          .isEqualTo(before);
+      assertThat(before.keySet().stream().filter(k -> k.startsWith("index/"))).isEmpty();
+    }
+    try (var repo = Repository.open(backend, PASSWORD)) {
+      assertThat(repo.listSnapshots()).hasSize(1); // still readable: the old index files were not deleted either
+    }
+  }
+
+  @Test
   void maxUnusedLeavesAPartlyUsedPackAloneWithinTheLimit() {
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
       repo.setCompression(false);
