@@ -670,7 +670,8 @@ public final class Dashboard implements HttpHandler {
           if (!ObjectId.isHex(id) || id.length() != 2 * ObjectId.LENGTH) {
             throw new WebError(404, "no snapshot '" + id + "' (give its full id)");
           }
-          try (Repository repo = Repository.open(be, board.repositoryPassword(target))) {
+          try (Repository repo = Repository.open(be, board.repositoryPassword(target));
+              var lock = repo.lock(false)) { // shared: a concurrent prune would look like missing packs
             r = new RepositoryVerifier(repo).verifySnapshot(ObjectId.parse(id), level);
           }
         } else {

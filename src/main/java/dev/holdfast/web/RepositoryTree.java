@@ -279,12 +279,16 @@ final class RepositoryTree implements BackupTree {
   @Override
   public RestoreResult restore(String path, Path into, boolean overwrite, EventSink events) {
     List<String> includes = path.isEmpty() ? List.of() : List.of(RestoreFlow.escapeGlob(path));
-    return new RepositoryRestore(events).restore(repo, snapshot, new RestoreRequest(into, includes, overwrite));
+    try (var lock = repo.lock(false)) { // shared, as the CLI's restore: a prune must not delete packs mid-restore
+      return new RepositoryRestore(events).restore(repo, snapshot, new RestoreRequest(into, includes, overwrite));
+    }
   }
 
   @Override
   public DatabaseRestore.Result restoreDatabase(DatabaseRestore.Request request, Map<String, String> env) {
-    return new DatabaseRestore(null, env).restore(repo, snapshot, request);
+    try (var lock = repo.lock(false)) {
+      return new DatabaseRestore(null, env).restore(repo, snapshot, request);
+    }
   }
 
   @Override
