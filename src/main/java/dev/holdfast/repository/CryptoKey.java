@@ -122,11 +122,8 @@ public final class CryptoKey {
     return open(sealed, 0, sealed.length);
   }
 
-  /**
-   * Checks the MAC, then decrypts. A failure says only "MAC check failed": the caller knows whether
-   * that means a wrong password or damaged data.
-   */
-  public byte[] open(byte[] sealed, int off, int len) {
+  /** Checks length, IV and MAC of a sealed message; returns its IV. */
+  private byte[] checkMac(byte[] sealed, int off, int len) {
     if (len < OVERHEAD) {
       throw new CiphertextException("ciphertext too short (" + len + " bytes)");
     }
@@ -134,12 +131,21 @@ public final class CryptoKey {
     if (isZero(iv)) {
       throw new CiphertextException("all-zero IV");
     }
-    int ctLen = len - OVERHEAD;
     byte[] expected = new byte[MAC];
-    mac(iv, sealed, off + IV, ctLen, expected, 0);
-    if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(sealed, off + IV + ctLen, off + len))) {
+    mac(iv, sealed, off + IV, len - OVERHEAD, expected, 0);
+    if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(sealed, off + len - MAC, off + len))) {
       throw new CiphertextException("MAC check failed");
     }
+    return iv;
+  }
+
+  /**
+   * Checks the MAC, then decrypts. A failure says only "MAC check failed": the caller knows whether
+   * that means a wrong password or damaged data.
+   */
+  public byte[] open(byte[] sealed, int off, int len) {
+    byte[] iv = checkMac(sealed, off, len);
+    int ctLen = len - OVERHEAD;
     byte[] plain = new byte[ctLen];
     crypt(iv, sealed, off + IV, ctLen, plain, 0);
     return plain;
@@ -151,19 +157,8 @@ public final class CryptoKey {
    * second copy of it.
    */
   public int openInPlace(byte[] sealed, int off, int len) {
-    if (len < OVERHEAD) {
-      throw new CiphertextException("ciphertext too short (" + len + " bytes)");
-    }
-    byte[] iv = Arrays.copyOfRange(sealed, off, off + IV);
-    if (isZero(iv)) {
-      throw new CiphertextException("all-zero IV");
-    }
+    byte[] iv = checkMac(sealed, off, len);
     int ctLen = len - OVERHEAD;
-    byte[] expected = new byte[MAC];
-    mac(iv, sealed, off + IV, ctLen, expected, 0);
-    if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(sealed, off + IV + ctLen, off + len))) {
-      throw new CiphertextException("MAC check failed");
-    }
     try {
       Cipher c = Cipher.getInstance("AES/CTR/NoPadding");
       c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(encrypt, "AES"), new IvParameterSpec(iv));
