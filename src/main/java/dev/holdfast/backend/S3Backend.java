@@ -170,6 +170,17 @@ public final class S3Backend implements Backend {
     }
   }
 
+  /**
+   * The largest part this JVM's heap can buffer safely (a quarter of it: the part is buffered, and
+   * grown by copying), never below the configured base. Parts grow with the part number so that
+   * 10,000 of them hold a large archive; with a capped heap (the launcher's 512 MiB) they stop at
+   * 128 MiB, which still holds about 1 TB in one object.
+   */
+  static int heapBoundPartSize(int base) {
+    long quarter = Runtime.getRuntime().maxMemory() / 4;
+    return (int) Math.max(base, Math.min(quarter & ~((1L << 20) - 1), S3Target.MAX_PART_SIZE));
+  }
+
   /** The size of part {@code partNumber} (1-based) for a base part size. */
   static int partSize(int base, int partNumber) {
     int doublings = Math.min((partNumber - 1) / PARTS_PER_SIZE_STEP, 30);
@@ -419,7 +430,7 @@ public final class S3Backend implements Backend {
       Objects.checkFromIndexSize(off, len, b.length);
       checkOpen();
       while (len > 0) {
-        int limit = partSize(target.partSize(), parts.size() + 1);
+        int limit = Math.min(partSize(target.partSize(), parts.size() + 1), heapBoundPartSize(target.partSize()));
         if (filled == limit) {
           uploadPart();
           continue;
@@ -457,7 +468,8 @@ public final class S3Backend implements Backend {
       int number = parts.size() + 1;
       try {
         if (number > MAX_PARTS) {
-          throw new IOException(doing() + ": object exceeds S3's limit of 10,000 parts");
+          throw new IOException(doing() + ": object exceeds S3's limit of 10,000 parts (the last were "
+              + (filled >> 20) + " MiB; a larger Java heap allows larger parts, e.g. HOLDFAST_JAVA_OPTS=-Xmx4g)");
         }
         if (uploadId == null) {
           refuseExisting();

@@ -16,6 +16,16 @@ class S3BackendTest {
   }
 
   @Test
+  void partsStayWithinAQuarterOfTheHeapButNeverBelowTheConfiguredSize() {
+    long quarter = Runtime.getRuntime().maxMemory() / 4;
+    int bound = S3Backend.heapBoundPartSize(S3Target.MIN_PART_SIZE);
+    assertThat((long) bound).isLessThanOrEqualTo(Math.max(quarter, S3Target.MIN_PART_SIZE))
+        .isLessThanOrEqualTo(S3Target.MAX_PART_SIZE).isGreaterThanOrEqualTo(S3Target.MIN_PART_SIZE);
+    assertThat(S3Backend.heapBoundPartSize(S3Target.MAX_PART_SIZE)).as("an explicit part size is kept")
+        .isEqualTo(S3Target.MAX_PART_SIZE);
+  }
+
+  @Test
   void tenThousandPartsHoldMoreThanThreeTebibytesEvenFromTheSmallestPartSize() {
     long total = 0;
     for (int n = 1; n <= S3Backend.MAX_PARTS; n++) {
