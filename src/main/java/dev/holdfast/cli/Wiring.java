@@ -638,12 +638,7 @@ final class Wiring {
   /** Whether a target holds a repository: a {@code config} object and key files at its root. */
   static boolean holdsRepository(Backend b) {
     try {
-      if (b.stat("config").isEmpty()) {
-        return false;
-      }
-      try (var keys = b.list("keys/")) {
-        return keys.findAny().isPresent();
-      }
+      return Repository.existsAt(b);
     } catch (java.io.IOException e) {
       throw HoldfastException.io("looking for a repository at " + b.location(), e);
     }

@@ -154,6 +154,16 @@ public final class Repository implements AutoCloseable {
     return id;
   }
 
+  /** Whether a target holds a repository: a {@code config} object and key files at its root (restic's layout). */
+  public static boolean existsAt(Backend b) throws IOException {
+    if (b.stat("config").isEmpty()) {
+      return false;
+    }
+    try (Stream<ObjectInfo> keys = b.list("keys/")) {
+      return keys.findAny().isPresent();
+    }
+  }
+
   /** Opens a repository, trying the password against its key files, then loads every index file. */
   public static Repository open(Backend backend, String password) {
     try {

@@ -64,15 +64,10 @@ final class RepositoryTree implements BackupTree {
     }
   }
 
-  /** Whether a target holds a repository: a {@code config} object and key files at its root (as restic lays it out). */
+  /** Whether a target holds a repository ({@link Repository#existsAt}); a target that is gone holds none. */
   static boolean holdsRepository(Backend b) {
     try {
-      if (b.stat("config").isEmpty()) {
-        return false;
-      }
-      try (var keys = b.list("keys/")) {
-        return keys.findAny().isPresent();
-      }
+      return Repository.existsAt(b);
     } catch (java.nio.file.NoSuchFileException e) {
       return false;
     } catch (IOException e) {
