@@ -59,13 +59,10 @@ public enum Compression {
   public OutputStream compress(OutputStream out, int level, int threads) throws IOException {
     return switch (this) {
       case GZIP -> new ParallelGzipOutputStream(out, level, threads, ParallelGzipOutputStream.DEFAULT_BLOCK);
-      case ZSTD -> new ParallelZstdOutputStream(out, level, threads, zstdBlock());
+      case ZSTD -> new ParallelZstdOutputStream(
+          out, level, threads, ParallelZstdOutputStream.blockSize(threads, Runtime.getRuntime().maxMemory()));
       case NONE -> out;
     };
-  }
-
-  private static int zstdBlock() {
-    return Integer.getInteger("holdfast.zstd.block", ParallelZstdOutputStream.DEFAULT_BLOCK); // TEMP for measuring
   }
 
   /** Detects the compression from the first bytes and returns a decompressing stream. */
