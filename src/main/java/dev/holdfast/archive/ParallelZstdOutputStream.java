@@ -29,6 +29,14 @@ import java.util.concurrent.TimeUnit;
  * per 16 MiB.
  */
 final class ParallelZstdOutputStream extends OutputStream {
+  /**
+   * The default level runs with a quarter of level 3's match-finder tables (2^15 hash, 2^14 chain
+   * entries, as the repository's blobs do: they stay in the CPU's L2 cache). On the benchmark's 1 GB
+   * that took about a fifth less CPU (2.9 instead of 3.5-3.8 CPU-s) for 0.3% more output (618.1
+   * instead of 616.4 MB; {@code zstd -3 -T0} wrote 620.6 MB). Other levels keep zstd's parameters.
+   */
+  private static final int HASH_LOG = 15;
+  private static final int CHAIN_LOG = 14;
   static final int MAX_BLOCK = 16 << 20;
   static final int MIN_BLOCK = 1 << 20;
 
@@ -71,6 +79,9 @@ final class ParallelZstdOutputStream extends OutputStream {
       in = new byte[blockSize];
       out = new byte[(int) Zstd.compressBound(blockSize)];
       ctx.setLevel(level);
+      if (level == Compression.ZSTD.defaultLevel()) {
+        ctx.setHashLog(HASH_LOG).setChainLog(CHAIN_LOG);
+      }
     }
   }
 

@@ -109,6 +109,18 @@ class ParallelZstdOutputStreamTest {
   }
 
   @Test
+  void everyLevelWritesFramesZstdReads() throws Exception {
+    byte[] data = mixed(2_000_000, 3);
+    for (int level : new int[] {1, 3, 9}) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try (var z = new ParallelZstdOutputStream(out, level, 2, 1 << 20)) {
+        z.write(data);
+      }
+      assertThat(zstdCli(out.toByteArray())).as("level %d", level).isEqualTo(data);
+    }
+  }
+
+  @Test
   void textIsCompressed() throws Exception {
     byte[] data = "2026-01-02 03:00:01 INFO request served in 12 ms\n".repeat(100_000).getBytes();
     byte[] z = compress(data, 2, 1 << 20);
