@@ -110,7 +110,8 @@ public final class RepositoryWriter implements BackupWriter {
           e.mtime(), e.uid(), e.gid(), e.linkTarget()), e));
       case HARDLINK -> {
         // restic stores each name of a hard-linked file as a file with the same content, inode, device and
-        // st_nlink; a restore links the names of one inode again (restic's restorer does the same)
+        // st_nlink; a restore links the names of one inode again (restic's restorer does the same). The
+        // link count is the first name's, so the two nodes never disagree (restic links by inode alone)
         Node first = storedFile(e.linkTarget());
         if (first == null) { // its first name could not be read, and was left out with a warning
           events.publish(new BackupEvent.Warning("/" + e.path(),
@@ -118,7 +119,7 @@ public final class RepositoryWriter implements BackupWriter {
           return;
         }
         open.peek().children().add(withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()),
-            e.mtime(), e.uid(), e.gid(), first.size(), first.content()), e).withLinks(Math.max(e.links(), 1)));
+            e.mtime(), e.uid(), e.gid(), first.size(), first.content()), e).withLinks(first.links()));
         fileCount++;
       }
     }

@@ -129,7 +129,7 @@ class IncrementalBackupIT {
             opened.add(e.path());
           }
           return e.content().open();
-        }, e.inode(), e.device(), e.ctime());
+        }, e.inode(), e.device(), e.ctime(), e.links());
   }
 
   /** Entry paths are absolute paths without the leading '/'. */

@@ -209,7 +209,7 @@ class RepositoryResticIT {
                 e.mtime(), e.uid(), e.gid(), e.owner(), e.group(), e.linkTarget(), () -> {
                   opened.incrementAndGet();
                   return e.content().open();
-                }, e.inode(), e.device(), e.ctime()))
+                }, e.inode(), e.device(), e.ctime(), e.links()))
             .forEach(writer::add);
         ref = writer.finish();
       }
