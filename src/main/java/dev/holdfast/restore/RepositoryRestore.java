@@ -211,8 +211,8 @@ public final class RepositoryRestore {
 
   /**
    * Writes every file's content pack by pack, as restic's restorer does: each pack is read once
-   * (in runs of the blobs needed, in offset order), on {@code min(4, cores)} worker threads (at
-   * least two), each of which decrypts, decompresses and checks a blob against its id and writes it
+   * (in runs of the blobs needed, in offset order), on one worker thread per core (four to eight),
+   * each of which decrypts, decompresses and checks a blob against its id and writes it
    * at its offsets in every file that holds it. A file gets its mode and times from the worker that
    * writes its last blob. Offsets come from the index's plaintext lengths, so a node whose size
    * disagrees with its blobs is refused before anything is written.
@@ -245,7 +245,9 @@ public final class RepositoryRestore {
       Files.newByteChannel(files.get(i).stagedPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
       finishFile(files.get(i));
     }
-    int threads = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    // More workers than cores: creating and opening files blocks in the kernel (on a busy ext4
+    // journal, for milliseconds), and a read from a cold cache or a remote target blocks too.
+    int threads = Math.max(4, Math.min(8, Runtime.getRuntime().availableProcessors()));
     ExecutorService pool = Executors.newFixedThreadPool(threads, r -> Thread.ofPlatform().daemon()
         .name("holdfast-restore-" + THREADS.incrementAndGet()).unstarted(r));
     var queue = new java.util.concurrent.ConcurrentLinkedQueue<>(packs.entrySet());
