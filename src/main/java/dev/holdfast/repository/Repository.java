@@ -821,6 +821,43 @@ public final class Repository implements AutoCloseable {
     return decode(b, sealed, b.type().json() + " blob " + b.id().shortHex() + " in pack " + pack.shortHex());
   }
 
+  /** Where the index says blob {@code id} is stored; empty if it is not indexed (blobs saved but not flushed are not). */
+  public synchronized Optional<BlobLocation> locate(BlobType type, ObjectId id) {
+    return index.lookup(type, id).map(l -> new BlobLocation(l.pack(), l.blob()));
+  }
+
+  /**
+   * Like {@link #openBlob}, without allocating: decrypts blob {@code b} of {@code pack} in place in
+   * {@code sealed[off, off + b.length())}, decompresses it into {@code plain} (at least
+   * {@link PackedBlob#plaintextLength()} long, reused by the caller), checks its MAC, length and id,
+   * and returns its length. Damage is exit 4 naming the blob and pack.
+   */
+  public int openBlobInto(ObjectId pack, PackedBlob b, byte[] sealed, int off, byte[] plain) {
+    countBulkCrypto(b.length());
+    int n;
+    try {
+      n = master.openInPlace(sealed, off, b.length());
+    } catch (CryptoKey.CiphertextException e) {
+      throw GoJson.damaged(blobName(pack, b), e.getMessage());
+    }
+    if (b.compressed()) {
+      if (!ZstdFrames.decompressInto(sealed, off + CryptoKey.IV, n, plain, b.uncompressedLength())) {
+        throw GoJson.damaged(blobName(pack, b), "invalid zstd data");
+      }
+      n = b.uncompressedLength();
+    } else {
+      System.arraycopy(sealed, off + CryptoKey.IV, plain, 0, n);
+    }
+    if (!ObjectId.hash(plain, 0, n).equals(b.id())) {
+      throw GoJson.damaged(blobName(pack, b), "content does not match its id");
+    }
+    return n;
+  }
+
+  private static String blobName(ObjectId pack, PackedBlob b) {
+    return b.type().json() + " blob " + b.id().shortHex() + " in pack " + pack.shortHex();
+  }
+
   /**
    * Discards what was not flushed, and waits for a pack upload under way (its blobs stay known, as
    * above); the backend stays open (its owner closes it).

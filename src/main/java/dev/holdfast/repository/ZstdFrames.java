@@ -73,6 +73,29 @@ final class ZstdFrames {
     return dst;
   }
 
+  /**
+   * Decompresses a blob whose plaintext length the index states into {@code dst} (at least that
+   * long, reused by the caller across blobs); returns false if the frame does not yield exactly
+   * {@code expected} bytes.
+   */
+  static boolean decompressInto(byte[] src, int off, int len, byte[] dst, int expected) {
+    long n;
+    ZstdDecompressCtx ctx = DECOMPRESSORS.poll();
+    try {
+      if (ctx == null) {
+        ctx = new ZstdDecompressCtx();
+      }
+      n = ctx.decompressByteArray(dst, 0, expected, src, off, len);
+    } catch (RuntimeException e) {
+      return false;
+    } finally {
+      if (ctx != null) {
+        DECOMPRESSORS.offer(ctx);
+      }
+    }
+    return !Zstd.isError(n) && n == expected;
+  }
+
   /** Decompresses at most {@code limit} bytes; returns null for a broken frame or a larger result. */
   static byte[] decompressBounded(byte[] src, int off, int len, int limit) {
     try (var in = new ZstdInputStreamNoFinalizer(new ByteArrayInputStream(src, off, len))) {

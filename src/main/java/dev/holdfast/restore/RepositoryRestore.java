@@ -8,8 +8,11 @@ import dev.holdfast.repository.FileMode;
 import dev.holdfast.repository.Node;
 import dev.holdfast.repository.ObjectId;
 import dev.holdfast.repository.Repository;
+import dev.holdfast.repository.BlobLocation;
 import dev.holdfast.repository.BlobType;
+import dev.holdfast.repository.PackedBlob;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -21,16 +24,19 @@ import java.nio.file.PathMatcher;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Restores a repository snapshot into a directory, as {@code restic restore} lays it out (the
@@ -42,6 +48,9 @@ import java.util.concurrent.Future;
 public final class RepositoryRestore {
   private final EventSink events;
   private final boolean asRoot;
+  /** Names staged so far in this restore, and staging directories made (each made once). */
+  private final java.util.Set<String> names = new java.util.HashSet<>();
+  private final java.util.Set<Path> madeDirs = new java.util.HashSet<>();
 
   public RepositoryRestore(EventSink events) {
     this.events = events;
@@ -63,9 +72,6 @@ public final class RepositoryRestore {
     }
   }
 
-  /** Blobs decoded ahead of the one being written, beyond one per core: bounds memory (a blob is at most 8 MiB). */
-  private static final int EXTRA_BLOBS_AHEAD = 2;
-
   /** Restores snapshot {@code snapshotId} of {@code repo}; {@code label} names it in messages. */
   public RestoreResult restore(Repository repo, ObjectId snapshotId, RestoreRequest request) {
     String label = "snapshot " + snapshotId.shortHex();
@@ -76,6 +82,8 @@ public final class RepositoryRestore {
       includes.add(FileSystems.getDefault().getPathMatcher("glob:" + (p.endsWith("/") ? p.substring(0, p.length() - 1) : p)));
     }
     ObjectId root = repo.loadSnapshot(snapshotId).tree();
+    names.clear();
+    madeDirs.clear();
     Path staging;
     try {
       Files.createDirectories(target);
@@ -160,9 +168,20 @@ public final class RepositoryRestore {
           "refusing to overwrite " + finalPath + " (restoring " + label + "); nothing was restored",
           "restore into an empty directory, or pass --overwrite");
     }
-    Files.createDirectories(stagedPath.getParent());
+    if (!names.add(name)) {
+      // the staging directory is ours alone, so files are created without O_EXCL: a name twice
+      // in one tree is caught here instead
+      throw new HoldfastException(ExitCode.FAILED, "refusing to restore '" + name + "' from " + label
+          + ": the name appears twice in its directory", "this repository was not written by Holdfast or restic, or was tampered with");
+    }
+    if (madeDirs.add(stagedPath.getParent())) {
+      Files.createDirectories(stagedPath.getParent());
+    }
     switch (node.type()) {
-      case DIR -> Files.createDirectories(stagedPath);
+      case DIR -> {
+        Files.createDirectories(stagedPath);
+        madeDirs.add(stagedPath);
+      }
       case FILE -> {
         if (node.content() == null) {
           throw new HoldfastException(ExitCode.DAMAGED, "file " + name + " in " + label + " has no content list");
@@ -172,7 +191,7 @@ public final class RepositoryRestore {
         if (sameInode != null) {
           links.pending().add(new Path[] {stagedPath, sameInode}); // linked once its first name is written
         } else {
-          files.add(new PendingFile(name, node, stagedPath)); // written by writeFiles, after the walk
+          files.add(new PendingFile(name, node, stagedPath)); // created and written by writeFiles, after the walk
         }
       }
       case SYMLINK -> {
@@ -193,56 +212,236 @@ public final class RepositoryRestore {
     staged.add(new Staged(name, node));
   }
 
+  /** A blob some files need, with every place it goes (a file and an offset in it). */
+  private static final class BlobUse {
+    final PackedBlob blob;
+    int[] files = new int[1];
+    long[] offsets = new long[1];
+    int count;
+
+    BlobUse(PackedBlob blob) {
+      this.blob = blob;
+    }
+
+    void add(int file, long offset) {
+      if (count == files.length) {
+        files = Arrays.copyOf(files, count * 2);
+        offsets = Arrays.copyOf(offsets, count * 2);
+      }
+      files[count] = file;
+      offsets[count++] = offset;
+    }
+  }
+
   /**
-   * Writes every file's content, in order, while a pool of threads reads, decrypts, decompresses
-   * and checks the next few blobs (across file boundaries, so that small files overlap too).
+   * Writes every file's content pack by pack, as restic's restorer does: each pack is read once
+   * (in runs of the blobs needed, in offset order), on one worker thread per core (four to eight),
+   * each of which decrypts, decompresses and checks a blob against its id and writes it
+   * at its offsets in every file that holds it. A file gets its mode and times from the worker that
+   * writes its last blob. Offsets come from the index's plaintext lengths, so a node whose size
+   * disagrees with its blobs is refused before anything is written.
    */
   private void writeFiles(Repository repo, String label, List<PendingFile> files) throws IOException {
-    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-    ExecutorService pool = Executors.newFixedThreadPool(threads,
-        r -> Thread.ofPlatform().daemon().name("holdfast-restore-", 0).unstarted(r));
+    Map<ObjectId, Map<ObjectId, BlobUse>> packs = new LinkedHashMap<>(); // in the order files first need them
+    AtomicInteger[] remaining = new AtomicInteger[files.size()];
+    List<Integer> empty = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      PendingFile f = files.get(i);
+      long offset = 0;
+      for (ObjectId id : f.node().content()) {
+        BlobLocation loc = repo.locate(BlobType.DATA, id).orElseThrow(() -> new HoldfastException(ExitCode.DAMAGED,
+            "data blob " + id.shortHex() + " of file " + f.name() + " in " + label + " is not in the repository's index"));
+        packs.computeIfAbsent(loc.pack(), k -> new LinkedHashMap<>())
+            .computeIfAbsent(id, k -> new BlobUse(loc.blob()))
+            .add(i, offset);
+        offset += loc.blob().plaintextLength();
+      }
+      if (offset != f.node().size()) {
+        throw new HoldfastException(ExitCode.DAMAGED, "file " + f.name() + " in " + label + " has " + offset
+            + " bytes of content, its node says " + f.node().size());
+      }
+      remaining[i] = new AtomicInteger(f.node().content().size());
+      if (f.node().content().isEmpty()) {
+        empty.add(i);
+      }
+    }
+    for (int i : empty) {
+      Files.newByteChannel(files.get(i).stagedPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
+      finishFile(files.get(i));
+    }
+    // More workers than cores: creating and opening files blocks in the kernel (on a busy ext4
+    // journal, for milliseconds), and a read from a cold cache or a remote target blocks too.
+    int threads = Math.max(4, Math.min(8, Runtime.getRuntime().availableProcessors()));
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> Thread.ofPlatform().daemon()
+        .name("holdfast-restore-" + THREADS.incrementAndGet()).unstarted(r));
+    var queue = new java.util.concurrent.ConcurrentLinkedQueue<>(packs.entrySet());
+    AtomicBoolean failed = new AtomicBoolean();
+    List<Future<?>> workers = new ArrayList<>();
     try {
-      Deque<Future<byte[]>> ahead = new ArrayDeque<>();
-      int nextFile = 0;
-      int nextBlob = 0; // the next blob to submit: files.get(nextFile).content().get(nextBlob)
-      for (PendingFile f : files) {
-        long written = 0;
-        try (FileChannel out = FileChannel.open(f.stagedPath(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-          for (int i = 0; i < f.node().content().size(); i++) {
-            while (ahead.size() < threads + EXTRA_BLOBS_AHEAD && nextFile < files.size()) {
-              List<ObjectId> content = files.get(nextFile).node().content();
-              if (nextBlob >= content.size()) {
-                nextFile++;
-                nextBlob = 0;
-                continue;
-              }
-              ObjectId id = content.get(nextBlob++);
-              ahead.add(pool.submit(() -> repo.loadBlob(BlobType.DATA, id)));
+      for (int t = 0; t < threads; t++) {
+        workers.add(pool.submit(() -> {
+          try (var w = new Worker(repo, files, remaining)) {
+            Map.Entry<ObjectId, Map<ObjectId, BlobUse>> pack;
+            while (!failed.get() && (pack = queue.poll()) != null) {
+              w.restorePack(pack.getKey(), pack.getValue().values());
             }
-            byte[] chunk = take(ahead.poll());
-            ByteBuffer buf = ByteBuffer.wrap(chunk);
-            while (buf.hasRemaining()) {
-              out.write(buf);
-            }
-            written += chunk.length;
-            events.publish(new BackupEvent.BytesMoved(chunk.length));
+          } catch (IOException e) {
+            failed.set(true);
+            throw new UncheckedIOException(e);
+          } catch (RuntimeException | Error e) {
+            failed.set(true);
+            throw e;
+          }
+          return null;
+        }));
+      }
+      RuntimeException first = null;
+      for (Future<?> f : workers) {
+        try {
+          take(f);
+        } catch (UncheckedIOException e) {
+          if (first == null) {
+            first = e;
+          }
+        } catch (RuntimeException e) {
+          // damage explains more than an I/O error a worker hit while the others stopped
+          if (first == null || (first instanceof UncheckedIOException && e instanceof HoldfastException)) {
+            first = e;
           }
         }
-        if (written != f.node().size()) {
-          throw new HoldfastException(ExitCode.DAMAGED, "file " + f.name() + " in " + label + " has " + written
-              + " bytes of content, its node says " + f.node().size());
-        }
-        applyMetadata(f.stagedPath(), f.node());
-        events.publish(new BackupEvent.EntryDone(f.name(), written));
+      }
+      if (first instanceof UncheckedIOException u) {
+        throw u.getCause();
+      } else if (first != null) {
+        throw first;
       }
     } finally {
       pool.shutdownNow();
     }
   }
 
-  private static byte[] take(Future<byte[]> f) {
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  /** Largest sealed blob a pack may hold (restic's 8 MiB chunk limit, with room for trees), as the index bounds it. */
+  private static final int MAX_SEALED = 64 << 20;
+
+  /** Blobs closer than this in a pack are read in one stream, the bytes between them discarded. */
+  private static final long MAX_GAP = 1 << 20;
+
+  /** One restore thread: its reusable buffers and the one output file it keeps open. */
+  private final class Worker implements AutoCloseable {
+    private final Repository repo;
+    private final List<PendingFile> files;
+    private final AtomicInteger[] remaining;
+    private byte[] sealed = new byte[1 << 20];
+    private byte[] plain = new byte[1 << 20];
+    private int openIndex = -1;
+    private FileChannel open;
+
+    Worker(Repository repo, List<PendingFile> files, AtomicInteger[] remaining) {
+      this.repo = repo;
+      this.files = files;
+      this.remaining = remaining;
+    }
+
+    void restorePack(ObjectId pack, java.util.Collection<BlobUse> uses) throws IOException {
+      List<BlobUse> sorted = new ArrayList<>(uses);
+      sorted.sort(Comparator.comparingLong(u -> u.blob.offset()));
+      String key = Repository.packKeyOf(pack);
+      int i = 0;
+      while (i < sorted.size()) {
+        int j = i + 1; // blobs i..j-1 form one run
+        long runEnd = sorted.get(i).blob.offset() + sorted.get(i).blob.length();
+        while (j < sorted.size() && sorted.get(j).blob.offset() - runEnd <= MAX_GAP && sorted.get(j).blob.offset() >= runEnd) {
+          runEnd = sorted.get(j).blob.offset() + sorted.get(j).blob.length();
+          j++;
+        }
+        long runStart = sorted.get(i).blob.offset();
+        try (InputStream in = repo.backend().open(key, runStart, runEnd - runStart)) {
+          long pos = runStart;
+          for (int k = i; k < j; k++) {
+            restoreBlob(pack, sorted.get(k), in, pos);
+            pos = sorted.get(k).blob.offset() + sorted.get(k).blob.length();
+          }
+        }
+        i = j;
+      }
+    }
+
+    private void restoreBlob(ObjectId pack, BlobUse use, InputStream in, long pos) throws IOException {
+      PackedBlob b = use.blob;
+      if (b.length() > MAX_SEALED || b.plaintextLength() > MAX_SEALED) {
+        throw new HoldfastException(ExitCode.DAMAGED, "data blob " + b.id().shortHex() + " in pack " + pack.shortHex()
+            + " is damaged: the index gives it an impossible length");
+      }
+      in.skipNBytes(b.offset() - pos);
+      if (sealed.length < b.length()) {
+        sealed = new byte[b.length()];
+      }
+      if (plain.length < b.plaintextLength()) {
+        plain = new byte[b.plaintextLength()];
+      }
+      int got = in.readNBytes(sealed, 0, b.length());
+      if (got != b.length()) {
+        throw new HoldfastException(ExitCode.DAMAGED, "data blob " + b.id().shortHex() + " in pack " + pack.shortHex()
+            + " is damaged: the pack ends inside it (wanted " + b.length() + " bytes at offset " + b.offset() + ")");
+      }
+      int n = repo.openBlobInto(pack, b, sealed, 0, plain);
+      for (int t = 0; t < use.count; t++) {
+        int file = use.files[t];
+        FileChannel out = channel(file);
+        ByteBuffer buf = ByteBuffer.wrap(plain, 0, n);
+        long at = use.offsets[t];
+        while (buf.hasRemaining()) {
+          at += out.write(buf, at);
+        }
+        publish(new BackupEvent.BytesMoved(n));
+        if (remaining[file].decrementAndGet() == 0) {
+          closeOpen();
+          finishFile(files.get(file));
+        }
+      }
+    }
+
+    private FileChannel channel(int file) throws IOException {
+      if (openIndex != file) {
+        closeOpen();
+        open = FileChannel.open(files.get(file).stagedPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        openIndex = file;
+      }
+      return open;
+    }
+
+    private void closeOpen() throws IOException {
+      if (open != null) {
+        FileChannel c = open;
+        open = null;
+        openIndex = -1;
+        c.close();
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      closeOpen();
+    }
+  }
+
+  /** Sets a file's mode and times once its content is written, and reports it. */
+  private void finishFile(PendingFile f) throws IOException {
+    applyMetadata(f.stagedPath(), f.node());
+    publish(new BackupEvent.EntryDone(f.name(), f.node().size()));
+  }
+
+  private void publish(BackupEvent e) {
+    synchronized (events) {
+      events.publish(e);
+    }
+  }
+
+  private static void take(Future<?> f) {
     try {
-      return f.get();
+      f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HoldfastException(ExitCode.INTERRUPTED, "restore interrupted");

@@ -17,14 +17,21 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -65,23 +72,47 @@ public final class RepositoryVerifier {
     Set<ObjectId> toRead = level == VerifyLevel.FULL ? sample.choose(new ArrayList<>(packs.keySet())) : Set.of();
     long blobs = 0;
     long bytes = 0;
-    for (IndexFile.Pack pack : packs.values()) {
-      String entry = "pack " + pack.id().hex();
-      Long size = stored.get(pack.id());
-      if (size == null) {
-        problems.add(new VerifyReport.Problem(entry, "missing; the index lists " + pack.blobs().size() + " blobs in it"));
-        continue;
+    // Packs are read on worker threads, a few ahead of the one whose problems are reported next, so
+    // that the report keeps the index's order; each worker holds at most two blob buffers.
+    int threads = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> Thread.ofPlatform().daemon()
+        .name("holdfast-verify-" + THREADS.incrementAndGet()).unstarted(r));
+    ThreadLocal<byte[][]> buffers = ThreadLocal.withInitial(() -> new byte[][] {new byte[1 << 20], new byte[1 << 20]});
+    Deque<Future<PackResult>> ahead = new ArrayDeque<>();
+    try {
+      for (IndexFile.Pack pack : packs.values()) {
+        String entry = "pack " + pack.id().hex();
+        Long size = stored.get(pack.id());
+        List<VerifyReport.Problem> own = new ArrayList<>();
+        if (size == null) {
+          own.add(new VerifyReport.Problem(entry, "missing; the index lists " + pack.blobs().size() + " blobs in it"));
+        } else if (size != expectedSize(pack)) {
+          own.add(new VerifyReport.Problem(entry, "has " + size + " bytes, its index entries add up to " + expectedSize(pack)));
+        } else if (toRead.contains(pack.id())) {
+          ahead.add(pool.submit(() -> {
+            List<VerifyReport.Problem> found = new ArrayList<>();
+            long[] done = readPack(pack, size, entry, found, buffers.get());
+            return new PackResult(found, done[0], done[1]);
+          }));
+        }
+        if (!own.isEmpty()) {
+          ahead.add(java.util.concurrent.CompletableFuture.completedFuture(new PackResult(own, 0, 0)));
+        }
+        while (ahead.size() > 2 * threads || (!ahead.isEmpty() && ahead.peek().isDone())) {
+          PackResult r = take(ahead.poll());
+          problems.addAll(r.problems());
+          blobs += r.blobs();
+          bytes += r.bytes();
+        }
       }
-      long expected = expectedSize(pack);
-      if (size != expected) {
-        problems.add(new VerifyReport.Problem(entry, "has " + size + " bytes, its index entries add up to " + expected));
-        continue;
+      while (!ahead.isEmpty()) {
+        PackResult r = take(ahead.poll());
+        problems.addAll(r.problems());
+        blobs += r.blobs();
+        bytes += r.bytes();
       }
-      if (toRead.contains(pack.id())) {
-        long[] done = readPack(pack, size, entry, problems);
-        blobs += done[0];
-        bytes += done[1];
-      }
+    } finally {
+      pool.shutdownNow();
     }
     List<ObjectId> unindexed = stored.keySet().stream().filter(id -> !packs.containsKey(id)).sorted().toList();
     List<StoredSnapshot> snapshots = repo.listSnapshots();
@@ -130,12 +161,35 @@ public final class RepositoryVerifier {
     return size;
   }
 
+  private record PackResult(List<VerifyReport.Problem> problems, long blobs, long bytes) {}
+
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private static <T> T take(Future<T> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HoldfastException(dev.holdfast.error.ExitCode.INTERRUPTED, "verify interrupted");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
   /**
    * Reads one pack whole, once: its header (a ranged read of the tail) against the index, then the
-   * file from the start, each blob decoded as it streams past and the whole hashed against the
-   * pack's name. Returns the blobs and bytes read.
+   * file from the start, each blob decoded as it streams past (in {@code buffers}: sealed, plain,
+   * grown as needed and kept by the calling thread) and the whole hashed against the pack's name.
+   * Returns the blobs and bytes read.
    */
-  private long[] readPack(IndexFile.Pack pack, long size, String entry, List<VerifyReport.Problem> problems) {
+  private long[] readPack(IndexFile.Pack pack, long size, String entry, List<VerifyReport.Problem> problems,
+      byte[][] buffers) {
     List<PackedBlob> header;
     try {
       header = new ArrayList<>(repo.readPackHeader(pack.id(), size));
@@ -166,14 +220,21 @@ public final class RepositoryVerifier {
           problems.add(new VerifyReport.Problem(entry, "a gap of " + (b.offset() - pos) + " bytes before blob " + b.id().hex()));
           discard(in, b.offset() - pos); // read, not skipped: the digest must see every byte
         }
-        byte[] sealed = in.readNBytes(b.length());
-        pos = b.offset() + sealed.length;
-        if (sealed.length < b.length()) {
+        // the header's lengths are bounded when it is parsed (PackFile.MAX_BLOB)
+        if (buffers[0].length < b.length()) {
+          buffers[0] = new byte[b.length()];
+        }
+        if (buffers[1].length < b.plaintextLength()) {
+          buffers[1] = new byte[b.plaintextLength()];
+        }
+        int got = in.readNBytes(buffers[0], 0, b.length());
+        pos = b.offset() + got;
+        if (got < b.length()) {
           problems.add(new VerifyReport.Problem(entry, "ends inside blob " + b.id().hex()));
           break;
         }
         try {
-          repo.openBlob(pack.id(), b, sealed);
+          repo.openBlobInto(pack.id(), b, buffers[0], 0, buffers[1]);
           blobs++;
         } catch (HoldfastException e) {
           problems.add(new VerifyReport.Problem(entry, "blob " + b.id().hex() + ": " + e.getMessage()));

@@ -32,6 +32,9 @@ class Poly1305Test {
       if (round % 7 == 0) {
         Arrays.fill(key, 16, 32, (byte) 0xff); // s near 2^128: the final addition carries
       }
+      if (round % 5 == 0) {
+        Arrays.fill(key, 0, 16, (byte) 0xff); // the largest r clamping allows: the widest products
+      }
       if (round % 11 == 0) {
         Arrays.fill(data, (byte) 0xff); // large limbs: the reduction of h near 2^130 - 5
       } else {
