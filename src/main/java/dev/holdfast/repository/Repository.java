@@ -638,9 +638,19 @@ public final class Repository implements AutoCloseable {
       data = packers.remove(BlobType.DATA);
       tree = packers.remove(BlobType.TREE);
       open = List.copyOf(dataPacks); // the workers are done: every data pack is back
+      dataPacks.clear(); // taken out while uploading, so a worker can only start a fresh one
     }
-    for (PackFile.Buffer p : open) {
-      uploadDataPack(p);
+    try {
+      for (PackFile.Buffer p : open) {
+        uploadDataPack(p);
+      }
+    } finally {
+      synchronized (this) {
+        for (PackFile.Buffer p : open) {
+          p.reset(); // empty after an upload; after a failure its blobs stay pending (the backup fails)
+          dataPacks.push(p);
+        }
+      }
     }
     uploadPack(data);
     uploadPack(tree);
