@@ -1,7 +1,6 @@
 package dev.holdfast.archive;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
-import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,13 +59,8 @@ public enum Compression {
   public OutputStream compress(OutputStream out, int level, int threads) throws IOException {
     return switch (this) {
       case GZIP -> new ParallelGzipOutputStream(out, level, threads, ParallelGzipOutputStream.DEFAULT_BLOCK);
-      case ZSTD -> {
-        var z = new ZstdOutputStreamNoFinalizer(out, level);
-        if (threads > 1) {
-          z.setWorkers(threads);
-        }
-        yield z;
-      }
+      case ZSTD -> new ParallelZstdOutputStream(
+          out, level, threads, ParallelZstdOutputStream.blockSize(threads, Runtime.getRuntime().maxMemory()));
       case NONE -> out;
     };
   }

@@ -6,6 +6,7 @@ import dev.holdfast.config.ConfigProblem;
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,8 +16,72 @@ import picocli.CommandLine.Command;
     name = "holdfast",
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
-    description = "Backups that back up, restore, and prove that they can restore.",
-    subcommands = {
+    description = "Backups that back up, restore, and prove that they can restore.")
+public final class Main implements Runnable {
+  @CommandLine.Mixin GlobalOptions global;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  final Map<String, String> env;
+
+  public Main(Map<String, String> env) {
+    this.env = env;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine(System.getenv(), args).execute(args));
+  }
+
+  /** The configured command line with every subcommand; tests call {@code execute(args)} on it with their own streams. */
+  public static CommandLine commandLine(Map<String, String> env) {
+    return commandLine(env, ALL_SUBCOMMANDS);
+  }
+
+  /**
+   * The configured command line for running {@code args}: only the subcommand they name, when that
+   * is certain from the words before it. Building picocli's model of every subcommand reads the
+   * annotations of a few hundred options and loads their classes, the largest part of a short
+   * command's start-up; one subcommand parses, prints help and fails exactly as it does in the full tree,
+   * because picocli looks only at the named subcommand once it has matched it. Anything else (no verb,
+   * {@code help}, an unknown word, an option it does not know) gets the full tree.
+   */
+  public static CommandLine commandLine(Map<String, String> env, String[] args) {
+    return commandLine(env, subcommandsFor(args));
+  }
+
+  private static CommandLine commandLine(Map<String, String> env, List<Class<?>> subcommands) {
+    Main main = new Main(env);
+    CommandLine cl = new CommandLine(main, new Factory(main));
+    for (Class<?> c : subcommands) {
+      cl.addSubcommand(c);
+    }
+    // after the subcommands: these setters apply to the subcommands present when they are called
+    cl.setExecutionExceptionHandler(Main::handle);
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setUsageHelpAutoWidth(true);
+    if (subcommands != ALL_SUBCOMMANDS) {
+      CommandLine.IParameterExceptionHandler picocli = cl.getParameterExceptionHandler();
+      cl.setParameterExceptionHandler((ex, args) -> {
+        if (ex.getCommandLine() != cl) {
+          return picocli.handleParseException(ex, args);
+        }
+        // a mistake in the words before the verb (say, -q twice): the full tree reports it, with the
+        // full usage; nothing has run yet
+        CommandLine full = commandLine(env, ALL_SUBCOMMANDS);
+        full.setOut(cl.getOut());
+        full.setErr(cl.getErr());
+        return full.execute(args);
+      });
+    }
+    return cl;
+  }
+
+  /** Every subcommand, in the order {@code holdfast --help} lists them. */
+  static final List<Class<?>> ALL_SUBCOMMANDS = List.of(
       InitCommand.class,
       BackupCommand.class,
       RestoreCommand.class,
@@ -35,35 +100,93 @@ import picocli.CommandLine.Command;
       ConfigCommand.class,
       DaemonCommand.class,
       ScheduleCommand.class,
-      CommandLine.HelpCommand.class
-    })
-public final class Main implements Runnable {
-  @CommandLine.Mixin GlobalOptions global;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+      CommandLine.HelpCommand.class);
 
-  final Map<String, String> env;
-
-  public Main(Map<String, String> env) {
-    this.env = env;
+  /**
+   * The subcommand named {@code verb} (a name or an alias), or null. A switch, not a map, so that
+   * finding one does not load the others' classes; MainTest checks it against the annotations.
+   */
+  static Class<?> subcommand(String verb) {
+    return switch (verb) {
+      case "init" -> InitCommand.class;
+      case "backup" -> BackupCommand.class;
+      case "restore" -> RestoreCommand.class;
+      case "list", "snapshots" -> ListCommand.class;
+      case "ls" -> LsCommand.class;
+      case "verify" -> VerifyCommand.class;
+      case "history" -> HistoryCommand.class;
+      case "run" -> RunCommand.class;
+      case "status" -> StatusCommand.class;
+      case "copy" -> CopyCommand.class;
+      case "unlock" -> UnlockCommand.class;
+      case "mirror" -> MirrorCommand.class;
+      case "forget" -> ForgetCommand.class;
+      case "prune" -> PruneCommand.class;
+      case "doctor" -> DoctorCommand.class;
+      case "config" -> ConfigCommand.class;
+      case "daemon" -> DaemonCommand.class;
+      case "schedule" -> ScheduleCommand.class;
+      case "help" -> CommandLine.HelpCommand.class;
+      default -> null;
+    };
   }
 
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+  /**
+   * The subcommands the command line for {@code args} needs: the one they name; none for a bare
+   * {@code --version}; all of them whenever in doubt. Only the global options (GlobalOptions and the
+   * standard help options) can come before the verb; any other word there is an error picocli must
+   * report with the full usage, and an option value that is a subcommand name is one picocli refuses.
+   */
+  static List<Class<?>> subcommandsFor(String[] args) {
+    boolean version = false;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      switch (a) {
+        case "--config", "-o", "--limit-upload", "--retry-lock" -> {
+          if (i + 1 >= args.length || !plainValue(args[i + 1])) {
+            return ALL_SUBCOMMANDS;
+          }
+          i++;
+        }
+        case "--json", "-q", "--quiet", "-v", "--verbose", "--stacktrace" -> {
+          // a flag: the verb comes later
+        }
+        case "-V", "--version" -> version = true;
+        default -> {
+          if (isFlagCluster(a) || isAttachedValue(a)) {
+            continue;
+          }
+          Class<?> sub = subcommand(a);
+          if (sub == null || sub == CommandLine.HelpCommand.class || version) {
+            return ALL_SUBCOMMANDS; // no verb, an unknown word, `help` (which lists its siblings)
+          }
+          return List.of(sub);
+        }
+      }
+    }
+    return version ? List.of() : ALL_SUBCOMMANDS;
   }
 
-  public static void main(String[] args) {
-    System.exit(commandLine(System.getenv()).execute(args));
+  /** A word picocli takes as it is: not an option, not an @argument-file, not a subcommand's name. */
+  private static boolean plainValue(String a) {
+    return !a.isEmpty() && !a.startsWith("-") && !a.startsWith("@") && subcommand(a) == null;
   }
 
-  /** The configured command line; tests call {@code execute(args)} on it with their own streams. */
-  public static CommandLine commandLine(Map<String, String> env) {
-    Main main = new Main(env);
-    CommandLine cl = new CommandLine(main, new Factory(main));
-    cl.setExecutionExceptionHandler(Main::handle);
-    cl.setCaseInsensitiveEnumValuesAllowed(true);
-    cl.setUsageHelpAutoWidth(true);
-    return cl;
+  /** {@code -qv}, {@code -vv}: clustered short flags of the global options. */
+  private static boolean isFlagCluster(String a) {
+    if (a.length() < 3 || a.charAt(0) != '-') {
+      return false;
+    }
+    for (int i = 1; i < a.length(); i++) {
+      if (a.charAt(i) != 'q' && a.charAt(i) != 'v') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isAttachedValue(String a) {
+    return a.startsWith("--config=") || a.startsWith("--limit-upload=") || a.startsWith("--retry-lock=");
   }
 
   private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parse) {

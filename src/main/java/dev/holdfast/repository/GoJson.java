@@ -112,6 +112,10 @@ final class GoJson {
   /** Go encoding/json's escaping: short forms, lower-case \\u00XX, and HTML-safe {@code <>&}. */
   static void string(StringBuilder sb, String s) {
     sb.append('"');
+    if (needsNoEscape(s)) { // ids, hex, most names: appended at once (index and tree files are mostly these)
+      sb.append(s).append('"');
+      return;
+    }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
@@ -139,6 +143,18 @@ final class GoJson {
       }
     }
     sb.append('"');
+  }
+
+  /** Whether {@link #string} would copy {@code s} unchanged. */
+  private static boolean needsNoEscape(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&'
+          || (c >= '\u2028' && (c == '\u2028' || c == '\u2029' || Character.isSurrogate(c)))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void hex4(StringBuilder sb, char c) {

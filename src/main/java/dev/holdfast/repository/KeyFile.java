@@ -8,7 +8,6 @@ import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.Optional;
-import org.bouncycastle.crypto.generators.SCrypt;
 
 /**
  * A {@code keys/<id>} file: plain JSON holding scrypt parameters, a salt, and the master key sealed
@@ -69,8 +68,9 @@ public record KeyFile(
   }
 
   static CryptoKey derive(String password, byte[] salt, KdfParams kdf) {
-    byte[] dk =
-        SCrypt.generate(password.getBytes(StandardCharsets.UTF_8), salt, kdf.n(), kdf.r(), kdf.p(), 64);
+    // Our own scrypt rather than Bouncy Castle's: theirs is slower on a cold JVM, and loading it
+    // makes the JVM verify the signature of the whole signed bcprov jar (issue 9, re-run speed).
+    byte[] dk = Scrypt.derive(password.getBytes(StandardCharsets.UTF_8), salt, kdf.n(), kdf.r(), kdf.p(), 64);
     return CryptoKey.fromDerived(dk);
   }
 

@@ -70,6 +70,11 @@ public record Node(
     return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree);
   }
 
+  /** The same node with st_nlink {@code links}: above 1, restores link it to the other names of its inode. */
+  public Node withLinks(long links) {
+    return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree);
+  }
+
   /** The same node with owner and group names. */
   public Node withOwner(String user, String group) {
     return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree);

@@ -30,6 +30,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -97,12 +98,29 @@ public final class Repository implements AutoCloseable {
     this.packSize = packSize;
   }
 
-  /** Starts the JIT warm-up of the ciphers and hashes once per process, beside the key derivation. */
+  /** Starts the JIT warm-up of the ciphers and hashes once per process. */
   private static void warmUp() {
     if (WARMED_UP.compareAndSet(false, true)) {
       Thread.ofPlatform().daemon().name("holdfast-crypto-warm-up").start(CryptoKey::warmUp);
     }
   }
+
+  /** Blob bytes sealed or opened by this process, until the warm-up starts. */
+  private static final AtomicLong BULK_CRYPTO = new AtomicLong();
+
+  /**
+   * Starts the warm-up once a run has sealed or opened {@link #WARM_UP_AFTER} bytes of blobs: a
+   * run that moves data gains from AES and SHA-256 compiled early, while a re-run that moves
+   * little (unchanged or 1% changed files) would spend more CPU on the warm-up and its C2
+   * compilations than it could save (issue 9).
+   */
+  private static void countBulkCrypto(long bytes) {
+    if (!WARMED_UP.get() && BULK_CRYPTO.addAndGet(bytes) > WARM_UP_AFTER) {
+      warmUp();
+    }
+  }
+
+  private static final long WARM_UP_AFTER = 32L << 20;
 
   /** Creates a repository with a random chunker polynomial, as {@code restic init} does. */
   public static Repository init(Backend backend, String password) {
@@ -130,7 +148,6 @@ public final class Repository implements AutoCloseable {
             "a repository already exists at " + backend.location(),
             "open it instead, or choose an empty target");
       }
-      warmUp();
       var config = RepositoryConfig.create(chunkerPolynomial);
       CryptoKey master = CryptoKey.random();
       // The key before the config: a config is what marks a repository, and it must be openable.
@@ -182,7 +199,6 @@ public final class Repository implements AutoCloseable {
             "no repository at " + backend.location() + " (there is no config file)",
             "create one with init, or check the target");
       }
-      warmUp();
       CryptoKey master = unlock(backend, password);
       if (configInfo.get().size() > KeyFile.MAX_SIZE) {
         throw GoJson.damaged("config", "too large");
@@ -395,6 +411,7 @@ public final class Repository implements AutoCloseable {
       compressBlob = config.version() >= 2 && (compress || type == BlobType.TREE);
       gen = generation;
     }
+    countBulkCrypto(len);
     boolean inArena = type == BlobType.DATA && len > 0;
     int permits = inArena ? 0 : Math.min(len, QUEUED_BYTES);
     byte[] plain;
@@ -711,6 +728,7 @@ public final class Repository implements AutoCloseable {
   }
 
   private byte[] decode(PackedBlob b, byte[] sealed, String what) {
+    countBulkCrypto(sealed.length);
     byte[] plain;
     try {
       plain = master.open(sealed);

@@ -113,7 +113,8 @@ public final class RepositoryWriter implements BackupWriter {
       case SYMLINK -> open.peek().children().add(withOwner(Node.symlink(name, FileMode.toGo(NodeType.SYMLINK, 0777),
           e.mtime(), e.uid(), e.gid(), e.linkTarget()), e));
       case HARDLINK -> {
-        // restic stores each name of a hard-linked file as a file with the same content
+        // restic stores each name of a hard-linked file as a file with the same content, inode, device and
+        // st_nlink; a restore links the names of one inode again (restic's restorer does the same)
         Node first = storedFile(e.linkTarget());
         if (first == null) { // its first name could not be read, and was left out with a warning
           events.publish(new BackupEvent.Warning("/" + e.path(),
@@ -121,7 +122,7 @@ public final class RepositoryWriter implements BackupWriter {
           return;
         }
         open.peek().children().add(withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()),
-            e.mtime(), e.uid(), e.gid(), first.size(), first.content()), e));
+            e.mtime(), e.uid(), e.gid(), first.size(), first.content()), e).withLinks(Math.max(e.links(), 1)));
         fileCount++;
       }
     }
@@ -324,7 +325,8 @@ public final class RepositoryWriter implements BackupWriter {
   /** Adds what the entry knows beyond the node factories: owner names and, from a file system, ctime, inode and device. */
   private static Node withOwner(Node n, Entry e) {
     Node named = n.withOwner(blankToNull(e.owner()), blankToNull(e.group()));
-    return e.ctime() == null ? named : named.withIdentity(e.ctime(), e.inode(), e.device());
+    Node linked = e.links() > 1 ? named.withLinks(e.links()) : named;
+    return e.ctime() == null ? linked : linked.withIdentity(e.ctime(), e.inode(), e.device());
   }
 
   private static String blankToNull(String s) {

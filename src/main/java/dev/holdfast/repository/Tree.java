@@ -1,6 +1,7 @@
 package dev.holdfast.repository;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -83,70 +84,227 @@ public record Tree(List<Node> nodes) {
     }
   }
 
-  /** Parses a tree blob, checking what restore and check rely on; ignores fields it does not know. */
+  /**
+   * Parses a tree blob, checking what restore and check rely on; ignores fields it does not know.
+   * It streams the JSON straight into nodes: a re-run loads the parent's tree of every directory,
+   * and building a JSON tree model first cost about half of that (issue 9).
+   */
   public static Tree parse(byte[] json, String what) {
-    JsonNode root = GoJson.object(GoJson.parse(json, what), what);
-    JsonNode arr = GoJson.array(root, "nodes", false, what);
-    var nodes = new ArrayList<Node>();
-    if (arr == null) {
-      return new Tree(nodes);
-    }
-    for (JsonNode n : arr) {
-      GoJson.object(n, what);
-      String quoted = GoJson.text(n, "name", what);
-      String name = GoQuote.unquote(quoted);
-      if (name == null || name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/")) {
-        throw GoJson.damaged(what, "invalid node name");
+    try (JsonParser p = GoJson.factory().createParser(json)) {
+      JsonToken t = p.nextToken();
+      if (t == null) {
+        throw GoJson.damaged(what, "empty");
       }
-      String typeName = GoJson.text(n, "type", what);
-      NodeType type = NodeType.fromJson(typeName);
-      if (type == null) {
-        throw GoJson.damaged(what, "unknown node type " + GoJson.printable(typeName));
+      if (t != JsonToken.START_OBJECT) {
+        throw GoJson.damaged(what, "expected a JSON object");
       }
-      List<ObjectId> content = null;
-      JsonNode c = GoJson.array(n, "content", false, what);
-      if (c != null) {
-        content = new ArrayList<>(c.size());
-        for (JsonNode id : c) {
-          if (!id.isTextual()) {
-            throw GoJson.damaged(what, "content id is not a string");
+      List<Node> nodes = new ArrayList<>();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken v = p.nextToken();
+        if (!field.equals("nodes")) {
+          p.skipChildren();
+        } else if (v == JsonToken.VALUE_NULL) {
+          nodes = new ArrayList<>();
+        } else if (v != JsonToken.START_ARRAY) {
+          throw GoJson.damaged(what, "'nodes' is not an array");
+        } else {
+          nodes = new ArrayList<>(); // a repeated field counts once, with its last value
+          while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t != JsonToken.START_OBJECT) {
+              throw GoJson.damaged(what, "expected a JSON object");
+            }
+            nodes.add(node(p, what));
           }
-          content.add(ObjectId.parse(id.textValue()));
         }
       }
-      if (type == NodeType.FILE && content == null) {
-        throw GoJson.damaged(what, "file node " + GoJson.printable(name) + " has no content list");
-      }
-      String subtree = GoJson.optText(n, "subtree", what);
-      if (type == NodeType.DIR && subtree == null) {
-        throw GoJson.damaged(what, "directory node " + GoJson.printable(name) + " has no subtree");
-      }
-      nodes.add(
-          new Node(
-              name,
-              type,
-              GoJson.optNumber(n, "mode", 0, 0xffffffffL, what),
-              time(n, "mtime", what),
-              time(n, "atime", what),
-              time(n, "ctime", what),
-              GoJson.optNumber(n, "uid", 0, 0xffffffffL, what),
-              GoJson.optNumber(n, "gid", 0, 0xffffffffL, what),
-              GoJson.optText(n, "user", what),
-              GoJson.optText(n, "group", what),
-              GoJson.optNumber(n, "inode", 0, Long.MAX_VALUE, what),
-              GoJson.optNumber(n, "device_id", 0, Long.MAX_VALUE, what),
-              GoJson.optNumber(n, "size", 0, Long.MAX_VALUE, what),
-              GoJson.optNumber(n, "links", 0, Long.MAX_VALUE, what),
-              GoJson.optText(n, "linktarget", what),
-              GoJson.optNumber(n, "device", 0, Long.MAX_VALUE, what),
-              content,
-              subtree == null ? null : ObjectId.parse(subtree)));
+      return new Tree(nodes);
+    } catch (java.io.IOException e) {
+      // JacksonException included: syntax errors, and the parser's own size and depth limits
+      throw GoJson.damaged(what, "not valid JSON");
     }
-    return new Tree(nodes);
   }
 
-  private static Instant time(JsonNode n, String field, String what) {
-    String s = GoJson.optText(n, field, what);
+  /** The fields of one node as they came: checked once the node's object has been read. */
+  private static final class RawNode {
+    Object name;
+    Object type;
+    Object mtime;
+    Object atime;
+    Object ctime;
+    Object user;
+    Object group;
+    Object linkTarget;
+    Object subtree;
+    Object mode;
+    Object uid;
+    Object gid;
+    Object inode;
+    Object deviceId;
+    Object size;
+    Object links;
+    Object device;
+    List<ObjectId> content;
+    boolean contentInvalid;
+    boolean contentIdInvalid;
+  }
+
+  /** Marks a field whose value has the wrong JSON type. */
+  private static final Object WRONG_TYPE = new Object();
+
+  private static Node node(JsonParser p, String what) throws java.io.IOException {
+    var r = new RawNode();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken v = p.nextToken();
+      switch (field) {
+        case "name" -> r.name = text(p, v);
+        case "type" -> r.type = text(p, v);
+        case "mtime" -> r.mtime = text(p, v);
+        case "atime" -> r.atime = text(p, v);
+        case "ctime" -> r.ctime = text(p, v);
+        case "user" -> r.user = text(p, v);
+        case "group" -> r.group = text(p, v);
+        case "linktarget" -> r.linkTarget = text(p, v);
+        case "subtree" -> r.subtree = text(p, v);
+        case "mode" -> r.mode = number(p, v);
+        case "uid" -> r.uid = number(p, v);
+        case "gid" -> r.gid = number(p, v);
+        case "inode" -> r.inode = number(p, v);
+        case "device_id" -> r.deviceId = number(p, v);
+        case "size" -> r.size = number(p, v);
+        case "links" -> r.links = number(p, v);
+        case "device" -> r.device = number(p, v);
+        case "content" -> {
+          r.content = null;
+          r.contentInvalid = false;
+          r.contentIdInvalid = false;
+          if (v == JsonToken.START_ARRAY) {
+            var ids = new ArrayList<ObjectId>();
+            JsonToken e;
+            while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+              if (e == JsonToken.VALUE_STRING && !r.contentIdInvalid) {
+                ids.add(ObjectId.parse(p.getText()));
+              } else {
+                r.contentIdInvalid = true;
+                p.skipChildren();
+              }
+            }
+            r.content = ids;
+          } else if (v != JsonToken.VALUE_NULL) {
+            r.contentInvalid = true;
+            p.skipChildren();
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    // The checks, in the order (and with the messages) of the earlier tree-model parser.
+    String quoted = requiredText(r.name, "name", what);
+    String name = GoQuote.unquote(quoted);
+    if (name == null || name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/")) {
+      throw GoJson.damaged(what, "invalid node name");
+    }
+    String typeName = requiredText(r.type, "type", what);
+    NodeType type = NodeType.fromJson(typeName);
+    if (type == null) {
+      throw GoJson.damaged(what, "unknown node type " + GoJson.printable(typeName));
+    }
+    if (r.contentInvalid) {
+      throw GoJson.damaged(what, "'content' is not an array");
+    }
+    if (r.contentIdInvalid) {
+      throw GoJson.damaged(what, "content id is not a string");
+    }
+    if (type == NodeType.FILE && r.content == null) {
+      throw GoJson.damaged(what, "file node " + GoJson.printable(name) + " has no content list");
+    }
+    String subtree = optText(r.subtree, "subtree", what);
+    if (type == NodeType.DIR && subtree == null) {
+      throw GoJson.damaged(what, "directory node " + GoJson.printable(name) + " has no subtree");
+    }
+    return new Node(
+        name,
+        type,
+        optNumber(r.mode, "mode", 0, 0xffffffffL, what),
+        time(r.mtime, "mtime", what),
+        time(r.atime, "atime", what),
+        time(r.ctime, "ctime", what),
+        optNumber(r.uid, "uid", 0, 0xffffffffL, what),
+        optNumber(r.gid, "gid", 0, 0xffffffffL, what),
+        optText(r.user, "user", what),
+        optText(r.group, "group", what),
+        optNumber(r.inode, "inode", 0, Long.MAX_VALUE, what),
+        optNumber(r.deviceId, "device_id", 0, Long.MAX_VALUE, what),
+        optNumber(r.size, "size", 0, Long.MAX_VALUE, what),
+        optNumber(r.links, "links", 0, Long.MAX_VALUE, what),
+        optText(r.linkTarget, "linktarget", what),
+        optNumber(r.device, "device", 0, Long.MAX_VALUE, what),
+        r.content,
+        subtree == null ? null : ObjectId.parse(subtree));
+  }
+
+  /** A string value, null for JSON null, {@link #WRONG_TYPE} for anything else (skipped). */
+  private static Object text(JsonParser p, JsonToken v) throws java.io.IOException {
+    if (v == JsonToken.VALUE_STRING) {
+      return p.getText();
+    }
+    if (v == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    p.skipChildren();
+    return WRONG_TYPE;
+  }
+
+  /**
+   * An integral number as a Long (42, or 42.0 as the tree model accepted it), null for JSON null,
+   * {@link #WRONG_TYPE} for anything else, including integers beyond a long.
+   */
+  private static Object number(JsonParser p, JsonToken v) throws java.io.IOException {
+    if (v == JsonToken.VALUE_NUMBER_INT) {
+      return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? WRONG_TYPE : (Object) p.getLongValue();
+    }
+    if (v == JsonToken.VALUE_NUMBER_FLOAT) {
+      double d = p.getDoubleValue();
+      boolean integral = !Double.isNaN(d) && !Double.isInfinite(d) && d == Math.rint(d);
+      return integral && d >= Long.MIN_VALUE && d <= Long.MAX_VALUE ? (Object) (long) d : WRONG_TYPE;
+    }
+    if (v == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    p.skipChildren();
+    return WRONG_TYPE;
+  }
+
+  private static String requiredText(Object v, String field, String what) {
+    if (!(v instanceof String s)) {
+      throw GoJson.damaged(what, "'" + field + "' missing or not a string");
+    }
+    return s;
+  }
+
+  private static String optText(Object v, String field, String what) {
+    if (v == WRONG_TYPE) {
+      throw GoJson.damaged(what, "'" + field + "' is not a string");
+    }
+    return (String) v;
+  }
+
+  private static long optNumber(Object v, String field, long min, long max, String what) {
+    if (v == null) {
+      return 0;
+    }
+    if (!(v instanceof Long n)) {
+      throw GoJson.damaged(what, "'" + field + "' missing or not an integer");
+    }
+    if (n < min || n > max) {
+      throw GoJson.damaged(what, "'" + field + "' out of range: " + n);
+    }
+    return n;
+  }
+
+  private static Instant time(Object v, String field, String what) {
+    String s = optText(v, field, what);
     return s == null ? Instant.EPOCH : GoJson.parseTime(s, what).toInstant();
   }
 }

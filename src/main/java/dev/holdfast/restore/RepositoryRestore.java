@@ -24,7 +24,9 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,6 +53,16 @@ public final class RepositoryRestore {
   /** A file whose content is still to be written into the staging directory. */
   private record PendingFile(String name, Node node, Path stagedPath) {}
 
+  /**
+   * The names of hard-linked files (nodes with st_nlink above 1) met so far, by device and inode: the first
+   * is written, later ones become links to it once it is ({@code pending}, as {link, existing file}).
+   */
+  private record HardLinks(Map<String, Path> first, List<Path[]> pending) {
+    HardLinks() {
+      this(new HashMap<>(), new ArrayList<>());
+    }
+  }
+
   /** Blobs decoded ahead of the one being written, beyond one per core: bounds memory (a blob is at most 8 MiB). */
   private static final int EXTRA_BLOBS_AHEAD = 2;
 
@@ -73,11 +85,15 @@ public final class RepositoryRestore {
     }
     List<Staged> staged = new ArrayList<>();
     List<PendingFile> files = new ArrayList<>();
+    HardLinks links = new HardLinks();
     long[] skipped = {0};
     try {
-      stageTree(repo, label, root, "", target, staging, includes, request, staged, files, skipped);
+      stageTree(repo, label, root, "", target, staging, includes, request, staged, files, links, skipped);
       try {
         writeFiles(repo, label, files);
+        for (Path[] link : links.pending()) {
+          Files.createLink(link[0], link[1]);
+        }
       } catch (IOException e) {
         throw HoldfastException.io("restoring the files of " + label + " into " + target, e);
       }
@@ -94,7 +110,8 @@ public final class RepositoryRestore {
   }
 
   private void stageTree(Repository repo, String label, ObjectId treeId, String prefix, Path target, Path staging,
-      List<PathMatcher> includes, RestoreRequest request, List<Staged> staged, List<PendingFile> files, long[] skipped) {
+      List<PathMatcher> includes, RestoreRequest request, List<Staged> staged, List<PendingFile> files, HardLinks links,
+      long[] skipped) {
     for (Node node : repo.loadTree(treeId).nodes()) {
       String n = node.name();
       if (n.equals(".") || n.equals("..") || n.contains("/") || n.indexOf('\0') >= 0) {
@@ -110,19 +127,21 @@ public final class RepositoryRestore {
       boolean wanted = ArchiveRestore.included(name, includes);
       try {
         if (wanted) {
-          stage(label, name, node, target, staging, request, staged, files, skipped);
+          stage(label, name, node, target, staging, request, staged, files, links, skipped);
         }
       } catch (IOException e) {
         throw HoldfastException.io("restoring '" + name + "' of " + label + " into " + target, e);
       }
       if (node.type() == dev.holdfast.repository.NodeType.DIR && node.subtree() != null) {
-        stageTree(repo, label, node.subtree(), name + "/", target, staging, includes, request, staged, files, skipped);
+        stageTree(repo, label, node.subtree(), name + "/", target, staging, includes, request, staged, files, links,
+            skipped);
       }
     }
   }
 
   private void stage(String label, String name, Node node, Path target, Path staging,
-      RestoreRequest request, List<Staged> staged, List<PendingFile> files, long[] skipped) throws IOException {
+      RestoreRequest request, List<Staged> staged, List<PendingFile> files, HardLinks links, long[] skipped)
+      throws IOException {
     Path stagedPath = staging.resolve(name);
     Path finalPath = target.resolve(name);
     if (!stagedPath.normalize().startsWith(staging) || !finalPath.normalize().startsWith(target)) {
@@ -148,7 +167,13 @@ public final class RepositoryRestore {
         if (node.content() == null) {
           throw new HoldfastException(ExitCode.DAMAGED, "file " + name + " in " + label + " has no content list");
         }
-        files.add(new PendingFile(name, node, stagedPath)); // written by writeFiles, after the walk
+        Path sameInode = node.links() > 1 && node.inode() != 0
+            ? links.first().putIfAbsent(node.deviceId() + ":" + node.inode(), stagedPath) : null;
+        if (sameInode != null) {
+          links.pending().add(new Path[] {stagedPath, sameInode}); // linked once its first name is written
+        } else {
+          files.add(new PendingFile(name, node, stagedPath)); // written by writeFiles, after the walk
+        }
       }
       case SYMLINK -> {
         Files.createSymbolicLink(stagedPath, Path.of(node.linkTarget()));

@@ -9,6 +9,7 @@ import java.time.Instant;
  * to open its content. {@code size} is -1 for streams whose length is not known in advance (a
  * database dump). {@code inode}, {@code device} and {@code ctime} identify a file on disk so an
  * incremental backup can tell it is unchanged without reading it; 0, 0 and null when unknown.
+ * {@code links} is st_nlink of a file with further names (hard links), else 0.
  */
 public record Entry(
     String path,
@@ -24,7 +25,8 @@ public record Entry(
     Content content,
     long inode,
     long device,
-    Instant ctime) {
+    Instant ctime,
+    long links) {
 
   public enum Kind {
     FILE,
@@ -43,7 +45,13 @@ public record Entry(
   /** An entry without on-disk identity (a stream, a generated file). */
   public Entry(String path, Kind kind, long size, int mode, Instant mtime, long uid, long gid, String owner,
       String group, String linkTarget, Content content) {
-    this(path, kind, size, mode, mtime, uid, gid, owner, group, linkTarget, content, 0, 0, null);
+    this(path, kind, size, mode, mtime, uid, gid, owner, group, linkTarget, content, 0, 0, null, 0);
+  }
+
+  /** An entry with on-disk identity and no further names. */
+  public Entry(String path, Kind kind, long size, int mode, Instant mtime, long uid, long gid, String owner,
+      String group, String linkTarget, Content content, long inode, long device, Instant ctime) {
+    this(path, kind, size, mode, mtime, uid, gid, owner, group, linkTarget, content, inode, device, ctime, 0);
   }
 
   public Entry {

@@ -294,7 +294,9 @@ public final class PathSource implements Source {
           Object inode = List.of(dev, unix.get("ino"));
           String first = seenInodes.putIfAbsent(inode, path);
           if (first != null) {
-            pending.add(new Entry(path, Entry.Kind.HARDLINK, 0, mode, mtime, uid, gid, owner, group, first, null));
+            pending.add(new Entry(path, Entry.Kind.HARDLINK, 0, mode, mtime, uid, gid, owner, group, first, null,
+                ((Number) unix.get("ino")).longValue(), ((Number) dev).longValue(),
+                ((FileTime) unix.get("ctime")).toInstant(), nlink));
             return;
           }
         }
@@ -308,7 +310,8 @@ public final class PathSource implements Source {
         pending.add(
             new Entry(path, Entry.Kind.FILE, (Long) unix.get("size"), mode, mtime, uid, gid, owner, group, null,
                 () -> Files.newInputStream(p), ((Number) unix.get("ino")).longValue(),
-                ((Number) unix.get("dev")).longValue(), ((FileTime) unix.get("ctime")).toInstant()));
+                ((Number) unix.get("dev")).longValue(), ((FileTime) unix.get("ctime")).toInstant(),
+                nlink > 1 ? nlink : 0));
       }
       // sockets, FIFOs and devices are not backed up (as restic by default)
     }

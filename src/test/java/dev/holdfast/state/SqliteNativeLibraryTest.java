@@ -15,12 +15,32 @@ class SqliteNativeLibraryTest {
   void extractsOnceAndPointsTheDriverAtTheCopy() throws Exception {
     String path = System.clearProperty(SqliteNativeLibrary.PATH_PROPERTY);
     String name = System.clearProperty(SqliteNativeLibrary.NAME_PROPERTY);
+    String tmpdir = System.clearProperty(SqliteNativeLibrary.TMPDIR_PROPERTY);
     try {
       SqliteNativeLibrary.useCopyIn(dir);
       Path libDir = Path.of(System.getProperty(SqliteNativeLibrary.PATH_PROPERTY));
       Path lib = libDir.resolve(System.getProperty(SqliteNativeLibrary.NAME_PROPERTY));
       assertThat(libDir).startsWith(dir);
       assertThat(Files.size(lib)).isGreaterThan(100_000);
+      // the driver's start-up clean-up lists the copy's directory, not the whole temp directory
+      assertThat(System.getProperty(SqliteNativeLibrary.TMPDIR_PROPERTY)).isEqualTo(libDir.toString());
+      Path versionDir;
+      try (Stream<Path> s = Files.list(dir)) {
+        versionDir = s.filter(p -> p.getFileName().toString().startsWith("sqlite-")).findFirst().orElseThrow();
+      }
+      Path remembered;
+      try (Stream<Path> s = Files.list(versionDir)) {
+        remembered = s.filter(p -> p.getFileName().toString().startsWith("copy-")).findFirst().orElseThrow();
+      }
+      assertThat(Files.readString(remembered)).endsWith(Files.size(lib) + "\n");
+
+      // a garbled record of the copy is written again
+      Files.writeString(remembered, "../../elsewhere\nlots\n");
+      System.clearProperty(SqliteNativeLibrary.PATH_PROPERTY);
+      System.clearProperty(SqliteNativeLibrary.NAME_PROPERTY);
+      SqliteNativeLibrary.useCopyIn(dir);
+      assertThat(System.getProperty(SqliteNativeLibrary.PATH_PROPERTY)).isEqualTo(libDir.toString());
+      assertThat(Files.readString(remembered)).endsWith(Files.size(lib) + "\n");
       long modified = Files.getLastModifiedTime(lib).toMillis();
 
       // a second run reuses the copy; a damaged (short) copy is replaced
@@ -41,6 +61,7 @@ class SqliteNativeLibraryTest {
     } finally {
       restore(SqliteNativeLibrary.PATH_PROPERTY, path);
       restore(SqliteNativeLibrary.NAME_PROPERTY, name);
+      restore(SqliteNativeLibrary.TMPDIR_PROPERTY, tmpdir);
     }
   }
 

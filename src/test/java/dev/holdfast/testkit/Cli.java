@@ -9,7 +9,8 @@ import java.util.Map;
 import picocli.CommandLine;
 
 /**
- * Runs the {@code holdfast} command line in-process, with its own state directory and config home
+ * Runs the {@code holdfast} command line in-process as {@code main} builds it (with only the subcommand
+ * the arguments name), with its own state directory and config home
  * (so no test touches real state or a real config), capturing what it prints.
  */
 public final class Cli {
@@ -46,7 +47,7 @@ public final class Cli {
   public Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = Main.commandLine(Map.copyOf(env));
+    CommandLine cl = Main.commandLine(Map.copyOf(env), args);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);
