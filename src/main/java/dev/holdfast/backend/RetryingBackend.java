@@ -122,6 +122,27 @@ public final class RetryingBackend implements Backend {
   }
 
   @Override
+  public void put(String key, byte[] content, int off, int len) throws IOException {
+    int[] attempts = {0};
+    retry("uploading " + key, () -> {
+      attempts[0]++;
+      try {
+        inner.put(key, content, off, len);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        // an earlier attempt may have committed before its answer was lost: same bytes = done
+        if (attempts[0] == 1) {
+          throw e;
+        }
+        byte[] stored = inner.readAll(key);
+        if (!java.util.Arrays.equals(stored, 0, stored.length, content, off, off + len)) {
+          throw e;
+        }
+      }
+      return null;
+    });
+  }
+
+  @Override
   public byte[] readAll(String key) throws IOException {
     return retry("reading " + key, () -> inner.readAll(key));
   }

@@ -31,6 +31,8 @@ public final class CryptoKey {
   // Ciphers are not thread-safe, and looking one up per blob costs more than the blob's AES.
   private final ThreadLocal<Cipher> ctr = ThreadLocal.withInitial(() -> cipher("AES/CTR/NoPadding", null));
   private final ThreadLocal<Cipher> nonceCipher;
+  private final ThreadLocal<byte[]> ivScratch = ThreadLocal.withInitial(() -> new byte[IV]);
+  private final ThreadLocal<byte[]> sliceScratch = ThreadLocal.withInitial(() -> new byte[CTR_SLICE]);
 
   /** {@code encrypt}: 32 bytes; {@code macK}: the 16-byte AES key of Poly1305-AES; {@code macR}: its 16-byte r. */
   public CryptoKey(byte[] encrypt, byte[] macK, byte[] macR) {
@@ -97,6 +99,52 @@ public final class CryptoKey {
     crypt(iv, plaintext, off, len, out, IV);
     mac(iv, out, IV, len, out, IV + len);
     return out;
+  }
+
+  /**
+   * Seals {@code src[srcOff, srcOff + len)} into {@code dst} at {@code dstOff} as IV, ciphertext and
+   * MAC ({@code len + OVERHEAD} bytes), without allocating; returns the sealed length. The plaintext
+   * may already lie where the ciphertext goes ({@code src == dst}, {@code srcOff == dstOff + IV}):
+   * a pack buffer is compressed into and then encrypted in place.
+   */
+  int sealInto(byte[] src, int srcOff, int len, byte[] dst, int dstOff) {
+    byte[] iv = ivScratch.get();
+    do {
+      RANDOM.nextBytes(iv);
+    } while (isZero(iv));
+    boolean inPlace = src == dst && srcOff == dstOff + IV;
+    if (!inPlace && src == dst && srcOff < dstOff + IV + len && dstOff < srcOff + len) {
+      throw new IllegalArgumentException("overlapping ranges");
+    }
+    try {
+      Cipher c = ctr.get();
+      c.init(Cipher.ENCRYPT_MODE, encryptSpec, new IvParameterSpec(iv));
+      int outOff = dstOff + IV;
+      if (inPlace) {
+        // The JCE copies an input that overlaps its output; a slice-sized scratch keeps that garbage-free.
+        byte[] slice = sliceScratch.get();
+        int written = 0;
+        for (int done = 0; done < len; done += CTR_SLICE) {
+          int w = c.update(src, srcOff + done, Math.min(CTR_SLICE, len - done), slice, 0);
+          System.arraycopy(slice, 0, dst, outOff + written, w);
+          written += w;
+        }
+        if (written != len) {
+          throw new IllegalStateException("AES-CTR held back " + (len - written) + " bytes");
+        }
+      } else {
+        int written = 0;
+        for (int done = 0; done < len; done += CTR_SLICE) {
+          written += c.update(src, srcOff + done, Math.min(CTR_SLICE, len - done), dst, outOff + written);
+        }
+        c.doFinal(src, srcOff + len, 0, dst, outOff + written);
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-CTR unavailable", e);
+    }
+    System.arraycopy(iv, 0, dst, dstOff, IV);
+    mac(iv, dst, dstOff + IV, len, dst, dstOff + IV + len);
+    return len + OVERHEAD;
   }
 
   /**

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -90,6 +91,20 @@ public final class PackFile {
 
     /** Appends the header and its length; returns the complete pack file. */
     byte[] finish() {
+      byte[] trailer = trailer(key, blobs);
+      byte[] pack = new byte[Math.addExact(size, trailer.length)];
+      int p = 0;
+      for (byte[] part : sealed) {
+        System.arraycopy(part, 0, pack, p, part.length);
+        p += part.length;
+      }
+      sealed.clear(); // the pack holds them now; let them go before the upload
+      System.arraycopy(trailer, 0, pack, p, trailer.length);
+      return pack;
+    }
+
+    /** The sealed header listing {@code blobs}, then its length as a 32-bit little-endian integer. */
+    static byte[] trailer(CryptoKey key, List<PackedBlob> blobs) {
       var header = new ByteArrayOutputStream(blobs.size() * COMPRESSED_ENTRY);
       byte[] le = new byte[4];
       for (PackedBlob b : blobs) {
@@ -104,18 +119,118 @@ public final class PackFile {
         header.writeBytes(b.id().bytes());
       }
       byte[] sealedHeader = key.seal(header.toByteArray());
-      byte[] pack = new byte[Math.addExact(size, sealedHeader.length + 4)];
-      int p = 0;
-      for (byte[] part : sealed) {
-        System.arraycopy(part, 0, pack, p, part.length);
-        p += part.length;
-      }
-      sealed.clear(); // the pack holds them now; let them go before the upload
-      System.arraycopy(sealedHeader, 0, pack, p, sealedHeader.length);
-      p += sealedHeader.length;
+      byte[] trailer = Arrays.copyOf(sealedHeader, sealedHeader.length + 4);
       putLe(le, sealedHeader.length);
-      System.arraycopy(le, 0, pack, p, 4);
-      return pack;
+      System.arraycopy(le, 0, trailer, sealedHeader.length, 4);
+      return trailer;
+    }
+  }
+
+  /**
+   * Builds data packs in one reusable array: each blob is compressed straight into it and encrypted
+   * in place, and the pack is written out from it, so a backup allocates no per-blob or per-pack
+   * arrays (which the collector would otherwise promote and keep as resident memory). Its blobs
+   * are added by one thread at a time; not thread-safe.
+   */
+  static final class Buffer {
+    private final List<PackedBlob> blobs = new ArrayList<>();
+    private final CryptoKey key;
+    private final int capacity;
+    private byte[] buf;
+    private int size;
+
+    /** {@code capacity}: the pack size aimed at; a pack is written out when the next blob might not fit. */
+    Buffer(CryptoKey key, int capacity) {
+      this.key = key;
+      this.capacity = capacity;
+    }
+
+    /** The most a blob of {@code len} plaintext bytes takes in a pack. */
+    static int sealedBound(int len, boolean compress) {
+      return Math.addExact(compress ? (int) com.github.luben.zstd.Zstd.compressBound(len) : len, CryptoKey.OVERHEAD);
+    }
+
+    /** The most the sealed header of {@code count} blobs and its length field take. */
+    static int trailerBound(int count) {
+      return Math.addExact(Math.multiplyExact(count, COMPRESSED_ENTRY), CryptoKey.OVERHEAD + 4);
+    }
+
+    /** Whether a blob of {@code len} plaintext bytes surely fits; an empty pack takes any blob. */
+    boolean fits(int len, boolean compress) {
+      return size == 0 || (long) size + sealedBound(len, compress) + trailerBound(blobs.size() + 1) <= capacity;
+    }
+
+    /**
+     * Compresses (when {@code compress} and the data does not look incompressible) and seals
+     * {@code plain[off, off + len)} onto the end of the pack; call only if {@link #fits}.
+     */
+    PackedBlob add(BlobType type, ObjectId id, byte[] plain, int off, int len, boolean compress) {
+      compress = compress && len > 0 && !ZstdFrames.looksIncompressible(plain, off, len);
+      int need = Math.addExact(size + sealedBound(len, compress), trailerBound(blobs.size() + 1));
+      if (buf == null || need > buf.length) {
+        // Only a first blob larger than the pack size (tests use small packs) grows the array.
+        buf = Arrays.copyOf(buf == null ? new byte[0] : buf, Math.max(capacity, need));
+      }
+      int sealedLen;
+      int uncompressed = 0;
+      if (compress) {
+        int z = ZstdFrames.compress(plain, off, len, buf, size + CryptoKey.IV, buf.length - size - CryptoKey.IV);
+        sealedLen = key.sealInto(buf, size + CryptoKey.IV, z, buf, size);
+        uncompressed = len;
+      } else {
+        sealedLen = key.sealInto(plain, off, len, buf, size);
+      }
+      var b = new PackedBlob(type, id, size, sealedLen, uncompressed);
+      blobs.add(b);
+      size += sealedLen;
+      return b;
+    }
+
+    int size() {
+      return size;
+    }
+
+    int count() {
+      return blobs.size();
+    }
+
+    List<PackedBlob> blobs() {
+      return List.copyOf(blobs);
+    }
+
+    /** A blob added to this pack, for reading it back before the pack is uploaded. */
+    Optional<Sealed> find(BlobType type, ObjectId id) {
+      for (PackedBlob b : blobs) {
+        if (b.type() == type && b.id().equals(id)) {
+          int o = (int) b.offset();
+          return Optional.of(new Sealed(b, Arrays.copyOfRange(buf, o, o + b.length())));
+        }
+      }
+      return Optional.empty();
+    }
+
+    /**
+     * Appends the sealed header and its length field after the blobs (room for them was kept);
+     * returns the length of the complete pack file, {@code array()[0, length)}.
+     */
+    int finish() {
+      byte[] trailer = Writer.trailer(key, blobs);
+      System.arraycopy(trailer, 0, buf, size, trailer.length);
+      return size + trailer.length;
+    }
+
+    /** The pack file once {@link #finish()}ed. */
+    byte[] array() {
+      return buf;
+    }
+
+    /** Empties the pack for reuse; an array grown for an oversized blob is let go. */
+    void reset() {
+      blobs.clear();
+      size = 0;
+      if (buf != null && buf.length > capacity) {
+        buf = null;
+      }
     }
   }
 

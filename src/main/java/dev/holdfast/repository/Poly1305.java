@@ -7,13 +7,11 @@ import java.nio.ByteOrder;
 /**
  * The Poly1305 one-time authenticator (Bernstein, "The Poly1305-AES message-authentication code";
  * RFC 8439 section 2.5) over a 32-byte key {@code r || s}: the MAC of every sealed repository
- * object, computed in two 64-bit limbs and a small third one with 128-bit products, as OpenSSL's
- * and poly1305-donna's 64-bit code do.
+ * object, in radix 2^64 with 128-bit products.
  *
  * <p>Written here because BouncyCastle's (which copies each block and reads it byte by byte) took
- * about an eighth of a backup's CPU time, and the JDK's accelerated one is not public API. 64-bit
- * limbs take 4 full and 2 small multiplications per block where 26-bit limbs take 25 (about twice
- * the speed; {@code Math.unsignedMultiplyHigh} is a JIT intrinsic). Stateless; thread-safe.
+ * about an eighth of a backup's CPU time, and the JDK's accelerated one is not public API.
+ * Stateless; thread-safe.
  */
 final class Poly1305 {
   static final int TAG = 16;
@@ -27,28 +25,92 @@ final class Poly1305 {
    * bytes each, little-endian as in the RFC) to {@code out[outOff, outOff + 16)}.
    */
   static void mac(byte[] r, byte[] s, byte[] data, int off, int len, byte[] out, int outOff) {
+    // h and r in radix 2^64 (as OpenSSL's 64-bit poly1305_blocks): r0 + r1 2^64, h0 + h1 2^64 + h2
+    // 2^128. Clamping clears r1's low two bits, so r1 2^128 = (r1 / 4) 2^130 = 5 r1 / 4 = s1 (mod p):
+    // each block takes four 64x64-bit products (low and high halves) instead of 25 with 26-bit limbs.
     final long r0 = (long) LE64.get(r, 0);
     final long r1 = (long) LE64.get(r, 8);
-    long[] h = new long[3]; // h0, h1, h2: h2 is a few bits (h is only partially reduced between blocks)
-    int full = len & ~15;
-    blocks(h, data, off, off + full, 1, r0, r1); // every full block has a 1 appended (2^128)
-    if (full < len) {
-      byte[] last = new byte[16]; // the final partial block: its bytes, a 1, then zeros
-      System.arraycopy(data, off + full, last, 0, len - full);
-      last[len - full] = 1;
-      blocks(h, last, 0, 16, 0, r0, r1);
-    }
-    long h0 = h[0];
-    long h1 = h[1];
-    long h2 = h[2];
+    final long s1 = r1 + (r1 >>> 2);
+    long h0 = 0, h1 = 0, h2 = 0;
 
-    // g = h + 5; if g reaches 2^130, h was >= p and the low 130 bits of g are h mod p
+    int end = off + len;
+    int full = off + (len & ~15);
+    byte[] last = null;
+    for (int p = off; ; p += 16) {
+      long m0;
+      long m1;
+      long hibit;
+      if (p < full) {
+        m0 = (long) LE64.get(data, p);
+        m1 = (long) LE64.get(data, p + 8);
+        hibit = 1; // 2^128: every full block has a 1 appended
+      } else if (p < end) {
+        last = new byte[16]; // the final partial block: its bytes, a 1, then zeros
+        System.arraycopy(data, p, last, 0, end - p);
+        last[end - p] = 1;
+        m0 = (long) LE64.get(last, 0);
+        m1 = (long) LE64.get(last, 8);
+        hibit = 0;
+      } else {
+        break;
+      }
+      // h += m
+      long t0 = h0 + m0;
+      long c = Long.compareUnsigned(t0, h0) < 0 ? 1 : 0;
+      long t1 = h1 + m1;
+      long c1 = Long.compareUnsigned(t1, h1) < 0 ? 1 : 0;
+      long t1c = t1 + c;
+      c1 += Long.compareUnsigned(t1c, t1) < 0 ? 1 : 0;
+      h0 = t0;
+      h1 = t1c;
+      h2 += c1 + hibit;
+
+      // d = h r (mod p): d0 = h0 r0 + h1 s1, d1 = h0 r1 + h1 r0 + h2 s1, d2 = h2 r0
+      long lo = h0 * r0;
+      long hi = Math.unsignedMultiplyHigh(h0, r0);
+      long a = h1 * s1;
+      long d0 = lo + a;
+      hi += Math.unsignedMultiplyHigh(h1, s1) + (Long.compareUnsigned(d0, lo) < 0 ? 1 : 0);
+      long d0hi = hi;
+
+      lo = h0 * r1;
+      hi = Math.unsignedMultiplyHigh(h0, r1);
+      a = h1 * r0;
+      long d1 = lo + a;
+      hi += Math.unsignedMultiplyHigh(h1, r0) + (Long.compareUnsigned(d1, lo) < 0 ? 1 : 0);
+      lo = d1;
+      a = h2 * s1; // h2 is at most 7: no high half
+      d1 = lo + a;
+      hi += Long.compareUnsigned(d1, lo) < 0 ? 1 : 0;
+      lo = d1;
+      d1 = lo + d0hi;
+      hi += Long.compareUnsigned(d1, lo) < 0 ? 1 : 0;
+      long d2 = h2 * r0 + hi;
+
+      // fold what lies at and above 2^130 back in, times 5
+      h0 = d0;
+      h1 = d1;
+      h2 = d2 & 3;
+      c = (d2 & ~3L) + (d2 >>> 2);
+      t0 = h0 + c;
+      c = Long.compareUnsigned(t0, h0) < 0 ? 1 : 0;
+      h0 = t0;
+      t1 = h1 + c;
+      c = Long.compareUnsigned(t1, h1) < 0 ? 1 : 0;
+      h1 = t1;
+      h2 += c;
+      if (last != null) {
+        break;
+      }
+    }
+
+    // h < 2p here; g = h + 5 - 2^130: if it is not negative, h was >= p and g is h mod p
     long g0 = h0 + 5;
-    long c = carry(h0, g0);
+    long c = Long.compareUnsigned(g0, h0) < 0 ? 1 : 0;
     long g1 = h1 + c;
-    c = carry(h1, g1);
+    c = Long.compareUnsigned(g1, h1) < 0 ? 1 : 0;
     long g2 = h2 + c;
-    long useG = -(g2 >>> 2); // all ones when g >= 2^130 (h2 is at most 4 here)
+    long useG = -(g2 >>> 2); // all ones when g >= 2^130
     h0 = (h0 & ~useG) | (g0 & useG);
     h1 = (h1 & ~useG) | (g1 & useG);
 
@@ -56,83 +118,8 @@ final class Poly1305 {
     long sLo = (long) LE64.get(s, 0);
     long sHi = (long) LE64.get(s, 8);
     long outLo = h0 + sLo;
-    long outHi = h1 + sHi + carry(h0, outLo);
+    long outHi = h1 + sHi + (Long.compareUnsigned(outLo, h0) < 0 ? 1 : 0);
     LE64.set(out, outOff, outLo);
     LE64.set(out, outOff + 8, outHi);
-  }
-
-  /**
-   * Absorbs the 16-byte blocks of {@code data[p, end)}, each with {@code pad} at 2^128, into
-   * {@code h}. A loop of its own, so the JIT compiles it without the final block's special case.
-   */
-  private static void blocks(long[] h, byte[] data, int p, int end, long pad, long r0, long r1) {
-    // Clamping leaves r0, r1 below 2^60 and r1 a multiple of 4, so 2^130 = 5/4 * 2^128 folds
-    // h1 * r1 * 2^128 into h1 * (r1 + r1 / 4) exactly; every sum below stays inside 128 bits.
-    final long s1 = r1 + (r1 >>> 2);
-    long h0 = h[0];
-    long h1 = h[1];
-    long h2 = h[2];
-    for (; p < end; p += 16) {
-      long m0 = (long) LE64.get(data, p);
-      long m1 = (long) LE64.get(data, p + 8);
-      // h += m
-      long t = h0 + m0;
-      long c = carry(h0, t);
-      h0 = t;
-      t = h1 + m1;
-      long c2 = carry(h1, t);
-      h1 = t + c;
-      c2 += carry(t, h1);
-      h2 += c2 + pad;
-
-      // d0 = h0 r0 + h1 s1, d1 = h0 r1 + h1 r0 + h2 s1 (128-bit), h2 r0 (64-bit)
-      long d0lo = h0 * r0;
-      long d0hi = Math.unsignedMultiplyHigh(h0, r0);
-      long x = h1 * s1;
-      t = d0lo + x;
-      d0hi += Math.unsignedMultiplyHigh(h1, s1) + carry(d0lo, t);
-      d0lo = t;
-
-      long d1lo = h0 * r1;
-      long d1hi = Math.unsignedMultiplyHigh(h0, r1);
-      x = h1 * r0;
-      t = d1lo + x;
-      d1hi += Math.unsignedMultiplyHigh(h1, r0) + carry(d1lo, t);
-      d1lo = t;
-      x = h2 * s1;
-      t = d1lo + x;
-      d1hi += carry(d1lo, t);
-      d1lo = t;
-      long h2r0 = h2 * r0;
-
-      // h = d0 + d1 * 2^64 + h2r0 * 2^128, then fold what lies at or above 2^130 back in times 5
-      h0 = d0lo;
-      t = d1lo + d0hi;
-      d1hi += carry(d1lo, t);
-      h1 = t;
-      h2 = h2r0 + d1hi;
-      c = (h2 >>> 2) + (h2 & ~3L);
-      h2 &= 3;
-      t = h0 + c;
-      c = carry(h0, t);
-      h0 = t;
-      t = h1 + c;
-      c = carry(h1, t);
-      h1 = t;
-      h2 += c;
-    }
-    h[0] = h0;
-    h[1] = h1;
-    h[2] = h2;
-  }
-
-  /**
-   * The carry out of {@code sum = a + b} (unsigned, for any b), 0 or 1: whether {@code sum < a},
-   * branch-free (Hacker's Delight 2-12). A ternary on {@code Long.compareUnsigned} ran 30% faster
-   * when the JIT's profile saw random carries, and half as fast when it had seen few (short or
-   * zero-key inputs first), so the speed would depend on what ran before.
-   */
-  private static long carry(long a, long sum) {
-    return ((~sum & a) | (~(sum ^ a) & (sum - a))) >>> 63;
   }
 }

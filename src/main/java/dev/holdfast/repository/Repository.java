@@ -13,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
@@ -62,6 +64,12 @@ public final class Repository implements AutoCloseable {
   private final RepositoryConfig config;
   private final BlobIndex index = new BlobIndex();
   private final Map<BlobType, PackFile.Writer> packers = new EnumMap<>(BlobType.class);
+  // Data packs, each one reusable array; a worker takes one, adds its blob and gives it back, so
+  // there are at most as many as workers (write path: PackFile.Buffer).
+  private final Deque<PackFile.Buffer> dataPacks = new ArrayDeque<>();
+  // Data chunks waiting for or with the workers; tree blobs, which are small, queue as arrays of
+  // their own, bounded by queuedBytes.
+  private final ChunkArena arena = new ChunkArena(QUEUED_BYTES);
   // Blobs handed to the workers and not yet in an uploaded pack: they count as present, so a
   // chunk seen twice while the first copy is still being sealed is stored once.
   private final Set<Pending> pending = new HashSet<>();
@@ -404,24 +412,34 @@ public final class Repository implements AutoCloseable {
       gen = generation;
     }
     countBulkCrypto(len);
-    int permits = Math.min(len, QUEUED_BYTES);
+    boolean inArena = type == BlobType.DATA && len > 0;
+    int permits = inArena ? 0 : Math.min(len, QUEUED_BYTES);
+    byte[] plain;
+    int plainOff;
     try {
       queuedBytes.acquire(permits);
+      if (inArena) {
+        plain = arena.array();
+        plainOff = arena.put(buf, off, len);
+      } else {
+        plain = Arrays.copyOfRange(buf, off, off + len);
+        plainOff = 0;
+      }
     } catch (InterruptedException e) {
+      queuedBytes.release(permits);
       Thread.currentThread().interrupt();
       synchronized (this) {
         pending.remove(new Pending(type, id));
       }
       throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while storing a blob");
     }
-    byte[] plain = Arrays.copyOfRange(buf, off, off + len);
     synchronized (this) {
       activeTasks++;
     }
     try {
-      workers().execute(() -> seal(type, id, plain, compressBlob, permits, gen));
+      workers().execute(() -> seal(type, id, plain, plainOff, len, inArena, compressBlob, permits, gen));
     } catch (RuntimeException e) {
-      queuedBytes.release(permits);
+      dequeue(inArena, plainOff, permits);
       synchronized (this) {
         activeTasks--;
         pending.remove(new Pending(type, id));
@@ -443,13 +461,38 @@ public final class Repository implements AutoCloseable {
   }
 
   /** A worker's part: compress and encrypt one blob, add it to its pack, upload the pack when full. */
-  private void seal(BlobType type, ObjectId id, byte[] plain, boolean compressBlob, int permits, long gen) {
+  private void seal(BlobType type, ObjectId id, byte[] plain, int plainOff, int len, boolean inArena, boolean compressBlob,
+      int permits, long gen) {
     boolean released = false;
     try {
       synchronized (this) {
         if (gen != generation || workerFailure != null) {
           return; // discarded, or the backup failed already
         }
+      }
+      if (type == BlobType.DATA) {
+        PackFile.Buffer pack = takeDataPack();
+        boolean full;
+        try {
+          if (!pack.fits(len, compressBlob)) {
+            uploadDataPack(pack);
+          }
+          pack.add(BlobType.DATA, id, plain, plainOff, len, compressBlob);
+          dequeue(inArena, plainOff, permits);
+          released = true;
+          full = pack.size() >= packSize;
+          if (full) {
+            uploadDataPack(pack);
+          }
+        } catch (Throwable t) {
+          pack.reset(); // its blobs stay pending: the backup fails with this error
+          throw t;
+        } finally {
+          synchronized (this) {
+            dataPacks.push(pack);
+          }
+        }
+        return;
       }
       PackFile.Sealed sealed = PackFile.seal(master, type, id, plain, compressBlob);
       queuedBytes.release(permits);
@@ -483,13 +526,52 @@ public final class Repository implements AutoCloseable {
       }
     } finally {
       if (!released) {
-        queuedBytes.release(permits);
+        dequeue(inArena, plainOff, permits);
       }
       synchronized (this) {
         activeTasks--;
         notifyAll();
       }
     }
+  }
+
+  /** Frees a queued blob's place: its chunk in the arena, or its share of {@link #queuedBytes}. */
+  private void dequeue(boolean inArena, int arenaOff, int permits) {
+    if (inArena) {
+      arena.release(arenaOff);
+    }
+    queuedBytes.release(permits);
+  }
+
+  /** A data pack for this worker alone until it gives it back (at most one per worker exists). */
+  private PackFile.Buffer takeDataPack() {
+    synchronized (this) {
+      PackFile.Buffer p = dataPacks.poll();
+      if (p != null) {
+        return p;
+      }
+    }
+    return new PackFile.Buffer(master, packSize);
+  }
+
+  /** Writes a data pack out of its array, indexes it, and empties it for reuse. */
+  private void uploadDataPack(PackFile.Buffer pack) {
+    if (pack.count() == 0) {
+      return;
+    }
+    List<PackedBlob> blobs = pack.blobs();
+    int length = pack.finish();
+    ObjectId packId = ObjectId.hash(pack.array(), 0, length);
+    String key = packKey(packId);
+    try {
+      backend.put(key, pack.array(), 0, length);
+    } catch (FileAlreadyExistsException e) {
+      // Named by content hash: an object under this name already holds these bytes.
+    } catch (IOException e) {
+      throw HoldfastException.io("storing " + key + " in " + backend.location(), e);
+    }
+    pack.reset();
+    packStored(packId, blobs, length);
   }
 
   /** Waits until every blob handed to the workers is in a pack (and every full pack uploaded). */
@@ -533,8 +615,13 @@ public final class Repository implements AutoCloseable {
     byte[] pack = packer.finish();
     ObjectId packId = ObjectId.hash(pack);
     put(packKey(packId), pack);
+    packStored(packId, blobs, pack.length);
+  }
+
+  /** Records an uploaded pack: its blobs move from pending to the index. */
+  private void packStored(ObjectId packId, List<PackedBlob> blobs, long length) {
     synchronized (this) {
-      storedBytes += pack.length;
+      storedBytes += length;
       for (PackedBlob b : blobs) {
         index.add(packId, b);
         pending.remove(new Pending(b.type(), b.id()));
@@ -562,10 +649,25 @@ public final class Repository implements AutoCloseable {
     awaitWorkers();
     PackFile.Writer data;
     PackFile.Writer tree;
+    List<PackFile.Buffer> open;
     synchronized (this) {
       throwWorkerFailure();
       data = packers.remove(BlobType.DATA);
       tree = packers.remove(BlobType.TREE);
+      open = List.copyOf(dataPacks); // the workers are done: every data pack is back
+      dataPacks.clear(); // taken out while uploading, so a worker can only start a fresh one
+    }
+    try {
+      for (PackFile.Buffer p : open) {
+        uploadDataPack(p);
+      }
+    } finally {
+      synchronized (this) {
+        for (PackFile.Buffer p : open) {
+          p.reset(); // empty after an upload; after a failure its blobs stay pending (the backup fails)
+          dataPacks.push(p);
+        }
+      }
     }
     uploadPack(data);
     uploadPack(tree);
@@ -609,6 +711,9 @@ public final class Repository implements AutoCloseable {
       if (found.isEmpty()) {
         PackFile.Writer packer = packers.get(type);
         Optional<PackFile.Sealed> open = packer == null ? Optional.empty() : packer.find(type, id);
+        for (PackFile.Buffer p : dataPacks) {
+          open = open.isPresent() ? open : p.find(type, id);
+        }
         if (open.isPresent()) {
           return decode(open.get().blob(), open.get().bytes(), type.json() + " blob " + id.shortHex() + " in an open pack");
         }
@@ -775,6 +880,7 @@ public final class Repository implements AutoCloseable {
     // A pack upload under way finishes first, so a caller that releases its lock next never
     // leaves an upload running without one.
     awaitWorkers();
+    dataPacks.forEach(PackFile.Buffer::reset);
   }
 
   /** Every pack the index files name with the blobs they list in it, read again from the backend (for checks). */
@@ -873,5 +979,9 @@ public final class Repository implements AutoCloseable {
     if (w != null) {
       w.shutdown();
     }
+    synchronized (this) {
+      dataPacks.clear(); // their arrays: up to a pack size per worker
+    }
+    arena.clear();
   }
 }

@@ -39,15 +39,46 @@ final class ZstdFrames {
 
   /** Compresses into {@code dst} (at least {@link Zstd#compressBound} bytes); returns the frame's length. */
   static int compress(byte[] data, int off, int len, byte[] dst) {
+    return compress(data, off, len, dst, 0, dst.length);
+  }
+
+  /** Compresses into {@code dst[dstOff, dstOff + dstCap)}, which must hold {@link Zstd#compressBound} bytes. */
+  static int compress(byte[] data, int off, int len, byte[] dst, int dstOff, int dstCap) {
     ZstdCompressCtx ctx = COMPRESSORS.poll();
     if (ctx == null) {
       ctx = new ZstdCompressCtx().setLevel(LEVEL).setHashLog(HASH_LOG).setChainLog(CHAIN_LOG);
     }
     try {
-      return ctx.compressByteArray(dst, 0, dst.length, data, off, len);
+      return ctx.compressByteArray(dst, dstOff, dstCap, data, off, len);
     } finally {
       COMPRESSORS.offer(ctx);
     }
+  }
+
+  // Incompressible chunks (media, archives, encrypted files: half of a typical dataset) are stored
+  // uncompressed, as the format allows: zstd would spend about a CPU-second per 500 MB on them to
+  // emit raw blocks a few bytes larger than the input. Four samples spread over the chunk decide.
+  private static final int SAMPLE = 16 << 10;
+  private static final int SAMPLES = 4;
+  private static final ThreadLocal<byte[]> SAMPLE_OUT = ThreadLocal.withInitial(() -> new byte[(int) Zstd.compressBound(SAMPLE)]);
+
+  /**
+   * Whether {@code data[off, off + len)} looks incompressible: every sample loses less than half a
+   * percent to zstd. Short inputs are never judged so (compressing them costs little).
+   */
+  static boolean looksIncompressible(byte[] data, int off, int len) {
+    if (len < SAMPLES * SAMPLE * 2) {
+      return false;
+    }
+    byte[] out = SAMPLE_OUT.get();
+    long step = (len - SAMPLE) / (SAMPLES - 1);
+    for (int i = 0; i < SAMPLES; i++) {
+      int n = compress(data, off + (int) (step * i), SAMPLE, out, 0, out.length);
+      if (n < SAMPLE - SAMPLE / 200) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Decompresses a blob whose plaintext length the index states; returns null if the frame does not yield exactly that. */

@@ -63,6 +63,17 @@ class RetryingBackendTest {
   }
 
   @Test
+  void putsARangeOfAnArrayInSlicesAndRetriesIt() throws IOException {
+    FaultyBackend b = new FaultyBackend();
+    byte[] big = new byte[3 * Backend.PUT_SLICE + 1000];
+    new Random(4).nextBytes(big);
+    b.failures = 2;
+    retrying(b, 5).put("pack", big, 7, big.length - 20);
+    assertThat(b.inner.readAll("pack")).isEqualTo(java.util.Arrays.copyOfRange(big, 7, big.length - 13));
+    assertThat(log).hasSize(2).allMatch(l -> l.contains("retrying uploading pack"));
+  }
+
+  @Test
   void givesUpAfterTheLastAttempt() {
     FaultyBackend b = new FaultyBackend();
     b.failures = 10;
