@@ -449,9 +449,23 @@ public final class Repository implements AutoCloseable {
     return id;
   }
 
+  private int workerCount = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
+  /**
+   * Seals blobs on {@code n} threads instead of one per core (at most four). Each worker fills a pack
+   * of its own, so with one worker the blobs of a run share packs in the order they were saved, which
+   * tests of pack layouts rely on. Only before the first blob is saved.
+   */
+  synchronized void setWorkers(int n) {
+    if (workers != null || n < 1) {
+      throw new IllegalStateException("workers are set before the first blob, to at least one");
+    }
+    workerCount = n;
+  }
+
   private synchronized ExecutorService workers() {
     if (workers == null) {
-      int n = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+      int n = workerCount;
       var pool = new ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
           r -> Thread.ofPlatform().daemon().name("holdfast-pack-", 0).unstarted(r));
       pool.allowCoreThreadTimeOut(true); // a repository left open by mistake keeps no idle threads
