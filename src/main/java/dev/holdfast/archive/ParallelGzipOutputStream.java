@@ -1,14 +1,7 @@
 package dev.holdfast.archive;
 
-import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -18,7 +11,7 @@ import java.util.zip.Deflater;
  * the members are written in order. {@code gzip -d} and {@code tar -xz} read the result as one
  * stream. Memory is bounded by (2 x threads + 1) blocks, each allocated once and reused.
  */
-final class ParallelGzipOutputStream extends OutputStream {
+final class ParallelGzipOutputStream extends ParallelBlockOutputStream<ParallelGzipOutputStream.Job> {
   static final int DEFAULT_BLOCK = 1 << 20;
   /**
    * Stretches of this size whose bytes look random are stored, not deflated: deflate gains nothing
@@ -33,116 +26,30 @@ final class ParallelGzipOutputStream extends OutputStream {
   /** Member header: magic, deflate, no flags, no mtime, no extra flags, OS = Unix. */
   private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
 
-  private final OutputStream out;
-  private final int blockSize;
-  private final int maxInFlight;
-  private final ExecutorService pool;
-  private final ArrayDeque<Job> inFlight = new ArrayDeque<>();
-  private final ArrayDeque<Job> free = new ArrayDeque<>();
-  private final java.util.List<Job> all = new java.util.ArrayList<>();
-  private final int level;
-  private Job current;
-  private boolean closed;
-  private boolean wroteAnything;
-
-  /** One block's input and output buffers and its deflater, reused from block to block. */
-  private static final class Job {
-    final byte[] in;
-    int inLength;
-    byte[] out;
-    int outLength;
+  /** A block with its deflater, CRC and byte histogram. */
+  static final class Job extends Block {
     final Deflater deflater;
     final CRC32 crc = new CRC32();
     final int[] histogram = new int[256];
-    Future<?> done;
 
     Job(int blockSize, int level) {
-      in = new byte[blockSize];
-      out = new byte[blockSize + blockSize / 8 + 1024];
+      super(blockSize, blockSize + blockSize / 8 + 1024);
       deflater = new Deflater(level, true);
     }
   }
 
   ParallelGzipOutputStream(OutputStream out, int level, int threads, int blockSize) {
-    this.out = out;
-    this.level = level;
-    this.blockSize = blockSize;
-    int n = Math.max(1, threads);
-    this.maxInFlight = 2 * n;
-    this.pool =
-        Executors.newFixedThreadPool(
-            n,
-            r -> {
-              Thread t = new Thread(r, "gzip-worker");
-              t.setDaemon(true);
-              return t;
-            });
-    this.current = newJob();
-  }
-
-  private Job newJob() {
-    Job j = free.poll();
-    if (j == null) {
-      j = new Job(blockSize, level);
-      all.add(j);
-    }
-    j.inLength = 0;
-    j.outLength = 0;
-    return j;
+    super(out, "gzip", threads, blockSize, 2 * Math.max(1, threads), () -> new Job(blockSize, level));
   }
 
   @Override
-  public void write(int b) throws IOException {
-    if (current.inLength == blockSize) {
-      submit();
-    }
-    current.in[current.inLength++] = (byte) b;
-  }
-
-  @Override
-  public void write(byte[] b, int off, int len) throws IOException {
-    while (len > 0) {
-      if (current.inLength == blockSize) {
-        submit();
-      }
-      int n = Math.min(len, blockSize - current.inLength);
-      System.arraycopy(b, off, current.in, current.inLength, n);
-      current.inLength += n;
-      off += n;
-      len -= n;
-    }
-  }
-
-  private void submit() throws IOException {
-    if (current.inLength == 0) {
-      return;
-    }
-    final Job job = current;
-    wroteAnything = true;
-    job.done = pool.submit(() -> compress(job));
-    inFlight.add(job);
-    while (inFlight.size() >= maxInFlight) {
-      writeOldest();
-    }
-    current = newJob();
-  }
-
-  private void writeOldest() throws IOException {
-    Job job = inFlight.poll();
-    try {
-      job.done.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while compressing");
-    } catch (ExecutionException e) {
-      throw new IOException("gzip compression failed", e.getCause());
-    }
-    out.write(job.out, 0, job.outLength);
-    free.add(job);
+  void release(Job job) {
+    job.deflater.end();
   }
 
   /** Turns the job's input into members: one per run of segments that are all (in)compressible. */
-  private static void compress(Job job) {
+  @Override
+  void compress(Job job) {
     if (job.inLength == 0) {
       member(job, 0, 0, false);
       return;
@@ -241,48 +148,5 @@ final class ParallelGzipOutputStream extends OutputStream {
     job.out[job.outLength++] = (byte) (v >>> 8);
     job.out[job.outLength++] = (byte) (v >>> 16);
     job.out[job.outLength++] = (byte) (v >>> 24);
-  }
-
-  /** Writes every pending member; the underlying stream stays open. */
-  void finish() throws IOException {
-    submit();
-    while (!inFlight.isEmpty()) {
-      writeOldest();
-    }
-    if (!wroteAnything) {
-      // an empty input still needs one (empty) member to be a valid gzip file
-      compress(current);
-      out.write(current.out, 0, current.outLength);
-      current.outLength = 0;
-      wroteAnything = true;
-    }
-  }
-
-  @Override
-  public void flush() throws IOException {
-    out.flush();
-  }
-
-  @Override
-  public void close() throws IOException {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      finish();
-      out.close();
-    } finally {
-      pool.shutdownNow();
-      try {
-        // a worker may still be deflating after a failure: free the native memory only once it is done
-        pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      if (pool.isTerminated()) {
-        all.forEach(j -> j.deflater.end());
-      }
-    }
   }
 }
