@@ -84,24 +84,7 @@ final class ZstdFrames {
   /** Decompresses a blob whose plaintext length the index states; returns null if the frame does not yield exactly that. */
   static byte[] decompressExact(byte[] src, int off, int len, int expected) {
     byte[] dst = new byte[expected];
-    long n;
-    ZstdDecompressCtx ctx = DECOMPRESSORS.poll();
-    try {
-      if (ctx == null) {
-        ctx = new ZstdDecompressCtx();
-      }
-      n = ctx.decompressByteArray(dst, 0, expected, src, off, len);
-    } catch (RuntimeException e) {
-      return null;
-    } finally {
-      if (ctx != null) {
-        DECOMPRESSORS.offer(ctx);
-      }
-    }
-    if (Zstd.isError(n) || n != expected) {
-      return null;
-    }
-    return dst;
+    return decompressInto(src, off, len, dst, expected) ? dst : null;
   }
 
   /**
