@@ -52,11 +52,17 @@ final class SshConnection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SshConnection.class);
 
   /** Why the host key check refused the server, left on the session by the verifier. */
-  private record HostKeyProblem(Kind kind, PublicKey offered, PublicKey expected) {
+  private record HostKeyProblem(Kind kind, PublicKey offered, PublicKey expected, String reason) {
     enum Kind {
       UNKNOWN,
       CHANGED,
-      REVOKED
+      REVOKED,
+      /** The known-hosts file could not be read or parsed; {@code reason} says why. */
+      UNREADABLE
+    }
+
+    HostKeyProblem(Kind kind, PublicKey offered, PublicKey expected) {
+      this(kind, offered, expected, null);
     }
   }
 
@@ -151,6 +157,7 @@ final class SshConnection implements AutoCloseable {
       sftp = c;
     } catch (IOException | RuntimeException e) {
       HostKeyProblem problem = s.getAttribute(HOST_KEY_PROBLEM);
+      PublicKey offered = s.getServerKey();
       s.close(true);
       if (problem != null) {
         throw hostKeyRefused(problem);
@@ -159,10 +166,14 @@ final class SshConnection implements AutoCloseable {
         throw authenticationFailed(keys);
       }
       if (hasDisconnectCode(e, SshConstants.SSH2_DISCONNECT_HOST_KEY_NOT_VERIFIABLE)) {
+        // the verifier refused without saying why (it always should): still name the key offered
         throw new HoldfastException(
             ExitCode.UNREACHABLE,
-            "refusing SFTP server " + endpoint.hostAndPort() + ": its host key did not verify",
-            null,
+            "refusing SFTP server " + endpoint.hostAndPort() + ": its host key did not verify"
+                + (offered == null ? "" : "; it offered " + KeyUtils.getKeyType(offered) + " key "
+                    + KeyUtils.getFingerPrint(offered)),
+            "compare it with the server's (on the server: ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and with "
+                + endpoint.knownHostsFile(),
             null);
       }
       if (s.isAuthenticated()) {
@@ -212,6 +223,14 @@ final class SshConnection implements AutoCloseable {
           @Override
           protected void handleRevokedKey(ClientSession s, SocketAddress remote, PublicKey key) {
             s.setAttribute(HOST_KEY_PROBLEM, new HostKeyProblem(HostKeyProblem.Kind.REVOKED, key, null));
+          }
+
+          @Override
+          protected boolean acceptIncompleteHostKeys(ClientSession s, SocketAddress remote, PublicKey key,
+              Throwable reason) {
+            s.setAttribute(HOST_KEY_PROBLEM, new HostKeyProblem(HostKeyProblem.Kind.UNREADABLE, key, null,
+                reason == null || reason.getMessage() == null ? String.valueOf(reason) : reason.getMessage()));
+            return false;
           }
         };
     verifier.setModifiedServerKeyAcceptor(
@@ -416,6 +435,14 @@ final class SshConnection implements AutoCloseable {
               ExitCode.UNREACHABLE,
               "refusing SFTP server " + where + ": its host key " + offered + " is marked @revoked in " + knownHosts,
               null,
+              null);
+      case UNREADABLE ->
+          new HoldfastException(
+              ExitCode.UNREACHABLE,
+              "refusing SFTP server " + where + ": its host key (" + offered + ") cannot be checked, " + knownHosts
+                  + " could not be read: " + p.reason(),
+              "fix or remove that file (ssh-keyscan -p " + endpoint.port() + " " + endpoint.host() + " lists the"
+                  + " server's keys), or point sftp.known-hosts-file at another",
               null);
     };
   }
