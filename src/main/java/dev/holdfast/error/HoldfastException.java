@@ -51,4 +51,25 @@ public class HoldfastException extends RuntimeException {
     }
     return new HoldfastException(ExitCode.FAILED, doing + ": " + why, null, cause);
   }
+
+  /**
+   * Waits for a worker's result and rethrows its failure as the worker threw it (a HoldfastException
+   * keeps its exit code); an interrupted wait ends the run with "ACTIVITY interrupted".
+   */
+  public static <T> T await(java.util.concurrent.Future<T> f, String activity) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HoldfastException(ExitCode.INTERRUPTED, activity + " interrupted");
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
 }

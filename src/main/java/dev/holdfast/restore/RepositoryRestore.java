@@ -31,7 +31,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -298,7 +297,7 @@ public final class RepositoryRestore {
       RuntimeException first = null;
       for (Future<?> f : workers) {
         try {
-          take(f);
+          HoldfastException.await(f, "restore");
         } catch (UncheckedIOException e) {
           if (first == null) {
             first = e;
@@ -436,23 +435,6 @@ public final class RepositoryRestore {
   private void publish(BackupEvent e) {
     synchronized (events) {
       events.publish(e);
-    }
-  }
-
-  private static void take(Future<?> f) {
-    try {
-      f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HoldfastException(ExitCode.INTERRUPTED, "restore interrupted");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(e.getCause());
     }
   }
 

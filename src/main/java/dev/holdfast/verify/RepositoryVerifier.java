@@ -27,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -99,14 +98,14 @@ public final class RepositoryVerifier {
           ahead.add(java.util.concurrent.CompletableFuture.completedFuture(new PackResult(own, 0, 0)));
         }
         while (ahead.size() > 2 * threads || (!ahead.isEmpty() && ahead.peek().isDone())) {
-          PackResult r = take(ahead.poll());
+          PackResult r = HoldfastException.await(ahead.poll(), "verify");
           problems.addAll(r.problems());
           blobs += r.blobs();
           bytes += r.bytes();
         }
       }
       while (!ahead.isEmpty()) {
-        PackResult r = take(ahead.poll());
+        PackResult r = HoldfastException.await(ahead.poll(), "verify");
         problems.addAll(r.problems());
         blobs += r.blobs();
         bytes += r.bytes();
@@ -164,23 +163,6 @@ public final class RepositoryVerifier {
   private record PackResult(List<VerifyReport.Problem> problems, long blobs, long bytes) {}
 
   private static final AtomicInteger THREADS = new AtomicInteger();
-
-  private static <T> T take(Future<T> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HoldfastException(dev.holdfast.error.ExitCode.INTERRUPTED, "verify interrupted");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(e.getCause());
-    }
-  }
 
   /**
    * Reads one pack whole, once: its header (a ranged read of the tail) against the index, then the
