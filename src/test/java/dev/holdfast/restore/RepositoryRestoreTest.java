@@ -94,7 +94,9 @@ class RepositoryRestoreTest {
     Path repoDir = backup();
     Path pack;
     try (Stream<Path> s = Files.walk(repoDir.resolve("data"))) {
-      pack = s.filter(Files::isRegularFile).sorted().findFirst().orElseThrow();
+      // the largest pack holds data blobs (the trees, a few hundred bytes, are packed apart)
+      pack = s.filter(Files::isRegularFile).max(java.util.Comparator.comparingLong(p -> p.toFile().length()))
+          .orElseThrow();
     }
     try (var f = new RandomAccessFile(pack.toFile(), "rw")) {
       f.seek(100); // inside the first blob
