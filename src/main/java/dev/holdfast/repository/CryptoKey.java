@@ -90,14 +90,8 @@ public final class CryptoKey {
 
   /** Encrypts with a fresh random IV and appends the MAC over the ciphertext. */
   public byte[] seal(byte[] plaintext, int off, int len) {
-    byte[] out = new byte[IV + len + MAC];
-    byte[] iv = new byte[IV];
-    do {
-      RANDOM.nextBytes(iv);
-    } while (isZero(iv)); // restic refuses an all-zero IV
-    System.arraycopy(iv, 0, out, 0, IV);
-    crypt(iv, plaintext, off, len, out, IV);
-    mac(iv, out, IV, len, out, IV + len);
+    byte[] out = new byte[len + OVERHEAD];
+    sealInto(plaintext, off, len, out, 0);
     return out;
   }
 
@@ -111,37 +105,12 @@ public final class CryptoKey {
     byte[] iv = ivScratch.get();
     do {
       RANDOM.nextBytes(iv);
-    } while (isZero(iv));
+    } while (isZero(iv)); // restic refuses an all-zero IV
     boolean inPlace = src == dst && srcOff == dstOff + IV;
     if (!inPlace && src == dst && srcOff < dstOff + IV + len && dstOff < srcOff + len) {
       throw new IllegalArgumentException("overlapping ranges");
     }
-    try {
-      Cipher c = ctr.get();
-      c.init(Cipher.ENCRYPT_MODE, encryptSpec, new IvParameterSpec(iv));
-      int outOff = dstOff + IV;
-      if (inPlace) {
-        // The JCE copies an input that overlaps its output; a slice-sized scratch keeps that garbage-free.
-        byte[] slice = sliceScratch.get();
-        int written = 0;
-        for (int done = 0; done < len; done += CTR_SLICE) {
-          int w = c.update(src, srcOff + done, Math.min(CTR_SLICE, len - done), slice, 0);
-          System.arraycopy(slice, 0, dst, outOff + written, w);
-          written += w;
-        }
-        if (written != len) {
-          throw new IllegalStateException("AES-CTR held back " + (len - written) + " bytes");
-        }
-      } else {
-        int written = 0;
-        for (int done = 0; done < len; done += CTR_SLICE) {
-          written += c.update(src, srcOff + done, Math.min(CTR_SLICE, len - done), dst, outOff + written);
-        }
-        c.doFinal(src, srcOff + len, 0, dst, outOff + written);
-      }
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-CTR unavailable", e);
-    }
+    crypt(iv, src, srcOff, len, dst, dstOff + IV);
     System.arraycopy(iv, 0, dst, dstOff, IV);
     mac(iv, dst, dstOff + IV, len, dst, dstOff + IV + len);
     return len + OVERHEAD;
@@ -153,14 +122,29 @@ public final class CryptoKey {
    * thousand times, which one call per blob would take gigabytes to reach.
    */
   private void crypt(byte[] iv, byte[] in, int off, int len, byte[] out, int outOff) {
+    // The JCE copies an input that overlaps its output, even the very same range; in place, each
+    // slice goes through a slice-sized scratch instead, so a blob or index sealed or opened in
+    // place allocates nothing.
+    boolean inPlace = in == out && off == outOff;
+    byte[] slice = inPlace ? sliceScratch.get() : null;
     try {
       Cipher c = ctr.get();
       c.init(Cipher.ENCRYPT_MODE, encryptSpec, new IvParameterSpec(iv));
       int written = 0;
       for (int done = 0; done < len; done += CTR_SLICE) {
-        written += c.update(in, off + done, Math.min(CTR_SLICE, len - done), out, outOff + written);
+        int n = Math.min(CTR_SLICE, len - done);
+        if (inPlace) {
+          int w = c.update(in, off + done, n, slice, 0);
+          System.arraycopy(slice, 0, out, outOff + written, w);
+          written += w;
+        } else {
+          written += c.update(in, off + done, n, out, outOff + written);
+        }
       }
-      c.doFinal(in, off + len, 0, out, outOff + written);
+      written += c.doFinal(in, off + len, 0, out, outOff + written);
+      if (written != len) {
+        throw new IllegalStateException("AES-CTR held back " + (len - written) + " bytes");
+      }
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-CTR unavailable", e);
     }
@@ -207,7 +191,7 @@ public final class CryptoKey {
   public int openInPlace(byte[] sealed, int off, int len) {
     byte[] iv = checkMac(sealed, off, len);
     int ctLen = len - OVERHEAD;
-    crypt(iv, sealed, off + IV, ctLen, sealed, off + IV); // the same range: copy-safe in the JCE
+    crypt(iv, sealed, off + IV, ctLen, sealed, off + IV);
     return ctLen;
   }
 
