@@ -53,12 +53,12 @@ class IncrementalBackupIT {
       Snapshot s1 = repo.loadSnapshot(ObjectId.parse(first.id()));
       Snapshot s2 = repo.loadSnapshot(ObjectId.parse(second.id()));
       assertThat(s2.parent()).isEqualTo(ObjectId.parse(first.id()));
-      assertThat(find(repo, s2.tree(), src).subtree()).isEqualTo(find(repo, s1.tree(), src).subtree());
+      assertThat(SourceTree.descend(repo, s2.tree(), src).subtree()).isEqualTo(SourceTree.descend(repo, s1.tree(), src).subtree());
       // at most new trees for the directories above src: /tmp changes all the time on a busy machine
       assertThat(repo.blobCount()).as("blobs added by the unchanged re-run").isBetween(blobs, blobs + src.getNameCount() - 1);
 
       // nodes carry what the next run compares, as restic's do
-      Node file = find(repo, s2.tree(), src.resolve("d1/f1.bin"));
+      Node file = SourceTree.descend(repo, s2.tree(), src.resolve("d1/f1.bin"));
       var unix = Files.readAttributes(src.resolve("d1/f1.bin"), "unix:ino,dev,ctime", LinkOption.NOFOLLOW_LINKS);
       assertThat(file.inode()).isEqualTo(((Number) unix.get("ino")).longValue()).isNotZero();
       assertThat(file.deviceId()).isEqualTo(((Number) unix.get("dev")).longValue());
@@ -83,8 +83,8 @@ class IncrementalBackupIT {
       BackupRef second = backup(repo, src, List.of());
       assertThat(opened).containsExactlyInAnyOrder(PathSourceEntry.of(sameSize), PathSourceEntry.of(otherSize));
       Snapshot s2 = repo.loadSnapshot(ObjectId.parse(second.id()));
-      assertThat(content(repo, find(repo, s2.tree(), sameSize))).isEqualTo(newSame);
-      assertThat(content(repo, find(repo, s2.tree(), otherSize))).isEqualTo(newOther);
+      assertThat(content(repo, SourceTree.descend(repo, s2.tree(), sameSize))).isEqualTo(newSame);
+      assertThat(content(repo, SourceTree.descend(repo, s2.tree(), otherSize))).isEqualTo(newOther);
     }
     new ResticCli(repoDir, PASSWORD, tmp).check("check", "--read-data");
   }
@@ -165,18 +165,6 @@ class IncrementalBackupIT {
       Files.write(f, b);
     }
     return root;
-  }
-
-  private static Node find(Repository repo, ObjectId root, Path abs) {
-    ObjectId tree = root;
-    Node node = null;
-    for (Path part : abs) {
-      String name = part.toString();
-      node = repo.loadTree(tree).nodes().stream().filter(n -> n.name().equals(name)).findFirst()
-          .orElseThrow(() -> new AssertionError("no " + name + " on the way to " + abs));
-      tree = node.subtree();
-    }
-    return node;
   }
 
   private static byte[] content(Repository repo, Node file) {

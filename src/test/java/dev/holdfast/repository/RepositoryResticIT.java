@@ -58,7 +58,7 @@ class RepositoryResticIT {
       assertThat(sn.tags()).containsExactly("first");
       assertThat(sn.time().toInstant()).isCloseTo(Instant.now(), within60s());
 
-      Node dir = descend(repo, sn.tree(), src);
+      Node dir = SourceTree.descend(repo, sn.tree(), src);
       Map<String, String> stored = new TreeMap<>();
       walk(repo, dir.subtree(), "", stored, src);
       assertThat(stored).isEqualTo(describe(src));
@@ -141,7 +141,7 @@ class RepositoryResticIT {
       List<Map<String, String>> expected = List.of(before, describe(src));
       for (int i = 0; i < 2; i++) {
         Map<String, String> stored = new TreeMap<>();
-        walk(repo, descend(repo, snaps.get(i).snapshot().tree(), src).subtree(), "", stored, src);
+        walk(repo, SourceTree.descend(repo, snaps.get(i).snapshot().tree(), src).subtree(), "", stored, src);
         assertThat(stored).as("snapshot %d", i).isEqualTo(expected.get(i));
       }
     }
@@ -181,7 +181,7 @@ class RepositoryResticIT {
       assertThat(repo.config().version()).isEqualTo(1);
       Snapshot sn = repo.listSnapshots().get(0).snapshot();
       Map<String, String> stored = new TreeMap<>();
-      walk(repo, descend(repo, sn.tree(), src).subtree(), "", stored, src);
+      walk(repo, SourceTree.descend(repo, sn.tree(), src).subtree(), "", stored, src);
       assertThat(stored).isEqualTo(describe(src));
     }
   }
@@ -304,19 +304,6 @@ class RepositoryResticIT {
   private static JsonNode lastLine(String out) throws IOException {
     String[] lines = out.strip().split("\n");
     return JSON.readTree(lines[lines.length - 1]);
-  }
-
-  /** Follows the components of an absolute path from the root tree to its directory node. */
-  private static Node descend(Repository repo, ObjectId root, Path abs) {
-    ObjectId tree = root;
-    Node node = null;
-    for (Path part : abs) {
-      String name = part.toString();
-      node = repo.loadTree(tree).nodes().stream().filter(n -> n.name().equals(name)).findFirst()
-          .orElseThrow(() -> new AssertionError("no " + name + " on the way to " + abs));
-      tree = node.subtree();
-    }
-    return node;
   }
 
   /** Maps relative path to "dir", "symlink -> target" or "file <mode> <mtime> <sha256 of content read back>". */

@@ -19,6 +19,19 @@ final class SourceTree {
 
   private SourceTree() {}
 
+  /** Follows the components of an absolute path from a snapshot's root tree to its node. */
+  static Node descend(Repository repo, ObjectId root, Path abs) {
+    ObjectId tree = root;
+    Node node = null;
+    for (Path part : abs) {
+      String name = part.toString();
+      node = repo.loadTree(tree).nodes().stream().filter(n -> n.name().equals(name)).findFirst()
+          .orElseThrow(() -> new AssertionError("no " + name + " on the way to " + abs));
+      tree = node.subtree();
+    }
+    return node;
+  }
+
   /** Creates the tree under {@code root} (about 6.5 MB); mtimes are set to fixed values with nanoseconds. */
   static Path create(Path root, long seed) throws IOException {
     Random random = new Random(seed);
