@@ -27,7 +27,6 @@ import org.apache.sshd.client.config.hosts.KnownHostEntry;
 import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.SshException;
@@ -66,7 +65,12 @@ final class SshConnection implements AutoCloseable {
     }
   }
 
-  private static final AttributeKey<HostKeyProblem> HOST_KEY_PROBLEM = new AttributeKey<>();
+  /**
+   * Why the verifier refused the last connection's host key. Kept here, not as a session attribute:
+   * the session is closed on the I/O thread as soon as the key is refused, and closing it could
+   * clear its attributes before the caller read them (CI saw refusals without their reason).
+   */
+  private volatile HostKeyProblem hostKeyProblem;
 
   private record LoadedKeys(List<KeyPair> keys, List<String> tried) {}
 
@@ -135,6 +139,7 @@ final class SshConnection implements AutoCloseable {
 
   private void connect() {
     LoadedKeys keys = loadKeys();
+    hostKeyProblem = null;
     if (client == null) {
       client = newClient();
       client.start();
@@ -156,7 +161,7 @@ final class SshConnection implements AutoCloseable {
       session = s;
       sftp = c;
     } catch (IOException | RuntimeException e) {
-      HostKeyProblem problem = s.getAttribute(HOST_KEY_PROBLEM);
+      HostKeyProblem problem = hostKeyProblem;
       PublicKey offered = s.getServerKey();
       s.close(true);
       if (problem != null) {
@@ -215,28 +220,27 @@ final class SshConnection implements AutoCloseable {
                 knownHosts);
             return true;
           }
-          s.setAttribute(HOST_KEY_PROBLEM, new HostKeyProblem(HostKeyProblem.Kind.UNKNOWN, key, null));
+          hostKeyProblem = new HostKeyProblem(HostKeyProblem.Kind.UNKNOWN, key, null);
           return false;
         };
     var verifier =
         new KnownHostsServerKeyVerifier(unknown, knownHosts) {
           @Override
           protected void handleRevokedKey(ClientSession s, SocketAddress remote, PublicKey key) {
-            s.setAttribute(HOST_KEY_PROBLEM, new HostKeyProblem(HostKeyProblem.Kind.REVOKED, key, null));
+            hostKeyProblem = new HostKeyProblem(HostKeyProblem.Kind.REVOKED, key, null);
           }
 
           @Override
           protected boolean acceptIncompleteHostKeys(ClientSession s, SocketAddress remote, PublicKey key,
               Throwable reason) {
-            s.setAttribute(HOST_KEY_PROBLEM, new HostKeyProblem(HostKeyProblem.Kind.UNREADABLE, key, null,
-                reason == null || reason.getMessage() == null ? String.valueOf(reason) : reason.getMessage()));
+            hostKeyProblem = new HostKeyProblem(HostKeyProblem.Kind.UNREADABLE, key, null,
+                reason == null || reason.getMessage() == null ? String.valueOf(reason) : reason.getMessage());
             return false;
           }
         };
     verifier.setModifiedServerKeyAcceptor(
         (ClientSession s, SocketAddress remote, KnownHostEntry entry, PublicKey expected, PublicKey actual) -> {
-          s.setAttribute(
-              HOST_KEY_PROBLEM, new HostKeyProblem(HostKeyProblem.Kind.CHANGED, actual, expected));
+          hostKeyProblem = new HostKeyProblem(HostKeyProblem.Kind.CHANGED, actual, expected);
           return false;
         });
     return verifier;
