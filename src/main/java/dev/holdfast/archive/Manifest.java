@@ -49,15 +49,11 @@ public record Manifest(
   }
 
   static byte[] entriesJson(List<ManifestEntry> entries) {
-    try {
-      return JSON.writeValueAsBytes(entries);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot serialise entries", e);
-    }
+    return ManifestJson.entryList(entries);
   }
 
   static List<ManifestEntry> parseEntries(byte[] json) throws IOException {
-    return JSON.readValue(json, JSON.getTypeFactory().constructCollectionType(List.class, ManifestEntry.class));
+    return Reader.JSON.readValue(json, Reader.JSON.getTypeFactory().constructCollectionType(List.class, ManifestEntry.class));
   }
 
   @JsonIgnoreProperties(ignoreUnknown = true)
@@ -72,23 +68,25 @@ public record Manifest(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record ManifestEntry(String path, String type, long size, String sha256, String mode, Instant mtime, String link) {}
 
-  static final ObjectMapper JSON =
-      new ObjectMapper()
-          .registerModule(new JavaTimeModule())
-          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  /** Jackson, for reading manifests; in a holder so that a backup, which only writes one, never builds it. */
+  static final class Reader {
+    static final ObjectMapper JSON =
+        new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    private Reader() {}
+  }
+
+  /** The sidecar's bytes (see {@link ManifestJson}: Jackson's pretty-printed form, written without it). */
   public byte[] toJson() {
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot serialise manifest", e);
-    }
+    return ManifestJson.manifest(this);
   }
 
   public static Manifest parse(byte[] json) throws IOException {
-    Manifest m = JSON.readValue(json, Manifest.class);
+    Manifest m = Reader.JSON.readValue(json, Manifest.class);
     if (!FORMAT.equals(m.format())) {
       throw new IOException("not a Holdfast manifest (format '" + m.format() + "')");
     }

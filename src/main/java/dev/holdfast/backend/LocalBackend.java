@@ -157,6 +157,22 @@ public final class LocalBackend implements Backend {
     }
   }
 
+  /**
+   * Bytes a streamed upload writes between two background flushes. Without them a large archive's
+   * data sits in the page cache (Linux starts writing back only at a tenth of RAM) until the final
+   * fsync, which then waits for all of it: about 0.4 s for 600 MB on a fast disk, far longer on a USB
+   * drive, with the machine's dirty memory growing meanwhile.
+   */
+  static final long WRITEBACK_STEP = 32L << 20;
+
+  /** One daemon thread flushes every upload's data in the background; writers never wait for it. */
+  private static final java.util.concurrent.ExecutorService WRITEBACK =
+      java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "local-writeback");
+        t.setDaemon(true);
+        return t;
+      });
+
   private static final class LocalWriter extends ObjectWriter {
     private final Path target;
     private final Path tmp;
@@ -164,6 +180,10 @@ public final class LocalBackend implements Backend {
     private final OutputStream out;
     private boolean committed;
     private boolean closed;
+    private long unflushed;
+    private java.util.concurrent.Future<?> flushing;
+    /** A failed background flush: the data it covered may not be on disk, so commit must fail. */
+    private volatile IOException flushFailure;
 
     LocalWriter(Path target, Path tmp, FileChannel channel) {
       this.target = target;
@@ -180,6 +200,40 @@ public final class LocalBackend implements Backend {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       out.write(b, off, len);
+      unflushed += len;
+      if (unflushed >= WRITEBACK_STEP && (flushing == null || flushing.isDone())) {
+        // start writing back what is in the page cache now, while the upload goes on; the final
+        // fsync in commit() then waits for the last few megabytes only
+        unflushed = 0;
+        flushing = WRITEBACK.submit(this::flushInBackground);
+      }
+    }
+
+    private void flushInBackground() {
+      try {
+        channel.force(false);
+      } catch (java.nio.channels.ClosedChannelException e) {
+        // discarded meanwhile (close without commit): nothing to keep
+      } catch (IOException e) {
+        // Linux reports a write-back error to one fsync only: keep it for commit()
+        flushFailure = e;
+      }
+    }
+
+    private void awaitFlush() throws IOException {
+      if (flushing != null) {
+        try {
+          flushing.get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while syncing " + tmp);
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IOException("syncing " + tmp + ": " + e.getCause(), e.getCause());
+        }
+      }
+      if (flushFailure != null) {
+        throw flushFailure;
+      }
     }
 
     @Override
@@ -187,6 +241,7 @@ public final class LocalBackend implements Backend {
       if (closed) {
         throw new IOException("writer for " + target + " is closed");
       }
+      awaitFlush();
       channel.force(true);
       channel.close();
       try {

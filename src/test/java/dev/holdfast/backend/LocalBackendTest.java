@@ -43,6 +43,31 @@ class LocalBackendTest extends BackendContract {
   }
 
   @Test
+  void anUploadFlushedInTheBackgroundCommitsItsExactContent() throws Exception {
+    long size = 3 * LocalBackend.WRITEBACK_STEP + 12345; // three background flushes while writing
+    String sha;
+    try (ObjectWriter w = backend().create("big/archive")) {
+      sha = SeededBytes.write(42, size, w);
+      w.commit();
+    }
+    Path file = dir.resolve("big/archive");
+    assertThat(Files.size(file)).isEqualTo(size);
+    try (var in = Files.newInputStream(file)) {
+      assertThat(SeededBytes.sha256(in)).isEqualTo(sha);
+    }
+  }
+
+  @Test
+  void anUploadAbortedAfterBackgroundFlushesLeavesNothing() throws IOException {
+    try (ObjectWriter w = backend().create("big/archive")) {
+      SeededBytes.write(7, 2 * LocalBackend.WRITEBACK_STEP + 1, w);
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      assertThat(files.filter(Files::isRegularFile)).isEmpty();
+    }
+  }
+
+  @Test
   void listingAMissingTargetThrowsNoSuchFile() {
     try (var missing = new LocalBackend(dir.resolve("not-there"))) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> missing.list(""))
