@@ -1,7 +1,13 @@
 package dev.holdfast.repository;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +23,13 @@ import java.util.Base64;
  * times with trimmed nanoseconds) and tolerant, bounded reading of the JSON it stores.
  */
 final class GoJson {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /**
+   * jackson-core alone: the small files (keys, config, snapshots, locks) are read into node trees by
+   * {@link #parse} below rather than by an ObjectMapper, whose construction and first readTree cost
+   * about 0.1 s of every repository command's start-up, ahead of the key derivation.
+   */
+  private static final JsonFactory FACTORY = new JsonFactory();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private final StringBuilder sb = new StringBuilder(256);
@@ -179,22 +191,62 @@ final class GoJson {
   // --- reading ---------------------------------------------------------------------------------
 
   /** For streaming readers of large files (index files), with the same limits as {@link #parse}. */
-  static com.fasterxml.jackson.core.JsonFactory factory() {
-    return MAPPER.getFactory();
+  static JsonFactory factory() {
+    return FACTORY;
   }
 
-  /** Parses JSON, turning any syntax problem into damage of {@code what}. */
+  /**
+   * Parses JSON into a node tree (as ObjectMapper.readTree would: the last of duplicate names wins,
+   * what follows the first value is ignored), turning any syntax problem into damage of {@code what}.
+   */
   static JsonNode parse(byte[] json, String what) {
-    try {
-      JsonNode n = MAPPER.readTree(json);
-      if (n == null || n.isMissingNode()) {
+    try (JsonParser p = FACTORY.createParser(json)) {
+      JsonToken first = p.nextToken();
+      if (first == null) {
         throw damaged(what, "empty");
       }
-      return n;
+      return node(p, first);
     } catch (java.io.IOException e) {
-      // JacksonException included: syntax errors, and the parser's own size limits
+      // JacksonException included: syntax errors, and the parser's own size and nesting limits
       throw damaged(what, "not valid JSON");
     }
+  }
+
+  private static JsonNode node(JsonParser p, JsonToken t) throws java.io.IOException {
+    if (t == null) {
+      throw new JsonParseException(p, "unexpected end of input");
+    }
+    return switch (t) {
+      case START_OBJECT -> {
+        ObjectNode o = NODES.objectNode();
+        for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+          if (k != JsonToken.FIELD_NAME) {
+            throw new JsonParseException(p, "expected a field name");
+          }
+          String name = p.currentName();
+          o.set(name, node(p, p.nextToken()));
+        }
+        yield o;
+      }
+      case START_ARRAY -> {
+        ArrayNode a = NODES.arrayNode();
+        for (JsonToken v = p.nextToken(); v != JsonToken.END_ARRAY; v = p.nextToken()) {
+          a.add(node(p, v));
+        }
+        yield a;
+      }
+      case VALUE_STRING -> NODES.textNode(p.getText());
+      case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+        case INT -> NODES.numberNode(p.getIntValue());
+        case LONG -> NODES.numberNode(p.getLongValue());
+        default -> NODES.numberNode(p.getBigIntegerValue());
+      };
+      case VALUE_NUMBER_FLOAT -> NODES.numberNode(p.getDoubleValue());
+      case VALUE_TRUE -> NODES.booleanNode(true);
+      case VALUE_FALSE -> NODES.booleanNode(false);
+      case VALUE_NULL -> NODES.nullNode();
+      default -> throw new JsonParseException(p, "unexpected " + t);
+    };
   }
 
   static HoldfastException damaged(String what, String why) {
