@@ -647,7 +647,7 @@ final class Wiring {
   /** Opens the repository on {@code b}, with the password from {@code passwordFile} or the environment. */
   Repository openRepository(Backend b, Path passwordFile, String job) {
     JobSpec spec = job != null && configIfAny().map(c -> c.jobs().containsKey(job)).orElse(false) ? jobSpec(job) : null;
-    return withLockPolicy(Repository.open(b, repositoryPassword(passwordFile, spec)));
+    return withLockPolicy(Repository.openDeferringIndex(b, repositoryPassword(passwordFile, spec)));
   }
 
   /** Locks taken on {@code repo} wait as --retry-lock says, and removed stale locks go to the run log. */
@@ -683,7 +683,10 @@ final class Wiring {
 
   /** A repository's snapshots as backups, oldest first; only {@code job}'s (its first tag) when one is given. */
   List<dev.holdfast.format.BackupRef> snapshots(Backend b, Path passwordFile, String job) {
+    // The listing itself needs no index, but it still reads it, so that `list` (and
+    // bench/index-memory.sh, IndexHeapIT) keep checking that the repository's index fits this run's heap.
     try (Repository repo = openRepository(b, passwordFile, job)) {
+      repo.blobCount();
       return new dev.holdfast.repository.RepositoryCatalog(repo).list().stream()
           .filter(r -> job == null || job.equals(r.job())).toList();
     }

@@ -216,7 +216,7 @@ public final class JobRunner {
     var info = new RepositoryWriter.SnapshotInfo(paths, host, System.getProperty("user.name", ""), tags,
         started.atZone(zone).toOffsetDateTime(), "holdfast " + Version.current());
     try (Backend backend = backends.open(job.target());
-        Repository repo = lockPolicy(Repository.open(backend, job.repository().password().get()), job, sink);
+        Repository repo = lockPolicy(Repository.openDeferringIndex(backend, job.repository().password().get()), job, sink);
         RepositoryWriter writer = new RepositoryWriter(repo, info, sink)) {
       for (Source s : job.sources()) {
         try (Stream<dev.holdfast.source.Entry> entries = s.entries(sink)) {
@@ -245,7 +245,7 @@ public final class JobRunner {
   /** The new snapshot checked after the run: its trees and packs (quick), at full every blob it refers to read. */
   private void verifyRepository(Job job, BackupRef ref, List<String> done, EventSink sink) {
     try (Backend backend = backends.open(job.target());
-        Repository repo = lockPolicy(Repository.open(backend, job.repository().password().get()), job, sink);
+        Repository repo = lockPolicy(Repository.openDeferringIndex(backend, job.repository().password().get()), job, sink);
         var lock = repo.lock(false)) { // shared: a concurrent prune would look like missing packs
       VerifyReport report = new RepositoryVerifier(repo).verifySnapshot(
           dev.holdfast.repository.ObjectId.parse(ref.id()), job.verify());
@@ -375,7 +375,7 @@ public final class JobRunner {
    */
   private void forgetSnapshots(Job job, List<String> done) {
     try (Backend backend = backends.open(job.target());
-        Repository repo = withStaleLockWarnings(Repository.open(backend, job.repository().password().get()));
+        Repository repo = withStaleLockWarnings(Repository.openDeferringIndex(backend, job.repository().password().get()));
         RepositoryLock lock = repo.lock(true)) {
       List<SnapshotRetention.Group> groups = SnapshotRetention.plan(repo.listSnapshots(), job.retention(), zone,
           s -> SnapshotRetention.job(s.snapshot()).equals(job.name()) && SnapshotRetention.host(s.snapshot()).equals(host));

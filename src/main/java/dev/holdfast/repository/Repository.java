@@ -62,7 +62,12 @@ public final class Repository implements AutoCloseable {
   private final Backend backend;
   private final CryptoKey master;
   private final RepositoryConfig config;
-  private final BlobIndex index = new BlobIndex();
+  private BlobIndex index = new BlobIndex();
+  /**
+   * Set by {@link #openDeferringIndex} until the index files are read: by the first lock, while it
+   * waits to see competing locks, or else by the first use of the index.
+   */
+  private volatile boolean indexPending;
   private final Map<BlobType, PackFile.Writer> packers = new EnumMap<>(BlobType.class);
   // Data packs, each one reusable array; a worker takes one, adds its blob and gives it back, so
   // there are at most as many as workers (write path: PackFile.Buffer).
@@ -191,6 +196,19 @@ public final class Repository implements AutoCloseable {
 
   /** Opens a repository, trying the password against its key files, then loads every index file. */
   public static Repository open(Backend backend, String password) {
+    Repository repo = openDeferringIndex(backend, password);
+    repo.index();
+    return repo;
+  }
+
+  /**
+   * Opens a repository, trying the password against its key files; the index files are read by
+   * the first {@link #lock} (after its lock file is written, in the 200 ms it waits anyway before
+   * looking for competing locks again) or else by the first use of the index. A command that locks
+   * reads the index only once its lock is in place, as restic does: an index read before could
+   * still list packs that a prune finishing in between deletes.
+   */
+  public static Repository openDeferringIndex(Backend backend, String password) {
     try {
       Optional<ObjectInfo> configInfo = backend.stat("config");
       if (configInfo.isEmpty()) {
@@ -211,7 +229,7 @@ public final class Repository implements AutoCloseable {
         throw GoJson.damaged("config", e.getMessage());
       }
       var repo = new Repository(backend, master, RepositoryConfig.parse(json), DEFAULT_PACK_SIZE);
-      repo.loadIndexes();
+      repo.indexPending = true;
       return repo;
     } catch (IOException e) {
       throw HoldfastException.io("opening the repository at " + backend.location(), e);
@@ -251,7 +269,40 @@ public final class Repository implements AutoCloseable {
         keys.isEmpty() ? "the repository has no key files" : "check the password (file) for this target");
   }
 
-  private void loadIndexes() throws IOException {
+  private BlobIndex index() {
+    if (indexPending) {
+      loadPendingIndex();
+    }
+    return index;
+  }
+
+  /** Reads the index files if they are not read yet; true if this call read them. */
+  synchronized boolean loadPendingIndex() {
+    if (!indexPending) {
+      return false;
+    }
+    try {
+      index = loadIndexes();
+    } catch (IOException e) {
+      throw HoldfastException.io("reading the index of the repository at " + backend.location(), e);
+    }
+    indexPending = false;
+    return true;
+  }
+
+  /**
+   * Forgets an index read during a lock attempt that failed: until a lock is held, a prune may
+   * change the index, so the next attempt reads it again.
+   */
+  synchronized void unloadIndex() {
+    if (pending.isEmpty() && unindexed.isEmpty()) {
+      index = new BlobIndex();
+      indexPending = true;
+    }
+  }
+
+  private BlobIndex loadIndexes() throws IOException {
+    BlobIndex index = new BlobIndex();
     List<ObjectInfo> files;
     try (Stream<ObjectInfo> s = backend.list("index/")) {
       files = s.toList();
@@ -286,6 +337,7 @@ public final class Repository implements AutoCloseable {
         });
       }
     }
+    return index;
   }
 
   /**
@@ -374,11 +426,11 @@ public final class Repository implements AutoCloseable {
 
   /** Number of blobs in the index, including those saved but not yet flushed. */
   public synchronized int blobCount() {
-    return index.size() + pending.size();
+    return index().size() + pending.size();
   }
 
   public synchronized boolean hasBlob(BlobType type, ObjectId id) {
-    return index.contains(type, id) || pending.contains(new Pending(type, id));
+    return index().contains(type, id) || pending.contains(new Pending(type, id));
   }
 
   /**
@@ -637,7 +689,7 @@ public final class Repository implements AutoCloseable {
     synchronized (this) {
       storedBytes += length;
       for (PackedBlob b : blobs) {
-        index.add(packId, b);
+        index().add(packId, b);
         pending.remove(new Pending(b.type(), b.id()));
       }
       unindexed.add(new IndexFile.Pack(packId, blobs));
@@ -721,7 +773,7 @@ public final class Repository implements AutoCloseable {
         awaitWorkers(); // rare (hard links, tests): the blob may still be with a worker
         throwWorkerFailure();
       }
-      Optional<BlobIndex.Location> found = index.lookup(type, id);
+      Optional<BlobIndex.Location> found = index().lookup(type, id);
       if (found.isEmpty()) {
         PackFile.Writer packer = packers.get(type);
         Optional<PackFile.Sealed> open = packer == null ? Optional.empty() : packer.find(type, id);
@@ -791,7 +843,7 @@ public final class Repository implements AutoCloseable {
   public ObjectId saveSnapshot(Snapshot snapshot) {
     flush();
     synchronized (this) {
-      if (!index.contains(BlobType.TREE, snapshot.tree())) {
+      if (!index().contains(BlobType.TREE, snapshot.tree())) {
         throw new IllegalArgumentException("snapshot tree " + snapshot.tree().shortHex() + " is not stored");
       }
     }
@@ -943,7 +995,7 @@ public final class Repository implements AutoCloseable {
 
   /** Where the index says blob {@code id} is stored; empty if it is not indexed (blobs saved but not flushed are not). */
   public synchronized Optional<BlobLocation> locate(BlobType type, ObjectId id) {
-    return index.lookup(type, id).map(l -> new BlobLocation(l.pack(), l.blob()));
+    return index().lookup(type, id).map(l -> new BlobLocation(l.pack(), l.blob()));
   }
 
   /**

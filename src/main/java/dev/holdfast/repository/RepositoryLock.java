@@ -154,19 +154,35 @@ public final class RepositoryLock implements AutoCloseable {
       HangupGuard.exit();
       throw e;
     }
+    long written = System.nanoTime();
+    boolean readIndex = false;
     try {
-      Thread.sleep(RACE_WAIT_MILLIS);
+      // A run that wrote its lock file at the same moment may not have seen ours: look again once it
+      // has had time to be listed. The wait reads the index meanwhile (if the repository was opened
+      // without it): read now, with our lock in place, no prune can change it from under this run.
+      readIndex = repo.loadPendingIndex();
+      long left = RACE_WAIT_MILLIS - (System.nanoTime() - written) / 1_000_000;
+      if (left > 0) {
+        Thread.sleep(left);
+      }
       checkConflicts(repo, exclusive, id, host, events);
       return new RepositoryLock(repo, mine, id, clock, schedule);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      delete(repo, id);
-      HangupGuard.exit();
+      forget(repo, id, readIndex);
       throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while locking the repository");
     } catch (RuntimeException e) {
-      delete(repo, id);
-      HangupGuard.exit();
+      forget(repo, id, readIndex);
       throw e;
+    }
+  }
+
+  /** Undoes a failed attempt: our lock file, and an index read under it (a retry reads it again). */
+  private static void forget(Repository repo, ObjectId id, boolean readIndex) {
+    delete(repo, id);
+    HangupGuard.exit();
+    if (readIndex) {
+      repo.unloadIndex();
     }
   }
 

@@ -191,10 +191,60 @@ class RepositoryLockTest {
     }
   }
 
-  /** A backend whose writes fail while {@code failing} is set. */
+  @Test
+  void aRepositoryOpenedForLockingReadsItsIndexOnlyOnceItsLockFileIsWritten() throws Exception {
+    var memory = new MemoryBackend();
+    ObjectId blob;
+    try (var repo = Repository.init(memory, PASSWORD, POL, FAST)) {
+      blob = repo.saveBlob(BlobType.DATA, "some data".getBytes());
+      repo.flush();
+    }
+    var backend = new FlakyBackend(memory);
+    try (var repo = Repository.openDeferringIndex(backend, PASSWORD)) {
+      assertThat(backend.ops).noneMatch(o -> o.startsWith("list index/"));
+      try (var lock = RepositoryLock.tryAcquire(repo, false, EventSink.NONE, Clock.systemUTC(), false)) {
+        assertThat(backend.ops.stream().map(o -> o.replaceAll("[0-9a-f]{64}", "")).toList())
+            .containsSubsequence("create locks/", "list index/", "list locks/");
+        assertThat(repo.hasBlob(BlobType.DATA, blob)).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void anIndexReadDuringAFailedLockAttemptIsReadAgainByTheNext() throws Exception {
+    var memory = new MemoryBackend();
+    try (var repo = Repository.init(memory, PASSWORD, POL, FAST)) {
+      repo.saveBlob(BlobType.DATA, "old data".getBytes());
+      repo.flush();
+    }
+    var backend = new FlakyBackend(memory);
+    try (var repo = Repository.openDeferringIndex(backend, PASSWORD);
+        var other = Repository.open(memory, PASSWORD)) {
+      // while this run reads the index, a prune of another host locks the repository exclusively
+      backend.onIndexList = () -> other.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true,
+          "other-host", "x", 4242, 0, 0).toJson());
+      assertThatThrownBy(() -> RepositoryLock.tryAcquire(repo, false, EventSink.NONE, Clock.systemUTC(), false))
+          .isInstanceOfSatisfying(HoldfastException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.LOCKED));
+      // it finishes, having changed the index; the next attempt must not trust the index read before
+      backend.onIndexList = null;
+      for (String lock : lockNames(memory)) {
+        memory.delete(lock);
+      }
+      ObjectId added = other.saveBlob(BlobType.DATA, "new data".getBytes());
+      other.flush();
+      try (var lock = RepositoryLock.tryAcquire(repo, false, EventSink.NONE, Clock.systemUTC(), false)) {
+        assertThat(backend.ops.stream().filter(o -> o.startsWith("list index/"))).hasSize(2);
+        assertThat(repo.hasBlob(BlobType.DATA, added)).isTrue();
+      }
+    }
+  }
+
+  /** A backend whose writes fail while {@code failing} is set; it records what it is asked to do. */
   private static final class FlakyBackend implements Backend {
     private final Backend delegate;
     volatile boolean failing;
+    final List<String> ops = java.util.Collections.synchronizedList(new ArrayList<>());
+    volatile Runnable onIndexList;
 
     FlakyBackend(Backend delegate) {
       this.delegate = delegate;
@@ -214,6 +264,7 @@ class RepositoryLockTest {
     @Override
     public ObjectWriter create(String key) throws IOException {
       maybeFail();
+      ops.add("create " + key);
       return delegate.create(key);
     }
 
@@ -230,6 +281,11 @@ class RepositoryLockTest {
 
     @Override
     public Stream<ObjectInfo> list(String prefix) throws IOException {
+      ops.add("list " + prefix);
+      Runnable hook = onIndexList;
+      if (hook != null && prefix.equals("index/")) {
+        hook.run();
+      }
       return delegate.list(prefix);
     }
 
