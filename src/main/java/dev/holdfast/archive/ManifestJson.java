@@ -17,12 +17,29 @@ final class ManifestJson {
   private final StringBuilder out;
   private int depth;
 
-  private ManifestJson(int capacity) {
-    out = new StringBuilder(capacity);
+  /** What is written so far, as UTF-8; {@link #out} holds only the text not yet moved here. */
+  private final java.io.ByteArrayOutputStream written;
+
+  private ManifestJson(long expected) {
+    out = new StringBuilder(CHUNK + 1024);
+    written = new java.io.ByteArrayOutputStream((int) Math.min(expected, 1L << 24));
+  }
+
+  /**
+   * The text is encoded in chunks of this many characters, so a manifest of millions of entries
+   * costs about twice its size while it is built (the bytes, and their final copy), not a text
+   * copy, its string and its bytes.
+   */
+  private static final int CHUNK = 64 * 1024;
+
+  private void spill() {
+    byte[] b = out.toString().getBytes(StandardCharsets.UTF_8);
+    written.write(b, 0, b.length);
+    out.setLength(0);
   }
 
   static byte[] manifest(Manifest m) {
-    ManifestJson w = new ManifestJson(512 + (m.entries() == null ? 0 : m.entries().size() * 200));
+    ManifestJson w = new ManifestJson(512 + (m.entries() == null ? 0 : m.entries().size() * 200L));
     w.open('{');
     w.field("format", m.format());
     w.field("version", m.version());
@@ -64,9 +81,12 @@ final class ManifestJson {
     return w.bytes();
   }
 
-  /** The entry list alone (the encrypted sidecar of an encrypted archive). */
+  /**
+   * The entry list alone (the encrypted sidecar of an encrypted archive), pretty-printed like the
+   * manifest (Jackson wrote this one compact before; readers take either).
+   */
   static byte[] entryList(List<Manifest.ManifestEntry> entries) {
-    ManifestJson w = new ManifestJson(64 + entries.size() * 200);
+    ManifestJson w = new ManifestJson(64 + entries.size() * 200L);
     w.entryArray(entries);
     return w.bytes();
   }
@@ -93,12 +113,16 @@ final class ManifestJson {
       field("mtime", e.mtime());
       field("link", e.link());
       close('}');
+      if (out.length() >= CHUNK) {
+        spill(); // between entries: a surrogate pair is never split
+      }
     }
     out.append(" ]");
   }
 
   private byte[] bytes() {
-    return out.toString().getBytes(StandardCharsets.UTF_8);
+    spill();
+    return written.toByteArray();
   }
 
   // --- structure: Jackson's DefaultPrettyPrinter ("{", newline, two spaces a level, "key" : value)

@@ -171,7 +171,9 @@ public final class RepositoryLock implements AutoCloseable {
       Thread.currentThread().interrupt();
       forget(repo, id, readIndex);
       throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while locking the repository");
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // an Error too: reading the index can run out of memory, and a lock file left behind would
+      // block other runs' exclusive locks until it went stale
       forget(repo, id, readIndex);
       throw e;
     }

@@ -41,6 +41,18 @@ class ManifestJsonTest {
   }
 
   @Test
+  void aLongManifestWrittenInChunksIsStillJacksonsBytes() throws Exception {
+    List<Manifest.ManifestEntry> many = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) { // about 600 KB of text: encoded in several chunks
+      many.add(new Manifest.ManifestEntry("dir/日本 " + i + " 😀 " + AWKWARD, "file", i, "ef".repeat(32), "0600",
+          Instant.ofEpochSecond(1_700_000_000L + i, i), null));
+    }
+    Manifest m = sample(many, null);
+    assertThat(new String(m.toJson(), StandardCharsets.UTF_8)).isEqualTo(jackson(m));
+    assertThat(new String(Manifest.entriesJson(many), StandardCharsets.UTF_8)).isEqualTo(jackson(many));
+  }
+
+  @Test
   void emptyAndEncryptedManifestsToo() throws Exception {
     Manifest empty = sample(List.of(), null);
     assertThat(new String(empty.toJson(), StandardCharsets.UTF_8)).isEqualTo(jackson(empty)).contains("\"entries\" : [ ]");
