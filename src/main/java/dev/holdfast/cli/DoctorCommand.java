@@ -43,7 +43,7 @@ final class DoctorCommand implements Callable<Integer> {
       int snapshots;
       try (var repo = w.openRepository(b, null, j.name())) {
         snapshots = repo.listSnapshots().size();
-        repo.blobCount(); // reads the index: a damaged one, or one too large for the heap, fails the nightly run too
+        repo.loadIndex(); // a damaged index, or one too large for the heap, fails the nightly run too
       }
       return new Row(j.name(), j.target(), "repository", true,
           "opens with the job's password (" + snapshots + " snapshot" + (snapshots == 1 ? "" : "s") + ")");

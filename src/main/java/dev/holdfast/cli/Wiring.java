@@ -686,7 +686,7 @@ final class Wiring {
     // The listing itself needs no index, but it still reads it, so that `list` (and
     // bench/index-memory.sh, IndexHeapIT) keep checking that the repository's index fits this run's heap.
     try (Repository repo = openRepository(b, passwordFile, job)) {
-      repo.blobCount();
+      repo.loadIndex();
       return new dev.holdfast.repository.RepositoryCatalog(repo).list().stream()
           .filter(r -> job == null || job.equals(r.job())).toList();
     }

@@ -431,7 +431,7 @@ public final class Pruner {
   }
 
   private byte[] decode(PackedBlob b, byte[] pack, ObjectId packId) {
-    String what = b.type().json() + " blob " + b.id().shortHex() + " in pack " + packId.shortHex();
+    String what = Repository.blobName(packId, b);
     if (b.offset() + b.length() > pack.length) {
       throw GoJson.damaged(what, "lies beyond the end of the pack");
     }

@@ -197,8 +197,16 @@ public final class Repository implements AutoCloseable {
   /** Opens a repository, trying the password against its key files, then loads every index file. */
   public static Repository open(Backend backend, String password) {
     Repository repo = openDeferringIndex(backend, password);
-    repo.index();
+    repo.loadIndex();
     return repo;
+  }
+
+  /**
+   * Reads the index files now, if they are not read yet: a damaged index, or one too large for
+   * this run's heap, fails here.
+   */
+  public void loadIndex() {
+    index();
   }
 
   /**
@@ -981,7 +989,7 @@ public final class Repository implements AutoCloseable {
 
   /** Reads blob {@code b} from {@code pack} as stored there, decrypts, decompresses and checks it against its id. */
   public byte[] loadBlob(ObjectId pack, PackedBlob b) {
-    String what = b.type().json() + " blob " + b.id().shortHex() + " in pack " + pack.shortHex();
+    String what = blobName(pack, b);
     return decode(b, PackFile.read(backend, packKey(pack), b.offset(), b.length(), what), what);
   }
 
@@ -990,7 +998,7 @@ public final class Repository implements AutoCloseable {
    * {@code pack}: lets a check read a whole pack in one sequential stream.
    */
   public byte[] openBlob(ObjectId pack, PackedBlob b, byte[] sealed) {
-    return decode(b, sealed, b.type().json() + " blob " + b.id().shortHex() + " in pack " + pack.shortHex());
+    return decode(b, sealed, blobName(pack, b));
   }
 
   /** Where the index says blob {@code id} is stored; empty if it is not indexed (blobs saved but not flushed are not). */
@@ -1010,24 +1018,30 @@ public final class Repository implements AutoCloseable {
     try {
       n = master.openInPlace(sealed, off, b.length());
     } catch (CryptoKey.CiphertextException e) {
-      throw GoJson.damaged(blobName(pack, b), e.getMessage());
+      throw damagedBlob(pack, b, e.getMessage());
     }
     if (b.compressed()) {
       if (!ZstdFrames.decompressInto(sealed, off + CryptoKey.IV, n, plain, b.uncompressedLength())) {
-        throw GoJson.damaged(blobName(pack, b), "invalid zstd data");
+        throw damagedBlob(pack, b, "invalid zstd data");
       }
       n = b.uncompressedLength();
     } else {
       System.arraycopy(sealed, off + CryptoKey.IV, plain, 0, n);
     }
     if (!ObjectId.hash(plain, 0, n).equals(b.id())) {
-      throw GoJson.damaged(blobName(pack, b), "content does not match its id");
+      throw damagedBlob(pack, b, "content does not match its id");
     }
     return n;
   }
 
-  private static String blobName(ObjectId pack, PackedBlob b) {
+  /** How messages name a blob: "data blob 1a2b3c4d in pack 5e6f7a8b". */
+  static String blobName(ObjectId pack, PackedBlob b) {
     return b.type().json() + " blob " + b.id().shortHex() + " in pack " + pack.shortHex();
+  }
+
+  /** Damage (exit 4) of blob {@code b} of {@code pack}, named as every path that reads blobs names it. */
+  public static HoldfastException damagedBlob(ObjectId pack, PackedBlob b, String why) {
+    return GoJson.damaged(blobName(pack, b), why);
   }
 
   /**

@@ -370,8 +370,7 @@ public final class RepositoryRestore {
     private void restoreBlob(ObjectId pack, BlobUse use, InputStream in, long pos) throws IOException {
       PackedBlob b = use.blob;
       if (b.length() > MAX_SEALED || b.plaintextLength() > MAX_SEALED) {
-        throw new HoldfastException(ExitCode.DAMAGED, "data blob " + b.id().shortHex() + " in pack " + pack.shortHex()
-            + " is damaged: the index gives it an impossible length");
+        throw Repository.damagedBlob(pack, b, "the index gives it an impossible length");
       }
       in.skipNBytes(b.offset() - pos);
       if (sealed.length < b.length()) {
@@ -382,8 +381,8 @@ public final class RepositoryRestore {
       }
       int got = in.readNBytes(sealed, 0, b.length());
       if (got != b.length()) {
-        throw new HoldfastException(ExitCode.DAMAGED, "data blob " + b.id().shortHex() + " in pack " + pack.shortHex()
-            + " is damaged: the pack ends inside it (wanted " + b.length() + " bytes at offset " + b.offset() + ")");
+        throw Repository.damagedBlob(pack, b,
+            "the pack ends inside it (wanted " + b.length() + " bytes at offset " + b.offset() + ")");
       }
       int n = repo.openBlobInto(pack, b, sealed, 0, plain);
       for (int t = 0; t < use.count; t++) {

@@ -69,8 +69,7 @@ public final class RepositoryVerifier {
     }
     Map<ObjectId, Long> stored = storedPacks(backend);
     Set<ObjectId> toRead = level == VerifyLevel.FULL ? sample.choose(new ArrayList<>(packs.keySet())) : Set.of();
-    long blobs = 0;
-    long bytes = 0;
+    List<PackResult> done = new ArrayList<>(); // in the index's order
     // Packs are read on worker threads, a few ahead of the one whose problems are reported next, so
     // that the report keeps the index's order; each worker holds at most two blob buffers.
     int threads = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
@@ -90,28 +89,29 @@ public final class RepositoryVerifier {
         } else if (toRead.contains(pack.id())) {
           ahead.add(pool.submit(() -> {
             List<VerifyReport.Problem> found = new ArrayList<>();
-            long[] done = readPack(pack, size, entry, found, buffers.get());
-            return new PackResult(found, done[0], done[1]);
+            long[] counts = readPack(pack, size, entry, found, buffers.get());
+            return new PackResult(found, counts[0], counts[1]);
           }));
         }
         if (!own.isEmpty()) {
           ahead.add(java.util.concurrent.CompletableFuture.completedFuture(new PackResult(own, 0, 0)));
         }
         while (ahead.size() > 2 * threads || (!ahead.isEmpty() && ahead.peek().isDone())) {
-          PackResult r = HoldfastException.await(ahead.poll(), "verify");
-          problems.addAll(r.problems());
-          blobs += r.blobs();
-          bytes += r.bytes();
+          done.add(HoldfastException.await(ahead.poll(), "verify"));
         }
       }
       while (!ahead.isEmpty()) {
-        PackResult r = HoldfastException.await(ahead.poll(), "verify");
-        problems.addAll(r.problems());
-        blobs += r.blobs();
-        bytes += r.bytes();
+        done.add(HoldfastException.await(ahead.poll(), "verify"));
       }
     } finally {
       pool.shutdownNow();
+    }
+    long blobs = 0;
+    long bytes = 0;
+    for (PackResult r : done) {
+      problems.addAll(r.problems());
+      blobs += r.blobs();
+      bytes += r.bytes();
     }
     List<ObjectId> unindexed = stored.keySet().stream().filter(id -> !packs.containsKey(id)).sorted().toList();
     List<StoredSnapshot> snapshots = repo.listSnapshots();
