@@ -284,6 +284,17 @@ public final class Repository implements AutoCloseable {
     return index;
   }
 
+  /**
+   * For a command about to hold large buffers (a backup's chunk arena and packs, a restore's or
+   * full verify's blob buffers): the key derivation left 32 MiB of scrypt state in the old
+   * generation, where the serial collector keeps it until a full collection. Collected now, while
+   * the heap is small (about 20 ms), its pages take those buffers instead of adding to the peak
+   * resident memory. Short commands skip it: they would only wait for it.
+   */
+  public static void dropKeyDerivationGarbage() {
+    System.gc();
+  }
+
   /** Reads the index files if they are not read yet; true if this call read them. */
   synchronized boolean loadPendingIndex() {
     if (!indexPending) {
@@ -527,7 +538,7 @@ public final class Repository implements AutoCloseable {
     if (workers == null) {
       int n = workerCount;
       var pool = new ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-          r -> Thread.ofPlatform().daemon().name("holdfast-pack-", 0).unstarted(r));
+          Thread.ofPlatform().daemon().name("holdfast-pack-", 0).factory()); // one factory: pack-0, pack-1, ...
       pool.allowCoreThreadTimeOut(true); // a repository left open by mistake keeps no idle threads
       workers = pool;
     }
@@ -1013,6 +1024,35 @@ public final class Repository implements AutoCloseable {
    * and returns its length. Damage is exit 4 naming the blob and pack.
    */
   public int openBlobInto(ObjectId pack, PackedBlob b, byte[] sealed, int off, byte[] plain) {
+    int n = openBlobInPlace(pack, b, sealed, off, plain);
+    if (!b.compressed()) {
+      System.arraycopy(sealed, off + PLAINTEXT_OFFSET, plain, 0, n);
+    }
+    return n;
+  }
+
+  /**
+   * {@code buf} if it holds {@code need} bytes, else a larger buffer for a reader that reuses one
+   * across blobs: at least twice as large (up to a maximum chunk plus its sealing), so that blobs
+   * of growing sizes cost a few allocations rather than one each.
+   */
+  public static byte[] blobBuffer(byte[] buf, int need) {
+    if (buf != null && buf.length >= need) {
+      return buf;
+    }
+    int grown = buf == null ? 0 : (int) Math.min(2L * buf.length, Chunker.MAX_SIZE + 64);
+    return new byte[Math.max(need, grown)];
+  }
+
+  /** Where an uncompressed blob's plaintext starts in its sealed bytes once {@link #openBlobInPlace} decrypted them. */
+  public static final int PLAINTEXT_OFFSET = CryptoKey.IV;
+
+  /**
+   * Like {@link #openBlobInto}, but an uncompressed blob's plaintext is left where it was decrypted,
+   * at {@code sealed[off + PLAINTEXT_OFFSET]}, and {@code plain} is not touched (it may then be
+   * null, or shorter than the blob); a compressed blob's goes to {@code plain}. Returns its length.
+   */
+  public int openBlobInPlace(ObjectId pack, PackedBlob b, byte[] sealed, int off, byte[] plain) {
     countBulkCrypto(b.length());
     int n;
     try {
@@ -1020,15 +1060,17 @@ public final class Repository implements AutoCloseable {
     } catch (CryptoKey.CiphertextException e) {
       throw damagedBlob(pack, b, e.getMessage());
     }
+    byte[] out = sealed;
+    int outOff = off + PLAINTEXT_OFFSET;
     if (b.compressed()) {
       if (!ZstdFrames.decompressInto(sealed, off + CryptoKey.IV, n, plain, b.uncompressedLength())) {
         throw damagedBlob(pack, b, "invalid zstd data");
       }
       n = b.uncompressedLength();
-    } else {
-      System.arraycopy(sealed, off + CryptoKey.IV, plain, 0, n);
+      out = plain;
+      outOff = 0;
     }
-    if (!ObjectId.hash(plain, 0, n).equals(b.id())) {
+    if (!ObjectId.hash(out, outOff, n).equals(b.id())) {
       throw damagedBlob(pack, b, "content does not match its id");
     }
     return n;

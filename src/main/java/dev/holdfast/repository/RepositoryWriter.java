@@ -75,10 +75,7 @@ public final class RepositoryWriter implements BackupWriter {
     this.chunker = new Chunker(repo.config().chunkerPolynomial());
     this.storedBefore = repo.storedBytes();
     this.lock = repo.lock(false);
-    // The key derivation just left 32 MiB of scrypt state in the old generation, where the serial
-    // collector would keep it until a full collection; collected now, its pages take the backup's
-    // long-lived buffers (chunk arena, data packs) instead of adding to the peak resident memory.
-    System.gc();
+    Repository.dropKeyDerivationGarbage(); // before the chunk arena and data packs are made
     try {
       this.parent = findParent(repo, info);
       ObjectId root = parent == null ? null : parent.snapshot().tree();

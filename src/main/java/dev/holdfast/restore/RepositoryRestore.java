@@ -81,6 +81,7 @@ public final class RepositoryRestore {
       includes.add(FileSystems.getDefault().getPathMatcher("glob:" + (p.endsWith("/") ? p.substring(0, p.length() - 1) : p)));
     }
     ObjectId root = repo.loadSnapshot(snapshotId).tree();
+    Repository.dropKeyDerivationGarbage(); // before the workers' blob buffers are made
     names.clear();
     madeDirs.clear();
     Path staging;
@@ -244,12 +245,22 @@ public final class RepositoryRestore {
     Map<ObjectId, Map<ObjectId, BlobUse>> packs = new LinkedHashMap<>(); // in the order files first need them
     AtomicInteger[] remaining = new AtomicInteger[files.size()];
     List<Integer> empty = new ArrayList<>();
+    int maxSealed = 0; // the largest blob, sealed and (of those compressed) plain: each worker's buffers
+    int maxPlain = 0;
     for (int i = 0; i < files.size(); i++) {
       PendingFile f = files.get(i);
       long offset = 0;
       for (ObjectId id : f.node().content()) {
         BlobLocation loc = repo.locate(BlobType.DATA, id).orElseThrow(() -> new HoldfastException(ExitCode.DAMAGED,
             "data blob " + id.shortHex() + " of file " + f.name() + " in " + label + " is not in the repository's index"));
+        PackedBlob b = loc.blob();
+        if (b.length() > MAX_SEALED || b.plaintextLength() > MAX_SEALED) {
+          throw Repository.damagedBlob(loc.pack(), b, "the index gives it an impossible length");
+        }
+        maxSealed = Math.max(maxSealed, b.length());
+        if (b.compressed()) {
+          maxPlain = Math.max(maxPlain, b.plaintextLength());
+        }
         packs.computeIfAbsent(loc.pack(), k -> new LinkedHashMap<>())
             .computeIfAbsent(id, k -> new BlobUse(loc.blob()))
             .add(i, offset);
@@ -274,12 +285,14 @@ public final class RepositoryRestore {
     ExecutorService pool = Executors.newFixedThreadPool(threads, r -> Thread.ofPlatform().daemon()
         .name("holdfast-restore-" + THREADS.incrementAndGet()).unstarted(r));
     var queue = new java.util.concurrent.ConcurrentLinkedQueue<>(packs.entrySet());
+    int sealedSize = maxSealed;
+    int plainSize = maxPlain;
     AtomicBoolean failed = new AtomicBoolean();
     List<Future<?>> workers = new ArrayList<>();
     try {
       for (int t = 0; t < threads; t++) {
         workers.add(pool.submit(() -> {
-          try (var w = new Worker(repo, files, remaining)) {
+          try (var w = new Worker(repo, files, remaining, sealedSize, plainSize)) {
             Map.Entry<ObjectId, Map<ObjectId, BlobUse>> pack;
             while (!failed.get() && (pack = queue.poll()) != null) {
               w.restorePack(pack.getKey(), pack.getValue().values());
@@ -332,15 +345,18 @@ public final class RepositoryRestore {
     private final Repository repo;
     private final List<PendingFile> files;
     private final AtomicInteger[] remaining;
-    private byte[] sealed = new byte[1 << 20];
-    private byte[] plain = new byte[1 << 20];
+    /** Sized once for the largest blob of this restore: growing them blob by blob left garbage arrays of megabytes. */
+    private final byte[] sealed;
+    private final byte[] plain;
     private int openIndex = -1;
     private FileChannel open;
 
-    Worker(Repository repo, List<PendingFile> files, AtomicInteger[] remaining) {
+    Worker(Repository repo, List<PendingFile> files, AtomicInteger[] remaining, int sealedSize, int plainSize) {
       this.repo = repo;
       this.files = files;
       this.remaining = remaining;
+      this.sealed = new byte[sealedSize];
+      this.plain = plainSize == 0 ? null : new byte[plainSize];
     }
 
     void restorePack(ObjectId pack, java.util.Collection<BlobUse> uses) throws IOException {
@@ -368,27 +384,21 @@ public final class RepositoryRestore {
     }
 
     private void restoreBlob(ObjectId pack, BlobUse use, InputStream in, long pos) throws IOException {
-      PackedBlob b = use.blob;
-      if (b.length() > MAX_SEALED || b.plaintextLength() > MAX_SEALED) {
-        throw Repository.damagedBlob(pack, b, "the index gives it an impossible length");
-      }
+      PackedBlob b = use.blob; // its lengths were checked against MAX_SEALED, and sized the buffers, in writeFiles
       in.skipNBytes(b.offset() - pos);
-      if (sealed.length < b.length()) {
-        sealed = new byte[b.length()];
-      }
-      if (plain.length < b.plaintextLength()) {
-        plain = new byte[b.plaintextLength()];
-      }
       int got = in.readNBytes(sealed, 0, b.length());
       if (got != b.length()) {
         throw Repository.damagedBlob(pack, b,
             "the pack ends inside it (wanted " + b.length() + " bytes at offset " + b.offset() + ")");
       }
-      int n = repo.openBlobInto(pack, b, sealed, 0, plain);
+      int n = repo.openBlobInPlace(pack, b, sealed, 0, plain);
+      // an uncompressed blob (incompressible data) is written from where it was decrypted
+      byte[] data = b.compressed() ? plain : sealed;
+      int dataOff = b.compressed() ? 0 : Repository.PLAINTEXT_OFFSET;
       for (int t = 0; t < use.count; t++) {
         int file = use.files[t];
         FileChannel out = channel(file);
-        ByteBuffer buf = ByteBuffer.wrap(plain, 0, n);
+        ByteBuffer buf = ByteBuffer.wrap(data, dataOff, n);
         long at = use.offsets[t];
         while (buf.hasRemaining()) {
           at += out.write(buf, at);

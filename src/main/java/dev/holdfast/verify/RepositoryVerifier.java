@@ -69,6 +69,9 @@ public final class RepositoryVerifier {
     }
     Map<ObjectId, Long> stored = storedPacks(backend);
     Set<ObjectId> toRead = level == VerifyLevel.FULL ? sample.choose(new ArrayList<>(packs.keySet())) : Set.of();
+    if (!toRead.isEmpty()) {
+      Repository.dropKeyDerivationGarbage(); // before the workers' blob buffers are made
+    }
     List<PackResult> done = new ArrayList<>(); // in the index's order
     // Packs are read on worker threads, a few ahead of the one whose problems are reported next, so
     // that the report keeps the index's order; each worker holds at most two blob buffers.
@@ -203,11 +206,9 @@ public final class RepositoryVerifier {
           discard(in, b.offset() - pos); // read, not skipped: the digest must see every byte
         }
         // the header's lengths are bounded when it is parsed (PackFile.MAX_BLOB)
-        if (buffers[0].length < b.length()) {
-          buffers[0] = new byte[b.length()];
-        }
-        if (buffers[1].length < b.plaintextLength()) {
-          buffers[1] = new byte[b.plaintextLength()];
+        buffers[0] = Repository.blobBuffer(buffers[0], b.length());
+        if (b.compressed()) {
+          buffers[1] = Repository.blobBuffer(buffers[1], b.plaintextLength());
         }
         int got = in.readNBytes(buffers[0], 0, b.length());
         pos = b.offset() + got;
@@ -216,7 +217,7 @@ public final class RepositoryVerifier {
           break;
         }
         try {
-          repo.openBlobInto(pack.id(), b, buffers[0], 0, buffers[1]);
+          repo.openBlobInPlace(pack.id(), b, buffers[0], 0, buffers[1]);
           blobs++;
         } catch (HoldfastException e) {
           problems.add(new VerifyReport.Problem(entry, "blob " + b.id().hex() + ": " + e.getMessage()));

@@ -46,6 +46,7 @@ class RepositoryRestoreTest {
   private final byte[] repeated = concat(half, half); // its second half repeats the first half's chunks
   private final byte[] other = random(2, 12 << 20); // with the rest, more than one 16 MiB pack
   private final byte[] small = "small\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  private final byte[] text = logText(3 << 20); // compressed blobs: decompressed into the workers' second buffer
 
   @Test
   void restoresSharedAndRepeatedBlobsEmptyFilesLinksAndMetadataByteForByte() throws IOException {
@@ -60,6 +61,12 @@ class RepositoryRestoreTest {
       Node a = node(repo, snap, "a.bin");
       assertThat(a.content()).as("the second half's chunks are the first half's").hasSizeGreaterThan(
           (int) a.content().stream().distinct().count());
+      Node sub = node(repo, snap, "sub");
+      var inSub = repo.loadTree(sub.subtree()).nodes();
+      ObjectId textBlob = inSub.stream().filter(n -> n.name().equals("log.txt")).findFirst().orElseThrow().content().get(0);
+      ObjectId randomBlob = inSub.stream().filter(n -> n.name().equals("c.bin")).findFirst().orElseThrow().content().get(0);
+      assertThat(repo.locate(BlobType.DATA, textBlob).orElseThrow().blob().compressed()).as("log text").isTrue();
+      assertThat(repo.locate(BlobType.DATA, randomBlob).orElseThrow().blob().compressed()).as("random bytes").isFalse();
       r = new RepositoryRestore(events::add).restore(repo, snap, new RestoreRequest(target, List.of(), false));
     }
     Path root = target.resolve("srv");
@@ -67,6 +74,7 @@ class RepositoryRestoreTest {
     assertThat(Files.readAllBytes(root.resolve("b.bin"))).isEqualTo(repeated);
     assertThat(Files.readAllBytes(root.resolve("sub/c.bin"))).isEqualTo(other);
     assertThat(Files.readAllBytes(root.resolve("sub/small.txt"))).isEqualTo(small);
+    assertThat(Files.readAllBytes(root.resolve("sub/log.txt"))).isEqualTo(text);
     assertThat(Files.size(root.resolve("sub/empty"))).isZero();
     assertThat(Files.readSymbolicLink(root.resolve("link"))).isEqualTo(Path.of("a.bin"));
     assertThat(Files.getLastModifiedTime(root.resolve("a.bin")).toInstant()).isEqualTo(T1);
@@ -79,9 +87,9 @@ class RepositoryRestoreTest {
         .isEqualTo("rwxr-x---");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("sub"), LinkOption.NOFOLLOW_LINKS)))
         .isEqualTo("rwx------");
-    assertThat(r.files()).isEqualTo(5);
-    assertThat(r.bytes()).isEqualTo(2L * repeated.length + other.length + small.length);
-    assertThat(events).filteredOn(BackupEvent.EntryDone.class::isInstance).hasSize(5);
+    assertThat(r.files()).isEqualTo(6);
+    assertThat(r.bytes()).isEqualTo(2L * repeated.length + other.length + small.length + text.length);
+    assertThat(events).filteredOn(BackupEvent.EntryDone.class::isInstance).hasSize(6);
     assertThat(events.stream().filter(BackupEvent.BytesMoved.class::isInstance)
         .mapToLong(e -> ((BackupEvent.BytesMoved) e).bytes()).sum()).isEqualTo(r.bytes());
     try (Stream<Path> left = Files.list(target)) {
@@ -132,6 +140,7 @@ class RepositoryRestoreTest {
       w.add(entry("srv/sub", Entry.Kind.DIRECTORY, 040700, T2, null, null));
       w.add(entry("srv/sub/c.bin", Entry.Kind.FILE, 0100750, T2, null, other));
       w.add(entry("srv/sub/empty", Entry.Kind.FILE, 0100644, T1, null, new byte[0]));
+      w.add(entry("srv/sub/log.txt", Entry.Kind.FILE, 0100644, T1, null, text));
       w.add(entry("srv/sub/small.txt", Entry.Kind.FILE, 0100600, T1, null, small));
       w.finish();
     }
@@ -152,6 +161,16 @@ class RepositoryRestoreTest {
     byte[] b = new byte[n];
     new Random(seed).nextBytes(b);
     return b;
+  }
+
+  private static byte[] logText(int n) {
+    var sb = new StringBuilder(n + 100);
+    var rnd = new Random(3);
+    for (int i = 0; sb.length() < n; i++) {
+      sb.append("2026-11-30T03:00:").append(i % 60).append(" backup[").append(rnd.nextInt(1000))
+          .append("]: stored chunk ").append(Long.toHexString(rnd.nextLong())).append('\n');
+    }
+    return sb.substring(0, n).getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static byte[] concat(byte[] x, byte[] y) {
