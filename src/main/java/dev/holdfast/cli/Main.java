@@ -35,9 +35,9 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     List<Class<?>> subcommands = subcommandsFor(args);
     if (subcommands.size() == 1 && opensState(subcommands.get(0))) {
-      // Library logging (SLF4J, logback) sets itself up on first use, which for these commands is the
-      // SQLite driver opening the state store: a scan of every jar for service files and logback's
-      // start, about 0.1 s on the path to the first byte backed up. Done here on a spare core instead.
+      // Library logging (SLF4J) sets itself up on first use, which for these commands is the SQLite
+      // driver opening the state store: a scan of every jar for its provider, on the path to the first
+      // byte backed up. Done here on a spare core instead.
       Thread.ofPlatform().daemon().name("holdfast-logging-init").start(org.slf4j.LoggerFactory::getILoggerFactory);
     }
     System.exit(commandLine(System.getenv(), subcommands).execute(args));
