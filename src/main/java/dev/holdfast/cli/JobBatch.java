@@ -32,8 +32,12 @@ final class JobBatch {
     ExitCode worst = ExitCode.OK;
     HoldfastException failure = null;
     List<Map<String, Object>> results = new ArrayList<>();
-    try (StateStore state = w.openState()) {
+    // the one job's repository is opened (its key derived) while the state store opens
+    try (dev.holdfast.job.RepositoryAhead ahead = jobs.size() == 1
+            ? dev.holdfast.job.RepositoryAhead.start(jobs.get(0), w::openBackend) : null;
+        StateStore state = w.openState()) {
       JobRunner runner = w.runner(state, w.runLog());
+      runner.useAhead(ahead);
       try {
         for (Job job : jobs) {
           try (ProgressDisplay progress =

@@ -46,6 +46,7 @@ public final class JobRunner {
   private final ZoneId zone;
   private final String host;
   private final RunListener listener;
+  private RepositoryAhead ahead;
 
   public JobRunner(
       Path stateDir, StateStore state, RunLog log, BackendOpener backends, Clock clock, ZoneId zone, String host) {
@@ -62,6 +63,11 @@ public final class JobRunner {
     this.clock = clock;
     this.zone = zone;
     this.host = host;
+  }
+
+  /** A repository opened ahead for one of the jobs this runner will run ({@link RepositoryAhead}); the caller closes it. */
+  public void useAhead(RepositoryAhead ahead) {
+    this.ahead = ahead;
   }
 
   public RunResult run(Job job, EventSink events) {
@@ -215,8 +221,10 @@ public final class JobRunner {
     job.tags().stream().filter(t -> !t.equals(job.name())).forEach(tags::add);
     var info = new RepositoryWriter.SnapshotInfo(paths, host, System.getProperty("user.name", ""), tags,
         started.atZone(zone).toOffsetDateTime(), "holdfast " + Version.current());
-    try (Backend backend = backends.open(job.target());
-        Repository repo = lockPolicy(Repository.openDeferringIndex(backend, job.repository().password().get()), job, sink);
+    RepositoryAhead.Opened opened = ahead == null ? null : ahead.take(job);
+    try (Backend backend = opened != null ? opened.backend() : backends.open(job.target());
+        Repository repo = lockPolicy(opened != null ? opened.repo()
+            : Repository.openDeferringIndex(backend, job.repository().password().get()), job, sink);
         RepositoryWriter writer = new RepositoryWriter(repo, info, sink)) {
       for (Source s : job.sources()) {
         try (Stream<dev.holdfast.source.Entry> entries = s.entries(sink)) {
