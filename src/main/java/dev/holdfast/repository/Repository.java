@@ -762,6 +762,11 @@ public final class Repository implements AutoCloseable {
   }
 
   private void writeIndex() {
+    RepositoryLock pending = awaitingRecheck;
+    if (pending != null) {
+      pending.recheck(); // index files name our packs: only under a lock known to be ours alone
+      pending.checkNotRaced();
+    }
     var batch = new ArrayList<IndexFile.Pack>();
     int blobs = 0;
     for (IndexFile.Pack p : unindexed) {
@@ -922,6 +927,36 @@ public final class Repository implements AutoCloseable {
   /** Takes a shared or exclusive lock; close it to release. */
   public RepositoryLock lock(boolean exclusive) {
     return RepositoryLock.acquire(this, exclusive, lockRetry, lockEvents);
+  }
+
+  /**
+   * A shared lock for a backup, returned without the 200 ms wait before the second look for
+   * competing locks: that look is made on the lock's refresh thread while the backup reads its
+   * parent snapshot and first files. Until it is done the backup may write packs (unreferenced
+   * data a prune may remove), but no index file: {@link #writeIndex} waits for it, and a conflict
+   * it found fails the write with exit 11; so does {@link RepositoryLock#ensureHeld} before the
+   * snapshot.
+   */
+  public RepositoryLock lockForBackup() {
+    return RepositoryLock.acquire(this, false, lockRetry, lockEvents, true);
+  }
+
+  /** A lock whose recheck is still due: index files wait for it. */
+  private volatile RepositoryLock awaitingRecheck;
+
+  void awaitLockRecheck(RepositoryLock lock) {
+    awaitingRecheck = lock;
+  }
+
+  /** Whether a lock's deferred recheck is still due (tests). */
+  boolean awaitsLockRecheck() {
+    return awaitingRecheck != null;
+  }
+
+  void lockRechecked(RepositoryLock lock) {
+    if (awaitingRecheck == lock) {
+      awaitingRecheck = null;
+    }
   }
 
   ObjectId saveLockFile(byte[] json) {

@@ -41,6 +41,9 @@ public final class RepositoryLock implements AutoCloseable {
   private static final Duration RETRY_MAX = Duration.ofMinutes(1);
   private static final long RACE_WAIT_MILLIS = 200;
 
+  /** How long a competing lock found by the deferred recheck may take to go (its holder saw ours and gives up). */
+  private static final Duration RACE_GRACE = Duration.ofSeconds(1);
+
   private final Repository repo;
   private final LockFile template;
   private final Clock clock;
@@ -50,12 +53,29 @@ public final class RepositoryLock implements AutoCloseable {
   private String lost;
   private boolean closed;
 
-  private RepositoryLock(Repository repo, LockFile template, ObjectId current, Clock clock, boolean schedule) {
+  /**
+   * For a lock taken with the recheck deferred ({@link Repository#lockForBackup}): when the recheck
+   * is due (System.nanoTime()), 0 once it was done; and the conflict it found, if any.
+   */
+  private volatile long recheckDue;
+  private volatile Conflict raced;
+  private final java.util.concurrent.locks.ReentrantLock rechecking = new java.util.concurrent.locks.ReentrantLock();
+  private final Duration retry;
+  private final EventSink events;
+
+  private RepositoryLock(Repository repo, LockFile template, ObjectId current, Clock clock, boolean schedule,
+      long recheckDue, Duration retry, EventSink events) {
     this.repo = repo;
     this.template = template;
     this.current = current;
     this.clock = clock;
     this.lastRefreshed = template.time().toInstant();
+    this.recheckDue = recheckDue;
+    this.retry = retry;
+    this.events = events;
+    if (recheckDue != 0) {
+      repo.awaitLockRecheck(this);
+    }
     if (!schedule) {
       this.refresher = null;
       return;
@@ -67,7 +87,75 @@ public final class RepositoryLock implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    if (recheckDue != 0) {
+      try {
+        refresher.schedule(this::recheckQuietly, Math.max(0, recheckDue - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closed meanwhile
+      }
+    }
     scheduleRefresh(REFRESH_EVERY);
+  }
+
+  private void recheckQuietly() {
+    try {
+      recheck();
+    } catch (RuntimeException e) {
+      // listing the locks failed: the recheck stays due, and whoever next needs it (an index or
+      // snapshot about to be written) does it and reports the error
+    }
+  }
+
+  /**
+   * The second look for competing locks of a lock taken with the recheck deferred, 200 ms after
+   * its file was written, as {@link #tryAcquire} does before returning: a conflicting lock still
+   * there after {@link #RACE_GRACE} (or the --retry-lock time, if longer) makes the lock fail with
+   * exit 11 ({@link #checkNotRaced}). Waits for the rest of the 200 ms; does nothing once done.
+   */
+  public void recheck() {
+    if (recheckDue == 0) {
+      return;
+    }
+    rechecking.lock();
+    try {
+      long due = recheckDue;
+      if (due == 0) {
+        return;
+      }
+      long left = due - System.nanoTime();
+      if (left > 0) {
+        Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
+      }
+      long giveUp = System.nanoTime() + Math.max(RACE_GRACE.toNanos(), retry.toNanos());
+      while (true) {
+        try {
+          checkConflicts(repo, template.exclusive(), current, template.hostname(), events);
+          break;
+        } catch (Conflict c) {
+          if (System.nanoTime() >= giveUp) {
+            raced = c;
+            break;
+          }
+          Thread.sleep(RACE_WAIT_MILLIS);
+        }
+      }
+      recheckDue = 0;
+      repo.lockRechecked(this);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while locking the repository");
+    } finally {
+      rechecking.unlock();
+    }
+  }
+
+  /** Throws the conflict the deferred recheck found (exit 11), if it found one; a volatile read otherwise. */
+  public void checkNotRaced() {
+    Conflict c = raced;
+    if (c != null) {
+      throw new HoldfastException(c.exitCode(), c.getMessage() + " (it took its lock at the same moment as this run)",
+          c.hint());
+    }
   }
 
   private void scheduleRefresh(Duration after) {
@@ -103,12 +191,22 @@ public final class RepositoryLock implements AutoCloseable {
    * reported to {@code events}.
    */
   static RepositoryLock acquire(Repository repo, boolean exclusive, Duration retry, EventSink events) {
+    return acquire(repo, exclusive, retry, events, false);
+  }
+
+  /**
+   * Like {@link #acquire(Repository, boolean, Duration, EventSink)}; with {@code deferRecheck}
+   * the lock is returned once its file is written and the index read, and the second look for
+   * competing locks is made 200 ms after the file was written, on the refresh thread, while the
+   * caller goes on ({@link #recheck}).
+   */
+  static RepositoryLock acquire(Repository repo, boolean exclusive, Duration retry, EventSink events, boolean deferRecheck) {
     Instant deadline = Instant.now().plus(retry);
     Duration pause = RETRY_FIRST;
     boolean told = false;
     while (true) {
       try {
-        return tryAcquire(repo, exclusive, events, Clock.systemUTC(), true);
+        return tryAcquire(repo, exclusive, events, Clock.systemUTC(), true, deferRecheck, retry);
       } catch (Conflict c) {
         Duration left = Duration.between(Instant.now(), deadline);
         if (left.isNegative() || left.isZero()) {
@@ -135,6 +233,11 @@ public final class RepositoryLock implements AutoCloseable {
 
   /** One attempt; {@code schedule} false leaves refreshing to the caller (tests). */
   static RepositoryLock tryAcquire(Repository repo, boolean exclusive, EventSink events, Clock clock, boolean schedule) {
+    return tryAcquire(repo, exclusive, events, clock, schedule, false, Duration.ZERO);
+  }
+
+  private static RepositoryLock tryAcquire(Repository repo, boolean exclusive, EventSink events, Clock clock,
+      boolean schedule, boolean deferRecheck, Duration retry) {
     String host = Repository.hostname();
     var mine =
         new LockFile(
@@ -161,12 +264,15 @@ public final class RepositoryLock implements AutoCloseable {
       // has had time to be listed. The wait reads the index meanwhile (if the repository was opened
       // without it): read now, with our lock in place, no prune can change it from under this run.
       readIndex = repo.loadPendingIndex();
+      if (deferRecheck) {
+        return new RepositoryLock(repo, mine, id, clock, schedule, written + RACE_WAIT_MILLIS * 1_000_000, retry, events);
+      }
       long left = RACE_WAIT_MILLIS - (System.nanoTime() - written) / 1_000_000;
       if (left > 0) {
         Thread.sleep(left);
       }
       checkConflicts(repo, exclusive, id, host, events);
-      return new RepositoryLock(repo, mine, id, clock, schedule);
+      return new RepositoryLock(repo, mine, id, clock, schedule, 0, Duration.ZERO, events);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       forget(repo, id, readIndex);
@@ -343,7 +449,13 @@ public final class RepositoryLock implements AutoCloseable {
    * not refreshed in time (restic: "failed to refresh lock in time"); callers check before they
    * store something that must not race with a prune.
    */
-  public synchronized void ensureHeld() {
+  public void ensureHeld() {
+    recheck();
+    checkNotRaced();
+    ensureNotLost();
+  }
+
+  private synchronized void ensureNotLost() {
     if (lost == null && !closed && Duration.between(lastRefreshed, clock.instant()).compareTo(GIVE_UP_AFTER) >= 0) {
       // the refresher did not run at all (the process was suspended, say)
       lost = "it was last refreshed " + human(Duration.between(lastRefreshed, clock.instant())) + " ago";
@@ -403,6 +515,7 @@ public final class RepositoryLock implements AutoCloseable {
     if (refresher != null) {
       refresher.shutdownNow();
     }
+    repo.lockRechecked(this); // an index written after this is not ours to guard
     delete(repo, current);
     HangupGuard.exit();
   }

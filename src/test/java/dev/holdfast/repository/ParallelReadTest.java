@@ -117,6 +117,70 @@ class ParallelReadTest {
     }
   }
 
+  @Test
+  void parentTreesReadAheadAreTheOnesUsedAndDirectoriesGoneSinceCostNothing() throws IOException {
+    var memory = new MemoryBackend();
+    Set<String> packReaders = Collections.synchronizedSet(new HashSet<>());
+    var backend = new dev.holdfast.backend.Backend() { // records which threads read packs
+      @Override public String location() { return memory.location(); }
+      @Override public dev.holdfast.backend.ObjectWriter create(String key) throws IOException { return memory.create(key); }
+      @Override public InputStream open(String key, long offset, long length) throws IOException {
+        if (key.startsWith("data/")) {
+          packReaders.add(Thread.currentThread().getName());
+        }
+        return memory.open(key, offset, length);
+      }
+      @Override public java.util.Optional<dev.holdfast.backend.ObjectInfo> stat(String key) { return memory.stat(key); }
+      @Override public java.util.stream.Stream<dev.holdfast.backend.ObjectInfo> list(String prefix) { return memory.list(prefix); }
+      @Override public void delete(String key) { memory.delete(key); }
+      @Override public void close() {}
+    };
+    List<String> dirs = List.of("r", "r/a", "r/a/x", "r/b", "r/c", "r/d", "r/d/e");
+    try (var repo = Repository.init(backend, "pw", POL, FAST)) {
+      ObjectId first = snapshotOf(repo, dirs, 1);
+      packReaders.clear();
+      ObjectId again = snapshotOf(repo, dirs, 2);
+      assertThat(packReaders).as("the parent's subtrees were read ahead").contains("holdfast-tree-read");
+      Snapshot s1 = repo.loadSnapshot(first);
+      Snapshot s2 = repo.loadSnapshot(again);
+      assertThat(s2.parent()).isEqualTo(first);
+      assertThat(s2.tree()).as("an unchanged tree is its parent's, read ahead or not").isEqualTo(s1.tree());
+
+      // r/c is gone (its tree was read ahead for nothing), r/d/e changed
+      ObjectId third = snapshotOf(repo, List.of("r", "r/a", "r/a/x", "r/b", "r/d", "r/d/e"), 3, "r/d/e");
+      Node r = repo.loadTree(repo.loadSnapshot(third).tree()).nodes().get(0);
+      List<Node> top = repo.loadTree(r.subtree()).nodes();
+      assertThat(top).extracting(Node::name).containsExactly("a", "b", "d", "f");
+      Node r1 = repo.loadTree(s1.tree()).nodes().get(0);
+      Map<String, Node> before = new HashMap<>();
+      repo.loadTree(r1.subtree()).nodes().forEach(n -> before.put(n.name(), n));
+      assertThat(top.get(0).subtree()).isEqualTo(before.get("a").subtree());
+      assertThat(top.get(1).subtree()).isEqualTo(before.get("b").subtree());
+      assertThat(top.get(2).subtree()).isNotEqualTo(before.get("d").subtree());
+      Node e = repo.loadTree(top.get(2).subtree()).nodes().get(0);
+      var out = new ByteArrayOutputStream();
+      repo.copyContent(repo.loadTree(e.subtree()).nodes().get(0), out);
+      assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("r/d/e/f changed");
+    }
+  }
+
+  /** A backup of {@code dirs}, each with one file "f" (same inode, ctime and content every time unless named in {@code changed}). */
+  private static ObjectId snapshotOf(Repository repo, List<String> dirs, int day, String... changed) {
+    var info = new RepositoryWriter.SnapshotInfo(List.of("/r"), "h", "u", List.of(),
+        OffsetDateTime.of(2026, 1, day, 0, 0, 0, 0, ZoneOffset.UTC), "t");
+    try (var w = new RepositoryWriter(repo, info)) {
+      for (String d : dirs) {
+        w.add(new Entry(d, Entry.Kind.DIRECTORY, 0, 040755, T, 0, 0, "", "", null, null, d.hashCode() & 0xffff, 1, T));
+        boolean isChanged = List.of(changed).contains(d);
+        byte[] c = (d + "/f" + (isChanged ? " changed" : "")).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Instant t = isChanged ? T.plusSeconds(day) : T;
+        w.add(new Entry(d + "/f", Entry.Kind.FILE, c.length, 0100644, t, 0, 0, "", "", null,
+            () -> new ByteArrayInputStream(c), (d + "/f").hashCode() & 0xffffff, 1, t));
+      }
+      return ObjectId.parse(w.finish().id());
+    }
+  }
+
   private static Entry dir(String path) {
     return new Entry(path, Entry.Kind.DIRECTORY, 0, 040755, T, 0, 0, "", "", null, null, INODES.incrementAndGet(), 1, T);
   }

@@ -299,4 +299,71 @@ class RepositoryLockTest {
       delegate.close();
     }
   }
+
+  @Test
+  void aBackupLockRechecksLaterAndALockTakenInTheSameMomentFailsItBeforeAnyIndexIsWritten() throws Exception {
+    var backend = new MemoryBackend();
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      var lock = repo.lockForBackup();
+      // another run (a prune, exclusive, alive: this process) wrote its lock in the same moment
+      ObjectId prune = repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, Repository.hostname(),
+          "me", ProcessHandle.current().pid(), 0, 0).toJson());
+      lock.checkNotRaced(); // nothing known yet: the recheck is due 200 ms after our lock file
+      repo.saveBlob(BlobType.DATA, new byte[] {1, 2, 3});
+      assertThatThrownBy(repo::flush) // the index would name our pack: it waits for the recheck, which fails
+          .isInstanceOfSatisfying(HoldfastException.class, e -> {
+            assertThat(e.exitCode()).isEqualTo(ExitCode.LOCKED);
+            assertThat(e.getMessage()).contains("locked exclusively").contains("at the same moment");
+          });
+      assertThat(backend.list("index/").count()).as("no index file").isZero();
+      assertThatThrownBy(lock::ensureHeld).isInstanceOfSatisfying(HoldfastException.class,
+          e -> assertThat(e.exitCode()).isEqualTo(ExitCode.LOCKED));
+      assertThatThrownBy(lock::checkNotRaced).isInstanceOf(HoldfastException.class);
+      lock.close();
+      assertThat(lockNames(backend)).as("ours removed, the other kept").containsExactly("locks/" + prune.hex());
+    }
+  }
+
+  @Test
+  void aCompetingLockThatGoesWithinTheGraceIsNoConflict() throws Exception {
+    var backend = new MemoryBackend();
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      var lock = repo.lockForBackup();
+      ObjectId other = repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, Repository.hostname(),
+          "me", ProcessHandle.current().pid(), 0, 0).toJson());
+      // its holder saw our lock and gives up, as restic and Holdfast do after their own 200 ms
+      var gone = new Thread(() -> {
+        try {
+          Thread.sleep(400);
+          backend.delete("locks/" + other.hex());
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      gone.start();
+      lock.ensureHeld();
+      gone.join();
+      repo.saveBlob(BlobType.DATA, new byte[] {4, 5, 6});
+      repo.flush();
+      assertThat(backend.list("index/").count()).isEqualTo(1);
+      lock.close();
+      assertThat(lockNames(backend)).isEmpty();
+    }
+  }
+
+  @Test
+  void aBackupLockWithoutCompetitionIsRecheckedOnItsRefreshThread() throws Exception {
+    var backend = new MemoryBackend();
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      try (var lock = repo.lockForBackup()) {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (repo.awaitsLockRecheck() && System.nanoTime() < until) {
+          Thread.sleep(20);
+        }
+        assertThat(repo.awaitsLockRecheck()).as("rechecked without anyone asking").isFalse();
+        lock.ensureHeld();
+      }
+    }
+  }
+
 }
