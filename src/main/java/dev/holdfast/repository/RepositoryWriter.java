@@ -113,7 +113,6 @@ public final class RepositoryWriter implements BackupWriter {
       this.parent = findParent(repo, info);
       ObjectId root = parent == null ? null : parent.snapshot().tree();
       open.push(new Dir("", null, new ArrayList<>(), root, root == null ? Map.of() : byName(repo.loadTree(root))));
-      prefetchSubtrees(open.peek().previous());
     } catch (RuntimeException ex) {
       stopReaders();
       lock.close();
@@ -229,48 +228,8 @@ public final class RepositoryWriter implements BackupWriter {
     String name = path.substring(path.lastIndexOf('/') + 1);
     Node before = open.peek().previous().get(name);
     boolean known = before != null && before.type() == NodeType.DIR && repo.hasBlob(BlobType.TREE, before.subtree());
-    Map<String, Node> previous = known ? byName(parentTree(before.subtree())) : Map.of();
-    open.push(new Dir(path, e, new ArrayList<>(), known ? before.subtree() : null, previous));
-    prefetchSubtrees(previous);
-  }
-
-  /** Parent trees being read ahead, by id; only the thread that calls add uses the map. */
-  private final Map<ObjectId, Future<Tree>> prefetched = new HashMap<>();
-  private ExecutorService treeReader;
-
-  /** At most this many parent trees are read ahead (or held) at once. */
-  private static final int PREFETCH = 64;
-
-  /**
-   * Starts reading the parent snapshot's trees of a directory's subdirectories, which the walk
-   * enters next: on another core, while this thread stats and compares the directory's files (a
-   * tree costs a read, decryption, decompression and parsing: most of an unchanged directory's
-   * time otherwise).
-   */
-  private void prefetchSubtrees(Map<String, Node> previous) {
-    for (Node n : previous.values()) {
-      if (prefetched.size() >= PREFETCH) {
-        return;
-      }
-      if (n.type() != NodeType.DIR || n.subtree() == null || prefetched.containsKey(n.subtree())
-          || !repo.hasBlob(BlobType.TREE, n.subtree())) {
-        continue;
-      }
-      if (treeReader == null) {
-        treeReader = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("holdfast-tree-read").factory());
-      }
-      ObjectId id = n.subtree();
-      prefetched.put(id, treeReader.submit(() -> repo.loadTree(id)));
-    }
-  }
-
-  /** A parent snapshot's tree: read ahead, or read now. */
-  private Tree parentTree(ObjectId id) {
-    Future<Tree> f = prefetched.remove(id);
-    if (f == null) {
-      return repo.loadTree(id);
-    }
-    return HoldfastException.await(f, "backup");
+    open.push(new Dir(path, e, new ArrayList<>(), known ? before.subtree() : null,
+        known ? byName(repo.loadTree(before.subtree())) : Map.of()));
   }
 
   private static Map<String, Node> byName(Tree tree) {
@@ -309,14 +268,6 @@ public final class RepositoryWriter implements BackupWriter {
   private ObjectId closeTop() {
     settle(open.peek());
     Dir d = open.pop();
-    for (Node n : d.previous().values()) { // read ahead for subdirectories that are gone
-      if (n.type() == NodeType.DIR && n.subtree() != null) {
-        Future<Tree> f = prefetched.remove(n.subtree());
-        if (f != null) {
-          f.cancel(false);
-        }
-      }
-    }
     ObjectId id = sameAsBefore(d) ? d.previousTree() : null;
     if (id == null) {
       Tree tree;
@@ -559,10 +510,6 @@ public final class RepositoryWriter implements BackupWriter {
 
   /** Stops the reader threads (a reader stops at its next chunk once {@link #stopping} is set) and waits for them. */
   private void stopReaders() {
-    if (treeReader != null) {
-      treeReader.shutdownNow(); // what it still reads is not needed: finished, or abandoned
-      treeReader = null;
-    }
     ExecutorService r = readers;
     if (r == null) {
       return;
