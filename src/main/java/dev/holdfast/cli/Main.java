@@ -33,22 +33,15 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    List<Class<?>> subcommands = subcommandsFor(args);
-    if (subcommands.size() == 1 && opensState(subcommands.get(0))) {
-      // Library logging (SLF4J) sets itself up on first use, which for these commands is the SQLite
-      // driver opening the state store: a scan of every jar for its provider, on the path to the first
-      // byte backed up. Done here on a spare core instead.
-      Thread.ofPlatform().daemon().name("holdfast-logging-init").start(org.slf4j.LoggerFactory::getILoggerFactory);
-    }
-    System.exit(commandLine(System.getenv(), subcommands).execute(args));
+    // a CLI run holds its large buffers once: a full collection after the key derivation keeps
+    // that garbage out of its peak memory (the daemon, with many runs in one heap, does not)
+    dev.holdfast.repository.Repository.collectKeyDerivationGarbage(!isDaemon(args));
+    System.exit(commandLine(System.getenv(), args).execute(args));
   }
 
-  /** Whether a command opens the state store (run records) before its real work; by name, loading no class. */
-  static boolean opensState(Class<?> command) {
-    return switch (command.getSimpleName()) {
-      case "BackupCommand", "RunCommand", "StatusCommand", "HistoryCommand", "DaemonCommand" -> true;
-      default -> false;
-    };
+  private static boolean isDaemon(String[] args) {
+    List<Class<?>> subcommands = subcommandsFor(args);
+    return subcommands.size() == 1 && subcommands.get(0) == DaemonCommand.class;
   }
 
   /** The configured command line with every subcommand; tests call {@code execute(args)} on it with their own streams. */

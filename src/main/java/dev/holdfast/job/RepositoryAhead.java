@@ -49,8 +49,9 @@ public final class RepositoryAhead implements AutoCloseable {
     if (j != job || taken) {
       return null;
     }
+    Opened o = HoldfastException.await(task, "opening the repository"); // interrupted: close() still closes it
     taken = true;
-    return HoldfastException.await(task, "opening the repository");
+    return o;
   }
 
   /** Closes what was opened and not taken (waiting for the opening to end). */
@@ -61,7 +62,7 @@ public final class RepositoryAhead implements AutoCloseable {
     }
     taken = true;
     try {
-      Opened o = HoldfastException.await(task, "opening the repository");
+      Opened o = HoldfastException.await(task, "opening the repository"); // its failure was reported, or not needed
       try (Backend b = o.backend()) {
         o.repo().close();
       }

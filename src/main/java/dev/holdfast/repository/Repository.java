@@ -284,15 +284,25 @@ public final class Repository implements AutoCloseable {
     return index;
   }
 
+  private static volatile boolean collectAfterKeyDerivation;
+
+  /** Whether {@link #dropKeyDerivationGarbage} collects: set by the CLI for its one-run processes, not by the daemon. */
+  public static void collectKeyDerivationGarbage(boolean collect) {
+    collectAfterKeyDerivation = collect;
+  }
+
   /**
    * For a command about to hold large buffers (a backup's chunk arena and packs, a restore's or
    * full verify's blob buffers): the key derivation left 32 MiB of scrypt state in the old
    * generation, where the serial collector keeps it until a full collection. Collected now, while
    * the heap is small (about 20 ms), its pages take those buffers instead of adding to the peak
-   * resident memory. Short commands skip it: they would only wait for it.
+   * resident memory. Only in a CLI process ({@link #collectKeyDerivationGarbage}): the daemon's
+   * heap holds other runs, and a full collection of it would only pause them.
    */
   public static void dropKeyDerivationGarbage() {
-    System.gc();
+    if (collectAfterKeyDerivation) {
+      System.gc();
+    }
   }
 
   /** Reads the index files if they are not read yet; true if this call read them. */
@@ -765,7 +775,7 @@ public final class Repository implements AutoCloseable {
     RepositoryLock pending = awaitingRecheck;
     if (pending != null) {
       pending.recheck(); // index files name our packs: only under a lock known to be ours alone
-      pending.checkNotRaced();
+      pending.throwIfRaced();
     }
     var batch = new ArrayList<IndexFile.Pack>();
     int blobs = 0;
@@ -935,7 +945,7 @@ public final class Repository implements AutoCloseable {
    * parent snapshot and first files. Until it is done the backup may write packs (unreferenced
    * data a prune may remove), but no index file: {@link #writeIndex} waits for it, and a conflict
    * it found fails the write with exit 11; so does {@link RepositoryLock#ensureHeld} before the
-   * snapshot.
+   * snapshot. Unlike {@link #lock}, a conflict found by that second look is not retried.
    */
   public RepositoryLock lockForBackup() {
     return RepositoryLock.acquire(this, false, lockRetry, lockEvents, true);

@@ -41,9 +41,6 @@ public final class RepositoryLock implements AutoCloseable {
   private static final Duration RETRY_MAX = Duration.ofMinutes(1);
   private static final long RACE_WAIT_MILLIS = 200;
 
-  /** How long a competing lock found by the deferred recheck may take to go (its holder saw ours and gives up). */
-  private static final Duration RACE_GRACE = Duration.ofSeconds(1);
-
   private final Repository repo;
   private final LockFile template;
   private final Clock clock;
@@ -60,18 +57,18 @@ public final class RepositoryLock implements AutoCloseable {
   private volatile long recheckDue;
   private volatile Conflict raced;
   private final java.util.concurrent.locks.ReentrantLock rechecking = new java.util.concurrent.locks.ReentrantLock();
-  private final Duration retry;
   private final EventSink events;
+  /** What the deferred recheck reported (stale locks it removed), for the caller's thread to publish. */
+  private final java.util.Queue<BackupEvent> recheckEvents = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   private RepositoryLock(Repository repo, LockFile template, ObjectId current, Clock clock, boolean schedule,
-      long recheckDue, Duration retry, EventSink events) {
+      long recheckDue, EventSink events) {
     this.repo = repo;
     this.template = template;
     this.current = current;
     this.clock = clock;
     this.lastRefreshed = template.time().toInstant();
     this.recheckDue = recheckDue;
-    this.retry = retry;
     this.events = events;
     if (recheckDue != 0) {
       repo.awaitLockRecheck(this);
@@ -108,9 +105,12 @@ public final class RepositoryLock implements AutoCloseable {
 
   /**
    * The second look for competing locks of a lock taken with the recheck deferred, 200 ms after
-   * its file was written, as {@link #tryAcquire} does before returning: a conflicting lock still
-   * there after {@link #RACE_GRACE} (or the --retry-lock time, if longer) makes the lock fail with
-   * exit 11 ({@link #checkNotRaced}). Waits for the rest of the 200 ms; does nothing once done.
+   * its file was written, as {@link #tryAcquire} makes before returning. Any live conflicting lock
+   * it finds makes this lock fail with exit 11 ({@link #checkNotRaced}): the run that holds it may
+   * already be pruning, so the index this run read may be out of date and its new packs deleted;
+   * the run must stop before it writes an index or a snapshot, and is not retried (there is no
+   * going back to before its index was read). Waits for the rest of the 200 ms; does nothing once
+   * done.
    */
   public void recheck() {
     if (recheckDue == 0) {
@@ -126,21 +126,15 @@ public final class RepositoryLock implements AutoCloseable {
       if (left > 0) {
         Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
       }
-      long giveUp = System.nanoTime() + Math.max(RACE_GRACE.toNanos(), retry.toNanos());
-      while (true) {
-        try {
-          checkConflicts(repo, template.exclusive(), current, template.hostname(), events);
-          break;
-        } catch (Conflict c) {
-          if (System.nanoTime() >= giveUp) {
-            raced = c;
-            break;
-          }
-          Thread.sleep(RACE_WAIT_MILLIS);
-        }
+      try {
+        checkConflicts(repo, template.exclusive(), current, template.hostname(), recheckEvents::add);
+      } catch (Conflict c) {
+        raced = c;
       }
       recheckDue = 0;
-      repo.lockRechecked(this);
+      if (raced == null) {
+        repo.lockRechecked(this); // raced: index writes keep failing until the lock is closed
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted while locking the repository");
@@ -149,12 +143,24 @@ public final class RepositoryLock implements AutoCloseable {
     }
   }
 
-  /** Throws the conflict the deferred recheck found (exit 11), if it found one; a volatile read otherwise. */
+  /**
+   * For the thread that runs the backup: publishes what the deferred recheck reported, and throws
+   * the conflict it found (exit 11), if any; a volatile read otherwise.
+   */
   public void checkNotRaced() {
+    BackupEvent e;
+    while ((e = recheckEvents.poll()) != null) {
+      events.publish(e);
+    }
+    throwIfRaced();
+  }
+
+  /** Throws the conflict the deferred recheck found (exit 11), if it found one. */
+  void throwIfRaced() {
     Conflict c = raced;
     if (c != null) {
-      throw new HoldfastException(c.exitCode(), c.getMessage() + " (it took its lock at the same moment as this run)",
-          c.hint());
+      throw new HoldfastException(c.exitCode(), c.getMessage() + " (it took its lock at the same moment as this run,"
+          + " which stopped before writing an index or a snapshot)", c.hint());
     }
   }
 
@@ -206,7 +212,7 @@ public final class RepositoryLock implements AutoCloseable {
     boolean told = false;
     while (true) {
       try {
-        return tryAcquire(repo, exclusive, events, Clock.systemUTC(), true, deferRecheck, retry);
+        return tryAcquire(repo, exclusive, events, Clock.systemUTC(), true, deferRecheck);
       } catch (Conflict c) {
         Duration left = Duration.between(Instant.now(), deadline);
         if (left.isNegative() || left.isZero()) {
@@ -233,11 +239,11 @@ public final class RepositoryLock implements AutoCloseable {
 
   /** One attempt; {@code schedule} false leaves refreshing to the caller (tests). */
   static RepositoryLock tryAcquire(Repository repo, boolean exclusive, EventSink events, Clock clock, boolean schedule) {
-    return tryAcquire(repo, exclusive, events, clock, schedule, false, Duration.ZERO);
+    return tryAcquire(repo, exclusive, events, clock, schedule, false);
   }
 
   private static RepositoryLock tryAcquire(Repository repo, boolean exclusive, EventSink events, Clock clock,
-      boolean schedule, boolean deferRecheck, Duration retry) {
+      boolean schedule, boolean deferRecheck) {
     String host = Repository.hostname();
     var mine =
         new LockFile(
@@ -265,14 +271,14 @@ public final class RepositoryLock implements AutoCloseable {
       // without it): read now, with our lock in place, no prune can change it from under this run.
       readIndex = repo.loadPendingIndex();
       if (deferRecheck) {
-        return new RepositoryLock(repo, mine, id, clock, schedule, written + RACE_WAIT_MILLIS * 1_000_000, retry, events);
+        return new RepositoryLock(repo, mine, id, clock, schedule, written + RACE_WAIT_MILLIS * 1_000_000, events);
       }
       long left = RACE_WAIT_MILLIS - (System.nanoTime() - written) / 1_000_000;
       if (left > 0) {
         Thread.sleep(left);
       }
       checkConflicts(repo, exclusive, id, host, events);
-      return new RepositoryLock(repo, mine, id, clock, schedule, 0, Duration.ZERO, events);
+      return new RepositoryLock(repo, mine, id, clock, schedule, 0, events);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       forget(repo, id, readIndex);
@@ -507,14 +513,30 @@ public final class RepositoryLock implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    ScheduledExecutorService r;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      r = refresher;
+      if (r != null) {
+        r.shutdownNow();
+      }
     }
-    closed = true;
-    if (refresher != null) {
-      refresher.shutdownNow();
+    if (r != null) {
+      // a refresh or recheck under way ends (interrupted) before the backend may be closed
+      try {
+        r.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
+    finishClose();
+  }
+
+  private synchronized void finishClose() {
     repo.lockRechecked(this); // an index written after this is not ours to guard
     delete(repo, current);
     HangupGuard.exit();

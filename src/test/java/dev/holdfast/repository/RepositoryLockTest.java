@@ -325,27 +325,38 @@ class RepositoryLockTest {
   }
 
   @Test
-  void aCompetingLockThatGoesWithinTheGraceIsNoConflict() throws Exception {
+  void aCompetingLockSeenByTheSecondLookFailsTheBackupEvenIfItGoesAfterwards() throws Exception {
+    // Its holder may have pruned meanwhile: the index this backup read, and its new packs, can no
+    // longer be trusted, so the backup must stop even when that lock is gone by the time it asks.
     var backend = new MemoryBackend();
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      repo.setLockPolicy(Duration.ofMinutes(30), e -> {}); // --retry-lock does not change that
       var lock = repo.lockForBackup();
       ObjectId other = repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, Repository.hostname(),
           "me", ProcessHandle.current().pid(), 0, 0).toJson());
-      // its holder saw our lock and gives up, as restic and Holdfast do after their own 200 ms
-      var gone = new Thread(() -> {
-        try {
-          Thread.sleep(400);
-          backend.delete("locks/" + other.hex());
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      gone.start();
-      lock.ensureHeld();
-      gone.join();
+      lock.recheck();
+      backend.delete("locks/" + other.hex());
+      assertThatThrownBy(lock::ensureHeld).isInstanceOfSatisfying(HoldfastException.class,
+          e -> assertThat(e.exitCode()).isEqualTo(ExitCode.LOCKED));
       repo.saveBlob(BlobType.DATA, new byte[] {4, 5, 6});
-      repo.flush();
-      assertThat(backend.list("index/").count()).isEqualTo(1);
+      assertThatThrownBy(repo::flush).isInstanceOf(HoldfastException.class);
+      assertThat(backend.list("index/").count()).isZero();
+      lock.close();
+      assertThat(lockNames(backend)).isEmpty();
+    }
+  }
+
+  @Test
+  void staleLocksFoundByTheSecondLookAreReportedOnTheBackupsThread() throws Exception {
+    var backend = new MemoryBackend();
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      List<String> threads = new ArrayList<>();
+      repo.setLockPolicy(Duration.ZERO, e -> threads.add(Thread.currentThread().getName()));
+      var lock = repo.lockForBackup();
+      repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, Repository.hostname(), "bob",
+          deadPid(), 0, 0).toJson()); // appeared between the two looks, its process already gone
+      lock.ensureHeld(); // stale: removed, not a conflict
+      assertThat(threads).containsExactly(Thread.currentThread().getName());
       lock.close();
       assertThat(lockNames(backend)).isEmpty();
     }
