@@ -237,6 +237,11 @@ public final class RepositoryLock implements AutoCloseable {
     }
   }
 
+  /** One attempt with the recheck deferred and no refresh thread: the recheck runs only when asked for (tests). */
+  static RepositoryLock tryAcquireDeferred(Repository repo, EventSink events) {
+    return tryAcquire(repo, false, events, Clock.systemUTC(), false, true);
+  }
+
   /** One attempt; {@code schedule} false leaves refreshing to the caller (tests). */
   static RepositoryLock tryAcquire(Repository repo, boolean exclusive, EventSink events, Clock clock, boolean schedule) {
     return tryAcquire(repo, exclusive, events, clock, schedule, false);

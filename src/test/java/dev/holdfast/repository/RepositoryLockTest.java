@@ -304,7 +304,8 @@ class RepositoryLockTest {
   void aBackupLockRechecksLaterAndALockTakenInTheSameMomentFailsItBeforeAnyIndexIsWritten() throws Exception {
     var backend = new MemoryBackend();
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
-      var lock = repo.lockForBackup();
+      // as lockForBackup, but the recheck waits to be asked for: the other lock is surely written by then
+      var lock = RepositoryLock.tryAcquireDeferred(repo, EventSink.NONE);
       // another run (a prune, exclusive, alive: this process) wrote its lock in the same moment
       ObjectId prune = repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, Repository.hostname(),
           "me", ProcessHandle.current().pid(), 0, 0).toJson());
@@ -330,8 +331,7 @@ class RepositoryLockTest {
     // longer be trusted, so the backup must stop even when that lock is gone by the time it asks.
     var backend = new MemoryBackend();
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
-      repo.setLockPolicy(Duration.ofMinutes(30), e -> {}); // --retry-lock does not change that
-      var lock = repo.lockForBackup();
+      var lock = RepositoryLock.tryAcquireDeferred(repo, EventSink.NONE); // lockForBackup, rechecking when asked
       ObjectId other = repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, Repository.hostname(),
           "me", ProcessHandle.current().pid(), 0, 0).toJson());
       lock.recheck();
@@ -351,11 +351,14 @@ class RepositoryLockTest {
     var backend = new MemoryBackend();
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
       List<String> threads = new ArrayList<>();
-      repo.setLockPolicy(Duration.ZERO, e -> threads.add(Thread.currentThread().getName()));
-      var lock = repo.lockForBackup();
+      var lock = RepositoryLock.tryAcquireDeferred(repo, e -> threads.add(Thread.currentThread().getName()));
       repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, Repository.hostname(), "bob",
           deadPid(), 0, 0).toJson()); // appeared between the two looks, its process already gone
-      lock.ensureHeld(); // stale: removed, not a conflict
+      var recheck = new Thread(lock::recheck, "another-thread"); // the refresh thread, in a backup
+      recheck.start();
+      recheck.join();
+      assertThat(threads).as("nothing published yet").isEmpty();
+      lock.ensureHeld(); // stale: removed, not a conflict, and reported now, on this thread
       assertThat(threads).containsExactly(Thread.currentThread().getName());
       lock.close();
       assertThat(lockNames(backend)).isEmpty();
