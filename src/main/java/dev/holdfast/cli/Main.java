@@ -33,15 +33,12 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    List<Class<?>> subcommands = subcommandsFor(args);
     // a CLI run holds its large buffers once: a full collection after the key derivation keeps
     // that garbage out of its peak memory (the daemon, with many runs in one heap, does not)
-    dev.holdfast.repository.Repository.collectKeyDerivationGarbage(!isDaemon(args));
-    System.exit(commandLine(System.getenv(), args).execute(args));
-  }
-
-  private static boolean isDaemon(String[] args) {
-    List<Class<?>> subcommands = subcommandsFor(args);
-    return subcommands.size() == 1 && subcommands.get(0) == DaemonCommand.class;
+    boolean daemon = subcommands.size() == 1 && subcommands.get(0) == DaemonCommand.class;
+    dev.holdfast.repository.Repository.collectKeyDerivationGarbage(!daemon);
+    System.exit(commandLine(System.getenv(), subcommands).execute(args));
   }
 
   /** The configured command line with every subcommand; tests call {@code execute(args)} on it with their own streams. */

@@ -772,10 +772,10 @@ public final class Repository implements AutoCloseable {
   }
 
   private void writeIndex() {
-    RepositoryLock pending = awaitingRecheck;
-    if (pending != null) {
-      pending.recheck(); // index files name our packs: only under a lock known to be ours alone
-      pending.throwIfRaced();
+    RepositoryLock unconfirmed = awaitingRecheck;
+    if (unconfirmed != null) {
+      unconfirmed.recheck(); // index files name our packs: only under a lock known to be ours alone
+      unconfirmed.throwIfRaced();
     }
     var batch = new ArrayList<IndexFile.Pack>();
     int blobs = 0;
@@ -1063,20 +1063,6 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
-   * Like {@link #openBlob}, without allocating: decrypts blob {@code b} of {@code pack} in place in
-   * {@code sealed[off, off + b.length())}, decompresses it into {@code plain} (at least
-   * {@link PackedBlob#plaintextLength()} long, reused by the caller), checks its MAC, length and id,
-   * and returns its length. Damage is exit 4 naming the blob and pack.
-   */
-  public int openBlobInto(ObjectId pack, PackedBlob b, byte[] sealed, int off, byte[] plain) {
-    int n = openBlobInPlace(pack, b, sealed, off, plain);
-    if (!b.compressed()) {
-      System.arraycopy(sealed, off + PLAINTEXT_OFFSET, plain, 0, n);
-    }
-    return n;
-  }
-
-  /**
    * {@code buf} if it holds {@code need} bytes, else a larger buffer for a reader that reuses one
    * across blobs: at least twice as large (up to a maximum chunk plus its sealing), so that blobs
    * of growing sizes cost a few allocations rather than one each.
@@ -1093,9 +1079,13 @@ public final class Repository implements AutoCloseable {
   public static final int PLAINTEXT_OFFSET = CryptoKey.IV;
 
   /**
-   * Like {@link #openBlobInto}, but an uncompressed blob's plaintext is left where it was decrypted,
-   * at {@code sealed[off + PLAINTEXT_OFFSET]}, and {@code plain} is not touched (it may then be
-   * null, or shorter than the blob); a compressed blob's goes to {@code plain}. Returns its length.
+   * Like {@link #openBlob}, without allocating: decrypts blob {@code b} of {@code pack} in place in
+   * {@code sealed[off, off + b.length())}, checks its MAC, length and id, and returns its length.
+   * An uncompressed blob's plaintext is left where it was decrypted, at
+   * {@code sealed[off + PLAINTEXT_OFFSET]}, and {@code plain} is not touched (it may then be null,
+   * or shorter than the blob); a compressed blob is decompressed into {@code plain} (at least
+   * {@link PackedBlob#plaintextLength()} long, reused by the caller). Damage is exit 4 naming the
+   * blob and pack.
    */
   public int openBlobInPlace(ObjectId pack, PackedBlob b, byte[] sealed, int off, byte[] plain) {
     countBulkCrypto(b.length());
@@ -1108,7 +1098,7 @@ public final class Repository implements AutoCloseable {
     byte[] out = sealed;
     int outOff = off + PLAINTEXT_OFFSET;
     if (b.compressed()) {
-      if (!ZstdFrames.decompressInto(sealed, off + CryptoKey.IV, n, plain, b.uncompressedLength())) {
+      if (!ZstdFrames.decompressInto(sealed, outOff, n, plain, b.uncompressedLength())) {
         throw damagedBlob(pack, b, "invalid zstd data");
       }
       n = b.uncompressedLength();

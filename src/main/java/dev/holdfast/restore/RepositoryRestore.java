@@ -262,7 +262,7 @@ public final class RepositoryRestore {
           maxPlain = Math.max(maxPlain, b.plaintextLength());
         }
         packs.computeIfAbsent(loc.pack(), k -> new LinkedHashMap<>())
-            .computeIfAbsent(id, k -> new BlobUse(loc.blob()))
+            .computeIfAbsent(id, k -> new BlobUse(b))
             .add(i, offset);
         offset += loc.blob().plaintextLength();
       }
