@@ -72,4 +72,28 @@ public class HoldfastException extends RuntimeException {
       throw new IllegalStateException(e.getCause());
     }
   }
+
+  /**
+   * Waits, however long it takes, until {@code pool} (already shut down by the caller) has
+   * terminated: for pools whose tasks clean up after themselves (temporary files, unflushed blobs)
+   * and must have ended before the caller goes on. An interrupt meanwhile runs {@code onInterrupt},
+   * stops the tasks with {@code shutdownNow} and keeps waiting; it is restored when the wait ends.
+   */
+  public static void awaitTermination(java.util.concurrent.ExecutorService pool, Runnable onInterrupt) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        if (pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        interrupted = true;
+        onInterrupt.run();
+        pool.shutdownNow();
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
 }

@@ -21,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -210,20 +209,7 @@ public final class Mirror {
       return;
     }
     pool.shutdown();
-    boolean interrupted = false;
-    while (true) {
-      try {
-        if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
-          break;
-        }
-      } catch (InterruptedException e) {
-        interrupted = true;
-        pool.shutdownNow();
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    HoldfastException.awaitTermination(pool, () -> {});
   }
 
   @FunctionalInterface

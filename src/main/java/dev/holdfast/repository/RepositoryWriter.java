@@ -114,7 +114,6 @@ public final class RepositoryWriter implements BackupWriter {
       ObjectId root = parent == null ? null : parent.snapshot().tree();
       open.push(new Dir("", null, new ArrayList<>(), root, root == null ? Map.of() : byName(repo.loadTree(root))));
     } catch (RuntimeException ex) {
-      stopReaders();
       lock.close();
       throw ex;
     }
@@ -365,30 +364,18 @@ public final class RepositoryWriter implements BackupWriter {
    */
   private void settle(Dir d) {
     for (Future<Node> f : d.reading()) {
-      Node n;
-      try {
-        while (true) {
-          try {
-            n = f.get(200, TimeUnit.MILLISECONDS);
-            break;
-          } catch (TimeoutException ex) {
-            publishReaderEvents();
-          }
+      while (!f.isDone()) {
+        try {
+          f.get(200, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException ex) {
+          publishReaderEvents(); // a failure is rethrown below, after its warnings and progress
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
+          throw new HoldfastException(ExitCode.INTERRUPTED, "backup interrupted");
         }
-      } catch (InterruptedException ex) {
-        Thread.currentThread().interrupt();
-        throw new HoldfastException(ExitCode.INTERRUPTED, "backup interrupted");
-      } catch (ExecutionException ex) {
-        publishReaderEvents(); // its warnings and progress up to the failure
-        if (ex.getCause() instanceof RuntimeException r) {
-          throw r;
-        }
-        if (ex.getCause() instanceof Error err) {
-          throw err;
-        }
-        throw new IllegalStateException(ex.getCause());
       }
       publishReaderEvents();
+      Node n = HoldfastException.await(f, "backup"); // done: its node, or its failure as the reader threw it
       if (n != null) {
         d.children().add(n);
         fileCount++;
@@ -520,20 +507,6 @@ public final class RepositoryWriter implements BackupWriter {
     } else {
       r.shutdown();
     }
-    boolean interrupted = false;
-    while (true) {
-      try {
-        if (r.awaitTermination(1, TimeUnit.MINUTES)) {
-          break;
-        }
-      } catch (InterruptedException ex) {
-        interrupted = true;
-        stopping = true;
-        r.shutdownNow();
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    HoldfastException.awaitTermination(r, () -> stopping = true);
   }
 }
