@@ -122,10 +122,7 @@ public final class RepositoryLock implements AutoCloseable {
       if (due == 0) {
         return;
       }
-      long left = due - System.nanoTime();
-      if (left > 0) {
-        Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
-      }
+      sleepUntil(due);
       try {
         checkConflicts(repo, template.exclusive(), current, template.hostname(), recheckEvents::add);
       } catch (Conflict c) {
@@ -275,13 +272,11 @@ public final class RepositoryLock implements AutoCloseable {
       // has had time to be listed. The wait reads the index meanwhile (if the repository was opened
       // without it): read now, with our lock in place, no prune can change it from under this run.
       readIndex = repo.loadPendingIndex();
+      long recheckDue = written + RACE_WAIT_MILLIS * 1_000_000;
       if (deferRecheck) {
-        return new RepositoryLock(repo, mine, id, clock, schedule, written + RACE_WAIT_MILLIS * 1_000_000, events);
+        return new RepositoryLock(repo, mine, id, clock, schedule, recheckDue, events);
       }
-      long left = RACE_WAIT_MILLIS - (System.nanoTime() - written) / 1_000_000;
-      if (left > 0) {
-        Thread.sleep(left);
-      }
+      sleepUntil(recheckDue);
       checkConflicts(repo, exclusive, id, host, events);
       return new RepositoryLock(repo, mine, id, clock, schedule, 0, events);
     } catch (InterruptedException e) {
@@ -293,6 +288,14 @@ public final class RepositoryLock implements AutoCloseable {
       // block other runs' exclusive locks until it went stale
       forget(repo, id, readIndex);
       throw e;
+    }
+  }
+
+  /** Sleeps until {@code System.nanoTime()} reaches {@code due}: the end of the race wait after a lock file is written. */
+  private static void sleepUntil(long due) throws InterruptedException {
+    long left = due - System.nanoTime();
+    if (left > 0) {
+      Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
     }
   }
 

@@ -37,6 +37,12 @@ class RepositoryLockTest {
     return p.pid();
   }
 
+  /** A fresh exclusive lock of a live process of this host (this one), as a prune would hold it. */
+  private static ObjectId liveExclusiveLock(Repository repo) {
+    return repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, Repository.hostname(), "me",
+        ProcessHandle.current().pid(), 0, 0).toJson());
+  }
+
   private static List<String> lockNames(Backend b) throws IOException {
     try (Stream<ObjectInfo> s = b.list("locks/")) {
       return s.map(ObjectInfo::key).toList();
@@ -72,8 +78,7 @@ class RepositoryLockTest {
     var backend = new MemoryBackend();
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
       // a live process of this host (this one), and a fresh lock of another host
-      repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, Repository.hostname(), "me",
-          ProcessHandle.current().pid(), 0, 0).toJson());
+      liveExclusiveLock(repo);
       repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(20), false, "other-host", "x",
           deadPid(), 0, 0).toJson());
       List<BackupEvent> events = new ArrayList<>();
@@ -307,8 +312,7 @@ class RepositoryLockTest {
       // as lockForBackup, but the recheck waits to be asked for: the other lock is surely written by then
       var lock = RepositoryLock.tryAcquireDeferred(repo, EventSink.NONE);
       // another run (a prune, exclusive, alive: this process) wrote its lock in the same moment
-      ObjectId prune = repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, Repository.hostname(),
-          "me", ProcessHandle.current().pid(), 0, 0).toJson());
+      ObjectId prune = liveExclusiveLock(repo);
       lock.checkNotRaced(); // nothing known yet: the recheck is due 200 ms after our lock file
       repo.saveBlob(BlobType.DATA, new byte[] {1, 2, 3});
       assertThatThrownBy(repo::flush) // the index would name our pack: it waits for the recheck, which fails
@@ -332,8 +336,7 @@ class RepositoryLockTest {
     var backend = new MemoryBackend();
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
       var lock = RepositoryLock.tryAcquireDeferred(repo, EventSink.NONE); // lockForBackup, rechecking when asked
-      ObjectId other = repo.saveLockFile(new LockFile(OffsetDateTime.now(ZoneOffset.UTC), true, Repository.hostname(),
-          "me", ProcessHandle.current().pid(), 0, 0).toJson());
+      ObjectId other = liveExclusiveLock(repo);
       lock.recheck();
       backend.delete("locks/" + other.hex());
       assertThatThrownBy(lock::ensureHeld).isInstanceOfSatisfying(HoldfastException.class,
