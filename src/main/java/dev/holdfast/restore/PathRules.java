@@ -80,6 +80,27 @@ final class PathRules {
   }
 
   /**
+   * Moves a staged directory, with everything in it, to {@code name} under {@code target} in one
+   * rename, when nothing stands there and no directory on the way is a symbolic link. False, having
+   * moved nothing, when something does (it appeared since staging, or rename cannot move it): the
+   * caller then moves its entries one by one.
+   */
+  static boolean moveDirectoryIntoTarget(Path target, Path stagedDir, String name) throws IOException {
+    Path finalPath = target.resolve(name);
+    if (exists(finalPath) || linkInParents(target, finalPath).isPresent()) {
+      return false;
+    }
+    Files.createDirectories(finalPath.getParent());
+    try {
+      Files.move(stagedDir, finalPath, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException
+        | java.nio.file.AtomicMoveNotSupportedException e) {
+      return false;
+    }
+  }
+
+  /**
    * Moves a staged file or link to {@code name} under {@code target}: refused when a directory on
    * the way is a symbolic link (it would lead the write outside the target), atomic where it can be.
    */

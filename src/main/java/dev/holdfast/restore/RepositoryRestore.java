@@ -50,6 +50,14 @@ public final class RepositoryRestore {
   /** Names staged so far in this restore, and staging directories made (each made once). */
   private final java.util.Set<String> names = new java.util.HashSet<>();
   private final java.util.Set<Path> madeDirs = new java.util.HashSet<>();
+  /**
+   * Directories of the target found missing while staging: nothing below them exists either, so
+   * their entries need no check for conflicts or links in the target, and commit moves each whole.
+   */
+  private final java.util.Set<Path> absentDirs = new java.util.HashSet<>();
+  /** The owner and group of this restore's staging directory, which every file created in it gets. */
+  private int stagingUid = -1;
+  private int stagingGid = -1;
 
   public RepositoryRestore(EventSink events) {
     this.events = events;
@@ -84,10 +92,16 @@ public final class RepositoryRestore {
     Repository.dropKeyDerivationGarbage(); // before the workers' blob buffers are made
     names.clear();
     madeDirs.clear();
+    absentDirs.clear();
     Path staging;
     try {
       Files.createDirectories(target);
       staging = Files.createTempDirectory(target, ".holdfast-restore-");
+      if (asRoot) {
+        Map<String, Object> owner = Files.readAttributes(staging, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+        stagingUid = (Integer) owner.get("uid");
+        stagingGid = (Integer) owner.get("gid");
+      }
     } catch (IOException e) {
       throw HoldfastException.io("preparing restore target " + target, e);
     }
@@ -156,17 +170,24 @@ public final class RepositoryRestore {
       throw new HoldfastException(ExitCode.FAILED,
           "refusing to restore '" + name + "' from " + label + ": it would be written outside the target");
     }
-    PathRules.linkInParents(target, finalPath).ifPresent(link -> {
-      throw new HoldfastException(ExitCode.FAILED,
-          "refusing to restore '" + name + "': '" + link + "' in the target is a symbolic link",
-          "restore into an empty directory, or remove the link");
-    });
     boolean dir = node.type() == dev.holdfast.repository.NodeType.DIR;
-    if (PathRules.exists(finalPath) && !request.overwrite()
-        && (!dir || !Files.isDirectory(finalPath, LinkOption.NOFOLLOW_LINKS))) {
-      throw new HoldfastException(ExitCode.FAILED,
-          "refusing to overwrite " + finalPath + " (restoring " + label + "); nothing was restored",
-          "restore into an empty directory, or pass --overwrite");
+    if (!absentDirs.contains(finalPath.getParent())) { // below a missing directory nothing can be in the way
+      PathRules.linkInParents(target, finalPath).ifPresent(link -> {
+        throw new HoldfastException(ExitCode.FAILED,
+            "refusing to restore '" + name + "': '" + link + "' in the target is a symbolic link",
+            "restore into an empty directory, or remove the link");
+      });
+      boolean exists = PathRules.exists(finalPath);
+      if (exists && !request.overwrite() && (!dir || !Files.isDirectory(finalPath, LinkOption.NOFOLLOW_LINKS))) {
+        throw new HoldfastException(ExitCode.FAILED,
+            "refusing to overwrite " + finalPath + " (restoring " + label + "); nothing was restored",
+            "restore into an empty directory, or pass --overwrite");
+      }
+      if (dir && !exists) {
+        absentDirs.add(finalPath);
+      }
+    } else if (dir) {
+      absentDirs.add(finalPath);
     }
     if (!names.add(name)) {
       // the staging directory is ours alone, so files are created without O_EXCL: a name twice
@@ -437,7 +458,7 @@ public final class RepositoryRestore {
 
   /** Sets a file's mode and times once its content is written, and reports it. */
   private void finishFile(PendingFile f) throws IOException {
-    applyMetadata(f.stagedPath(), f.node());
+    applyMetadata(f.stagedPath(), f.node(), true);
     publish(new BackupEvent.EntryDone(f.name(), f.node().size()));
   }
 
@@ -453,18 +474,31 @@ public final class RepositoryRestore {
     long links = 0;
     long bytes = 0;
     List<Staged> directories = new ArrayList<>();
+    String movedWhole = null; // "name/" of the directory last moved in one rename, with all it holds
     try {
-      for (Staged s : staged) {
+      for (Staged s : staged) { // in tree order: a directory comes before everything in it
         Path finalPath = target.resolve(s.name());
         Path stagedPath = staging.resolve(s.name());
+        boolean inside = movedWhole != null && s.name().startsWith(movedWhole);
+        if (!inside) {
+          movedWhole = null;
+        }
         switch (s.node().type()) {
           case DIR -> {
-            PathRules.replaceWithDirectory(finalPath);
+            if (!inside) {
+              if (absentDirs.contains(finalPath) && PathRules.moveDirectoryIntoTarget(target, stagedPath, s.name())) {
+                movedWhole = s.name() + "/";
+              } else {
+                PathRules.replaceWithDirectory(finalPath);
+              }
+            }
             directories.add(s);
             dirs++;
           }
           default -> {
-            PathRules.moveIntoTarget(target, stagedPath, s.name());
+            if (!inside) {
+              PathRules.moveIntoTarget(target, stagedPath, s.name());
+            }
             if (s.node().type() == dev.holdfast.repository.NodeType.FILE) {
               files++;
               bytes += s.node().size();
@@ -477,7 +511,7 @@ public final class RepositoryRestore {
       // directories last, deepest first, so a read-only mode cannot block their contents
       for (int i = directories.size() - 1; i >= 0; i--) {
         Staged d = directories.get(i);
-        applyMetadata(target.resolve(d.name()), d.node());
+        applyMetadata(target.resolve(d.name()), d.node(), false);
       }
     } catch (IOException e) {
       throw HoldfastException.io("moving restored files of " + label + " into " + target, e);
@@ -485,11 +519,21 @@ public final class RepositoryRestore {
     return new RestoreResult(label, files, dirs, links, bytes, skipped);
   }
 
-  private void applyMetadata(Path p, Node n) throws IOException {
+  /**
+   * Sets an entry's owner (as root), mode and times. {@code inStaging}: {@code p} was created in the
+   * staging directory by this restore, so it has the staging directory's owner and group already,
+   * and a chown to those would change nothing. Both times are set from the node, as restic does,
+   * without following a link and without opening the file.
+   */
+  private void applyMetadata(Path p, Node n, boolean inStaging) throws IOException {
     if (asRoot) {
       try {
-        Files.setAttribute(p, "unix:uid", (int) n.uid(), LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(p, "unix:gid", (int) n.gid(), LinkOption.NOFOLLOW_LINKS);
+        if (!inStaging || n.uid() != stagingUid) {
+          Files.setAttribute(p, "unix:uid", (int) n.uid(), LinkOption.NOFOLLOW_LINKS);
+        }
+        if (!inStaging || n.gid() != stagingGid) {
+          Files.setAttribute(p, "unix:gid", (int) n.gid(), LinkOption.NOFOLLOW_LINKS);
+        }
       } catch (IOException | UnsupportedOperationException | IllegalArgumentException ignored) {
         // ownership is best effort (e.g. restoring onto a file system without owners)
       }
@@ -500,6 +544,9 @@ public final class RepositoryRestore {
     } catch (UnsupportedOperationException | IllegalArgumentException ex) {
       Files.setPosixFilePermissions(p, ArchiveRestore.permissions(mode));
     }
-    Files.setLastModifiedTime(p, FileTime.from(n.mtime()));
+    FileTime mtime = FileTime.from(n.mtime());
+    Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        .setTimes(mtime, n.atime() == null ? mtime : FileTime.from(n.atime()), null);
   }
+
 }

@@ -98,6 +98,58 @@ class RepositoryRestoreTest {
   }
 
   @Test
+  void aDirectoryMissingFromTheTargetMovesInWholeOneThatExistsKeepsWhatItHeld() throws IOException {
+    Path repoDir = backup();
+    Path target = tmp.resolve("target");
+    Files.createDirectories(target.resolve("srv"));
+    Files.writeString(target.resolve("srv/keep.txt"), "not in the snapshot");
+    RestoreResult r;
+    try (var repo = Repository.open(new LocalBackend(repoDir), PASSWORD)) {
+      ObjectId snap = repo.listSnapshots().get(0).id();
+      r = new RepositoryRestore(e -> {}).restore(repo, snap, new RestoreRequest(target, List.of(), false));
+    }
+    Path root = target.resolve("srv");
+    assertThat(Files.readString(root.resolve("keep.txt"))).isEqualTo("not in the snapshot");
+    assertThat(Files.readAllBytes(root.resolve("a.bin"))).isEqualTo(repeated); // moved one by one into srv
+    assertThat(Files.readAllBytes(root.resolve("sub/c.bin"))).isEqualTo(other); // sub: one rename
+    assertThat(Files.readAllBytes(root.resolve("sub/log.txt"))).isEqualTo(text);
+    assertThat(Files.readSymbolicLink(root.resolve("link"))).isEqualTo(Path.of("a.bin"));
+    assertThat(r.files()).isEqualTo(6);
+    assertThat(r.directories()).isEqualTo(2);
+    // times (both, from the node) and modes hold after the move; owners too when restoring as root
+    assertThat(Files.getLastModifiedTime(root.resolve("sub")).toInstant()).isEqualTo(T2);
+    assertThat(((java.nio.file.attribute.FileTime) Files.getAttribute(root.resolve("sub/small.txt"), "lastAccessTime"))
+        .toInstant()).as("not read since").isEqualTo(T1);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("sub"), LinkOption.NOFOLLOW_LINKS)))
+        .isEqualTo("rwx------");
+    if ("root".equals(System.getProperty("user.name"))) {
+      for (String p : List.of("sub", "sub/c.bin", "a.bin", "sub/empty")) {
+        assertThat(Files.getAttribute(root.resolve(p), "unix:uid", LinkOption.NOFOLLOW_LINKS)).as(p).isEqualTo(1000);
+        assertThat(Files.getAttribute(root.resolve(p), "unix:gid", LinkOption.NOFOLLOW_LINKS)).as(p).isEqualTo(1000);
+      }
+    }
+    try (Stream<Path> left = Files.list(target)) {
+      assertThat(left.map(p -> p.getFileName().toString())).containsExactly("srv"); // no staging left
+    }
+  }
+
+  @Test
+  void anIncludedDirectoryMovesInWholeBelowParentsMadeForIt() throws IOException {
+    Path repoDir = backup();
+    Path target = tmp.resolve("target");
+    try (var repo = Repository.open(new LocalBackend(repoDir), PASSWORD)) {
+      ObjectId snap = repo.listSnapshots().get(0).id();
+      new RepositoryRestore(e -> {}).restore(repo, snap, new RestoreRequest(target, List.of("srv/sub"), false));
+    }
+    try (Stream<Path> all = Files.walk(target)) {
+      assertThat(all.map(p -> target.relativize(p).toString())).containsExactlyInAnyOrder(
+          "", "srv", "srv/sub", "srv/sub/c.bin", "srv/sub/empty", "srv/sub/log.txt", "srv/sub/small.txt");
+    }
+    assertThat(Files.readAllBytes(target.resolve("srv/sub/c.bin"))).isEqualTo(other);
+    assertThat(Files.getLastModifiedTime(target.resolve("srv/sub")).toInstant()).isEqualTo(T2);
+  }
+
+  @Test
   void aDamagedBlobNamesItsPackAndLeavesTheTargetUntouched() throws IOException {
     Path repoDir = backup();
     Path pack;
