@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
 /** The {@code holdfast} command: builds the command tree and funnels every error to one place. */
 @Command(
     name = "holdfast",
+    // inherited by every subcommand, so `holdfast backup --help` works as `holdfast help backup` does
+    scope = CommandLine.ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
     description = "Backups that back up, restore, and prove that they can restore.")

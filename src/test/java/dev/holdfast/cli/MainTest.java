@@ -96,4 +96,21 @@ class MainTest {
       assertThat(lazy).as(String.join(" ", args)).isEqualTo(full);
     }
   }
+
+  @Test
+  void everyCommandAndSubcommandPrintsItsUsageForHelp() {
+    List<String[]> cases = new ArrayList<>();
+    for (Class<?> c : Main.ALL_SUBCOMMANDS) {
+      cases.add(new String[] {c.getAnnotation(CommandLine.Command.class).name(), "--help"});
+    }
+    cases.add(new String[] {"config", "check", "-h"});
+    cases.add(new String[] {"schedule", "install", "--help"});
+    for (String[] args : cases) {
+      Outcome o = run(Main.commandLine(env(), args), args);
+      String usage = "Usage: holdfast " + String.join(" ", List.of(args).subList(0, args.length - 1));
+      assertThat(o.exitCode()).as(String.join(" ", args)).isZero();
+      assertThat(o.err()).as(String.join(" ", args)).isEmpty();
+      assertThat(o.out()).as(String.join(" ", args)).contains(usage).contains("-h, --help");
+    }
+  }
 }
