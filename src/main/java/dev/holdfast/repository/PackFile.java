@@ -186,6 +186,29 @@ public final class PackFile {
       return b;
     }
 
+    /** Whether a blob already sealed into {@code sealedLen} bytes surely fits; an empty pack takes any blob. */
+    boolean fitsSealed(int sealedLen) {
+      return size == 0 || (long) size + sealedLen + trailerBound(blobs.size() + 1) <= capacity;
+    }
+
+    /**
+     * Appends blob {@code b} as another pack stores it, {@code src[off, off + b.length())}, unchanged:
+     * a sealed blob carries its own IV and MAC, so it is valid in any pack. Call only if {@link #fitsSealed}.
+     */
+    PackedBlob addSealed(PackedBlob b, byte[] src, int off) {
+      int need = Math.addExact(size + b.length(), trailerBound(blobs.size() + 1));
+      if (buf == null || need > buf.length) {
+        // grown as needed (a pack of a few trees stays small), doubling up to the pack size
+        int grown = buf == null ? 1 << 20 : (int) Math.min(2L * buf.length, capacity);
+        buf = Arrays.copyOf(buf == null ? new byte[0] : buf, Math.max(grown, need));
+      }
+      System.arraycopy(src, off, buf, size, b.length());
+      var copy = new PackedBlob(b.type(), b.id(), size, b.length(), b.uncompressedLength());
+      blobs.add(copy);
+      size += b.length();
+      return copy;
+    }
+
     int size() {
       return size;
     }
@@ -308,6 +331,18 @@ public final class PackFile {
   }
 
   /** Reads exactly {@code len} bytes at {@code offset}; a short object is damage, an I/O error is not. */
+  /** Reads {@code len} bytes of object {@code key} from its start into {@code buf[0, len)}; a shorter object is damage. */
+  static void readInto(Backend backend, String key, int len, byte[] buf, String what) {
+    try (InputStream in = backend.open(key, 0, len)) {
+      int got = in.readNBytes(buf, 0, len);
+      if (got != len) {
+        throw GoJson.damaged(what, "truncated (wanted " + len + " bytes, found " + got + ")");
+      }
+    } catch (IOException e) {
+      throw HoldfastException.io("reading " + key + " from " + backend.location(), e);
+    }
+  }
+
   static byte[] read(Backend backend, String key, long offset, int len, String what) {
     try (InputStream in = backend.open(key, offset, len)) {
       byte[] b = in.readNBytes(len);

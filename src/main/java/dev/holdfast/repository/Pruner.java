@@ -402,64 +402,67 @@ public final class Pruner {
         "check the repository ('holdfast verify' or 'restic check'); forget the damaged snapshot or repair the index first");
   }
 
-  /** Copies each blob the packs own into new packs (checked against its id on the way); returns them. */
-  private List<IndexFile.Pack> repack(List<PackInfo> repack, BlobIndex owners) throws IOException {
+  /**
+   * Copies each blob the packs own into new packs, checked on the way (MAC, then SHA-256 against its
+   * id); returns the new packs. A blob is copied as it is stored: sealed on its own (IV, ciphertext,
+   * MAC), it is valid in any pack, so nothing is decompressed, compressed or encrypted again for the
+   * copy. The pack read, the pack written (one per blob type, as the repository's writer keeps data
+   * and trees apart) and the check's buffer are arrays reused from pack to pack.
+   */
+  private List<IndexFile.Pack> repack(List<PackInfo> repack, BlobIndex owners) {
     var out = new ArrayList<IndexFile.Pack>();
-    // One open pack per blob type and compression, as the repository's own writer keeps them apart.
-    Map<String, PackFile.Writer> writers = new HashMap<>();
+    Map<BlobType, PackFile.Buffer> writers = new java.util.EnumMap<>(BlobType.class);
+    byte[] in = new byte[0];
+    byte[] plain = null;
     for (PackInfo p : repack) {
-      String key = Repository.packKeyOf(p.id);
-      byte[] pack = PackFile.read(repo.backend(), key, 0, Math.toIntExact(p.size), "pack " + p.id.shortHex());
+      int size = Math.toIntExact(p.size);
+      if (in.length < size) {
+        in = new byte[size];
+      }
+      PackFile.readInto(repo.backend(), Repository.packKeyOf(p.id), size, in, "pack " + p.id.shortHex());
       for (PackedBlob b : p.blobs) {
         Optional<BlobIndex.Location> owner = owners.lookup(b.type(), b.id());
         if (owner.isEmpty() || !owner.get().pack().equals(p.id)) {
           continue; // unused, or a copy kept elsewhere
         }
-        byte[] plain = decode(b, pack, p.id);
-        String wk = b.type() + "/" + b.compressed();
-        PackFile.Writer w = writers.computeIfAbsent(wk, k -> new PackFile.Writer(master, b.compressed()));
-        w.add(b.type(), b.id(), plain);
+        if (b.offset() + b.length() > size) {
+          throw GoJson.damaged(Repository.blobName(p.id, b), "lies beyond the end of the pack; nothing was deleted");
+        }
+        PackFile.Buffer w = writers.computeIfAbsent(b.type(), t -> new PackFile.Buffer(master, packSize));
+        if (!w.fitsSealed(b.length())) {
+          out.add(upload(w));
+        }
+        w.addSealed(b, in, (int) b.offset()); // before the check below decrypts it where it lies
+        if (b.compressed()) {
+          plain = Repository.blobBuffer(plain, b.uncompressedLength());
+        }
+        try {
+          repo.openBlobInPlace(p.id, b, in, (int) b.offset(), plain);
+        } catch (HoldfastException e) {
+          throw new HoldfastException(e.exitCode(), e.getMessage() + "; nothing was deleted",
+              "check the repository ('holdfast verify --level full' or 'restic check --read-data')", e);
+        }
         if (w.size() >= packSize) {
-          out.add(upload(writers.remove(wk)));
+          out.add(upload(w));
         }
       }
     }
-    for (PackFile.Writer w : writers.values()) {
-      out.add(upload(w));
+    for (PackFile.Buffer w : writers.values()) {
+      if (w.count() > 0) {
+        out.add(upload(w));
+      }
     }
     return out;
   }
 
-  private byte[] decode(PackedBlob b, byte[] pack, ObjectId packId) {
-    String what = Repository.blobName(packId, b);
-    if (b.offset() + b.length() > pack.length) {
-      throw GoJson.damaged(what, "lies beyond the end of the pack");
-    }
-    byte[] plain;
-    try {
-      plain = master.open(pack, (int) b.offset(), b.length());
-    } catch (CryptoKey.CiphertextException e) {
-      throw new HoldfastException(ExitCode.DAMAGED, what + " is damaged: " + e.getMessage() + "; nothing was deleted",
-          "check the repository ('restic check --read-data')");
-    }
-    if (b.compressed()) {
-      plain = ZstdFrames.decompressExact(plain, 0, plain.length, b.uncompressedLength());
-      if (plain == null) {
-        throw GoJson.damaged(what, "invalid zstd data");
-      }
-    }
-    if (!ObjectId.hash(plain).equals(b.id())) {
-      throw GoJson.damaged(what, "content does not match its id");
-    }
-    return plain;
-  }
-
-  private IndexFile.Pack upload(PackFile.Writer w) {
-    byte[] bytes = w.finish();
-    ObjectId id = ObjectId.hash(bytes);
-    put(Repository.packKeyOf(id), bytes);
-    packSizes.put(id, (long) bytes.length);
-    return new IndexFile.Pack(id, w.blobs());
+  private IndexFile.Pack upload(PackFile.Buffer w) {
+    List<PackedBlob> blobs = w.blobs();
+    int length = w.finish();
+    ObjectId id = ObjectId.hash(w.array(), 0, length);
+    put(Repository.packKeyOf(id), w.array(), length);
+    packSizes.put(id, (long) length);
+    w.reset();
+    return new IndexFile.Pack(id, blobs);
   }
 
   /** Writes index files for {@code packs}, split as restic splits them; returns their ids. */
@@ -490,8 +493,12 @@ public final class Pruner {
   }
 
   private void put(String key, byte[] bytes) {
+    put(key, bytes, bytes.length);
+  }
+
+  private void put(String key, byte[] bytes, int length) {
     try {
-      repo.backend().put(key, bytes);
+      repo.backend().put(key, bytes, 0, length);
     } catch (FileAlreadyExistsException e) {
       // named by its hash: the same bytes are there already
     } catch (IOException e) {

@@ -169,6 +169,37 @@ class PrunerTest {
   }
 
   @Test
+  void aDamagedBlobInAPackToRepackStopsPruneBeforeAnyDeletion() throws IOException {
+    byte[] shared = bytes(30_000);
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      repo.setCompression(false);
+      repo.setWorkers(1);
+      ObjectId gone = snapshot(repo, "h", "daily", "/d", 1, shared, bytes(40_000)); // both in one pack
+      snapshot(repo, "h", "daily", "/d", 2, shared, bytes(20_000));
+      backend.delete("snapshots/" + gone.hex());
+    }
+    String pack;
+    try (var repo = Repository.open(backend, PASSWORD)) {
+      BlobLocation loc = repo.locate(BlobType.DATA, ObjectId.hash(shared)).orElseThrow();
+      pack = "data/" + loc.pack().hex().substring(0, 2) + "/" + loc.pack().hex();
+      byte[] bytes = backend.readAll(pack);
+      bytes[(int) loc.blob().offset() + 100] ^= 0x40; // inside the kept blob, which repacking copies
+      backend.delete(pack);
+      backend.put(pack, bytes);
+    }
+    Map<String, Long> before = files();
+    try (var repo = Repository.open(backend, PASSWORD); var lock = repo.lock(true)) {
+      assertThatThrownBy(() -> new Pruner(repo, 0).prune(false))
+          .isInstanceOfSatisfying(HoldfastException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.DAMAGED))
+          .hasMessageContaining("data blob " + ObjectId.hash(shared).shortHex())
+          .hasMessageContaining("in pack " + pack.substring(pack.lastIndexOf('/') + 1, pack.lastIndexOf('/') + 9))
+          .hasMessageContaining("nothing was deleted");
+    }
+    Map<String, Long> after = files();
+    assertThat(after.keySet()).as("every object there before is still there").containsAll(before.keySet());
+  }
+
+  @Test
   void anIndexNamingAMissingPackStopsPruneBeforeAnyChange() throws IOException {
     ObjectId gone;
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
