@@ -16,6 +16,11 @@ public interface DestTree extends AutoCloseable {
   /** The root directory's path in this tree. */
   String root();
 
+  /** The root as a path of this machine's file system, for trees on it; null for remote ones. */
+  default Path localRoot() {
+    return null;
+  }
+
   /** lstat, or null when nothing is there. */
   Mirror.Meta stat(String path) throws IOException;
 

@@ -55,7 +55,15 @@ public final class LocalTree implements DestTree {
   }
 
   public LocalTree(Path root) {
-    this.root = root.toAbsolutePath().normalize();
+    Path abs = root.toAbsolutePath().normalize();
+    if (Files.isSymbolicLink(abs) && Files.isDirectory(abs)) {
+      try {
+        abs = abs.toRealPath(); // a link to a directory is followed, as rsync follows its destination
+      } catch (IOException e) {
+        // left as it is: the mirror refuses a root that is not a directory
+      }
+    }
+    this.root = abs;
   }
 
   @Override
@@ -66,6 +74,11 @@ public final class LocalTree implements DestTree {
   @Override
   public String root() {
     return root.toString();
+  }
+
+  @Override
+  public Path localRoot() {
+    return root;
   }
 
   static Mirror.Meta meta(Path p) throws IOException {

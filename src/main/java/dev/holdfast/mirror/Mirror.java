@@ -58,6 +58,8 @@ public final class Mirror {
   private boolean dirSetsGroup;
   /** Changes made so far (itemized ones and removed leftovers): a directory none touched need not be stat'ed again. */
   private long changes;
+  /** Source directories not to copy: the destination, where it lies inside a source. */
+  private Set<Path> skipped = Set.of();
 
   /** File metadata as lstat(2) reports it (dev, ino and nlink are 0 where a tree does not know them). */
   public record Meta(int mode, int uid, int gid, long size, FileTime mtime, long dev, long ino, int nlink) {
@@ -104,7 +106,14 @@ public final class Mirror {
     }
     String dest = tree.root();
     try {
+      skipped = overlaps(sources, tree.localRoot());
       if (sources.size() == 1 && Files.isDirectory(sources.get(0), NOFOLLOW)) {
+        Meta dm = tree.stat(dest);
+        if (dm != null && !dm.isDir()) {
+          // rsync refuses this too; replacing the file (or link) with a directory would lose it
+          throw HoldfastException.usage("destination " + tree.location() + " exists and is not a directory"
+              + (dm.isLink() ? " (a symbolic link)" : ""), "give the path of a directory, or of one to create");
+        }
         syncEntry(sources.get(0), LocalTree.meta(sources.get(0)), dest, "", "");
       } else {
         Meta dm = tree.stat(dest);
@@ -128,6 +137,41 @@ public final class Mirror {
       stopPool();
     }
     return new MirrorResult(copied, updated, deleted, bytes);
+  }
+
+  /**
+   * Refuses a destination that is a source or holds one (mirroring, with --delete above all, would
+   * write over or delete the source), and returns the source paths, as the walk meets them, of a
+   * destination that lies inside a source: the walk leaves it out, or each run would copy the
+   * previous copy into itself again. Remote destinations cannot overlap.
+   */
+  private static Set<Path> overlaps(List<Path> sources, Path localDest) throws IOException {
+    if (localDest == null) {
+      return Set.of();
+    }
+    Path destReal = realPath(localDest);
+    Set<Path> skip = new HashSet<>();
+    for (Path s : sources) {
+      Path srcReal = s.toRealPath();
+      if (srcReal.startsWith(destReal)) {
+        throw HoldfastException.usage("source " + s + (srcReal.equals(destReal) ? " is the destination " : " lies inside the destination ")
+            + localDest + "; mirroring would write over it (and --delete delete it)", "mirror into a directory outside the source");
+      }
+      if (destReal.startsWith(srcReal) && Files.isDirectory(s, NOFOLLOW)) {
+        skip.add(s.toAbsolutePath().normalize().resolve(srcReal.relativize(destReal)));
+      }
+    }
+    return skip;
+  }
+
+  /** {@code p} with symbolic links resolved as far as it exists (a destination may not exist yet). */
+  private static Path realPath(Path p) throws IOException {
+    Path abs = p.toAbsolutePath().normalize();
+    Path existing = abs;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    return existing == null ? abs : existing.toRealPath().resolve(existing.relativize(abs));
   }
 
   /**
@@ -263,6 +307,9 @@ public final class Mirror {
         Meta m = LocalTree.metaIfExists(c);
         if (m == null || req.excludes().excludes(child(srcRel, n), m.isDir())) {
           continue;
+        }
+        if (!skipped.isEmpty() && skipped.contains(c.toAbsolutePath().normalize())) {
+          continue; // the destination itself, inside the source
         }
         names.add(n);
         metas.put(n, m);

@@ -227,6 +227,54 @@ class MirrorRsyncIT {
     }
   }
 
+  @Test
+  void aDestinationThatIsAFileIsRefusedAndKept() throws Exception {
+    Path file = tmp.resolve("important.txt");
+    Files.writeString(file, "not a mirror");
+    for (String[] args : List.of(new String[] {"mirror", src.toString(), "--to", file.toString()},
+        new String[] {"mirror", src.toString(), "--to", file.toString(), "--delete"})) {
+      Cli.Result r = cli.run(args);
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.err()).contains("error: destination " + file + " exists and is not a directory");
+    }
+    assertThat(Files.readString(file)).isEqualTo("not a mirror");
+  }
+
+  @Test
+  void aDestinationLinkToADirectoryIsFollowedAsRsyncDoes() throws Exception {
+    Files.createDirectories(dest);
+    Path link = Files.createSymbolicLink(tmp.resolve("usb"), dest);
+    Cli.Result r = cli.run("mirror", src.toString(), "--to", link.toString());
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(Files.isSymbolicLink(link)).isTrue();
+    assertThat(rsync(src, dest)).isEmpty();
+  }
+
+  @Test
+  void aSourceInsideOrEqualToTheDestinationIsRefusedAndLosesNothing() throws Exception {
+    Map<String, Trees.Node> before = Trees.snapshot(src);
+    for (String[] args : List.of(new String[] {"mirror", src.resolve("data").toString(), "--to", src.toString(), "--delete"},
+        new String[] {"mirror", src.toString(), "--to", src.toString(), "--delete"},
+        new String[] {"mirror", src.resolve("data").toString(), "--to", src.toString()})) {
+      Cli.Result r = cli.run(args);
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.err()).containsPattern("error: source .* (lies inside|is) the destination");
+    }
+    assertThat(Trees.snapshot(src)).isEqualTo(before);
+  }
+
+  @Test
+  void aDestinationInsideTheSourceIsLeftOutOfTheCopy() throws Exception {
+    Path inside = src.resolve("backup/mirror");
+    for (int run = 0; run < 2; run++) {
+      Cli.Result r = cli.run("mirror", src.toString(), "--to", inside.toString(), "--delete");
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+    }
+    assertThat(inside.resolve("backup")).as("the copy holds no copy of itself").exists();
+    assertThat(inside.resolve("backup/mirror")).doesNotExist();
+    assertThat(rsync(src, inside, "--exclude=/backup/mirror")).isEmpty();
+  }
+
   /** What {@code rsync -aniH --delete SRC/ DEST/} would still do (empty: DEST is a faithful copy). */
   static String rsync(Path from, Path to, String... extra) {
     List<String> cmd = new ArrayList<>(List.of("rsync", "-aniH", "--delete"));
