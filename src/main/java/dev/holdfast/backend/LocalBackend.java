@@ -173,6 +173,32 @@ public final class LocalBackend implements Backend {
         return t;
       });
 
+  /**
+   * The temporary files of uploads neither committed nor discarded yet. When the process is stopped
+   * by SIGINT or SIGTERM (Ctrl-C, systemd, a killed cron job), its threads never reach their
+   * cleanup, so a shutdown hook deletes these: an interrupted archive no longer leaves a
+   * gigabyte-sized .partial file behind. (SIGKILL still can; such a file is never listed as an object.)
+   */
+  private static final java.util.Set<Path> UNFINISHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private static final class Unfinished {
+    static {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        for (Path p : UNFINISHED) {
+          try {
+            Files.deleteIfExists(p);
+          } catch (IOException ignored) {
+            // best effort while the process ends
+          }
+        }
+      }, "local-partial-cleanup"));
+    }
+
+    static void add(Path tmp) {
+      UNFINISHED.add(tmp); // the first call registers the hook (class initialisation)
+    }
+  }
+
   private static final class LocalWriter extends ObjectWriter {
     private final Path target;
     private final Path tmp;
@@ -190,6 +216,7 @@ public final class LocalBackend implements Backend {
       this.tmp = tmp;
       this.channel = channel;
       this.out = Channels.newOutputStream(channel);
+      Unfinished.add(tmp);
     }
 
     @Override
@@ -262,6 +289,7 @@ public final class LocalBackend implements Backend {
       fsyncDirectory(target.getParent());
       committed = true;
       closed = true;
+      UNFINISHED.remove(tmp);
     }
 
     @Override
@@ -282,6 +310,7 @@ public final class LocalBackend implements Backend {
           // a left-over .partial file is never listed as an object
         }
       }
+      UNFINISHED.remove(tmp);
     }
   }
 }

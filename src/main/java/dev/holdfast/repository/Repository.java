@@ -891,7 +891,7 @@ public final class Repository implements AutoCloseable {
           backend
               .stat(key)
               .orElseThrow(
-                  () -> new HoldfastException(ExitCode.FAILED, "no snapshot " + id.shortHex() + " in " + backend.location()));
+                  () -> new HoldfastException(ExitCode.TARGET_MISSING, "no snapshot " + id.shortHex() + " in " + backend.location()));
       String what = "snapshot " + id.shortHex();
       return Snapshot.parse(loadUnpacked(info, what), what);
     } catch (IOException e) {

@@ -43,7 +43,7 @@ public final class RepositoryCatalog implements Catalog {
     List<BackupRef> all = list();
     if (selector.equals("latest")) {
       if (all.isEmpty()) {
-        throw new HoldfastException(ExitCode.FAILED, "the repository at " + repo.backend().location() + " has no snapshots");
+        throw new HoldfastException(ExitCode.TARGET_MISSING, "the repository at " + repo.backend().location() + " has no snapshots");
       }
       return all.get(all.size() - 1);
     }
@@ -51,11 +51,12 @@ public final class RepositoryCatalog implements Catalog {
     if (matches.size() == 1 && !selector.isEmpty()) {
       return matches.get(0);
     }
+    // as for archives: a snapshot that is not there is exit 10, an ambiguous id a usage error
     throw new HoldfastException(
-        ExitCode.FAILED,
+        matches.isEmpty() ? ExitCode.TARGET_MISSING : ExitCode.USAGE,
         matches.isEmpty()
             ? "no snapshot " + selector + " in " + repo.backend().location()
             : "snapshot prefix " + selector + " is ambiguous (" + matches.size() + " snapshots match)",
-        "list them with the snapshots command");
+        "list them with: holdfast snapshots --from " + repo.backend().location().split(" at ")[0]);
   }
 }

@@ -85,6 +85,16 @@ class RepositoryCliIT {
     assertThat(ls.out()).contains(src.resolve("sub/new.bin").toString(), src.resolve("empty-dir").toString(),
         src.resolve("odd/ünïcödé €.txt").toString(), src.resolve("link-to-big").toString());
 
+    String absent = latestId.startsWith("0") ? "ffffffff" : "00000000";
+    for (String[] args : List.of(new String[] {"ls", "--from", repo.toString(), absent},
+        new String[] {"verify", "--from", repo.toString(), absent},
+        new String[] {"restore", "--from", repo.toString(), absent, "--target", tmp.resolve("none").toString()})) {
+      Cli.Result none = envCli.run(args);
+      assertThat(none.exitCode()).as("a snapshot that is not there, as for archives: " + none).isEqualTo(10);
+      assertThat(none.err()).contains("error: no snapshot " + absent + " in " + repo)
+          .contains("hint: list them with: holdfast snapshots --from " + repo);
+    }
+
     JsonNode nodes = JSON.readTree(ok(envCli.run("--json", "ls", "--from", repo.toString())).out());
     JsonNode link = null;
     for (JsonNode n : nodes) {
