@@ -71,7 +71,7 @@ final class ForgetCommand implements Callable<Integer> {
   boolean prune;
 
   @Option(names = "--max-unused", paramLabel = "PERCENT", defaultValue = "5%",
-      description = "With --prune: unused space tolerated in packs that are not repacked (default: ${DEFAULT-VALUE}).")
+      description = "With --prune: unused space tolerated in packs that are not repacked (default: 5%%).")
   String maxUnused;
 
   @CommandLine.Mixin RepositoryOptions password;

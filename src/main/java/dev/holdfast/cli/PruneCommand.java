@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
     "Remove data no snapshot uses from a repository: delete unused packs, repack partly used ones, rewrite the index.",
     "Takes an exclusive lock; safe to interrupt at any point.",
     "  holdfast prune --from /srv/repo --dry-run",
-    "  holdfast prune --job nightly --max-unused 10%"})
+    "  holdfast prune --job nightly --max-unused 10%%"})
 final class PruneCommand implements Callable<Integer> {
   private final Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -30,7 +30,7 @@ final class PruneCommand implements Callable<Integer> {
 
   @Option(names = "--max-unused", paramLabel = "PERCENT", defaultValue = "5%",
       description = "Unused space tolerated in packs that are not repacked, as a share of the used data "
-          + "(default: ${DEFAULT-VALUE}; 0% repacks every partly used pack, 100% only deletes wholly unused packs).")
+          + "(default: 5%%; 0%% repacks every partly used pack, 100%% only deletes wholly unused packs).")
   String maxUnused;
 
   PruneCommand(Main main) {

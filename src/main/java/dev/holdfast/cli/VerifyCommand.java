@@ -45,7 +45,7 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Option(names = "--sample", paramLabel = "N%|1/N",
       description = "Archives, with --all: check only this share of the backups, a different share each day (the newest always). "
-          + "Repositories: read only these packs in full (1/N: a different slice each day, all in N days; P%: random packs); "
+          + "Repositories: read only these packs in full (1/N: a different slice each day, all in N days; P%%: random packs); "
           + "the structure check still covers everything.")
   String sample;
 
