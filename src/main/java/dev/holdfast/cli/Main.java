@@ -70,11 +70,11 @@ public final class Main implements Runnable {
     cl.setExecutionExceptionHandler(Main::handle);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setUsageHelpAutoWidth(true);
+    cl.setParameterExceptionHandler(Main::parameterError);
     if (subcommands != ALL_SUBCOMMANDS) {
-      CommandLine.IParameterExceptionHandler picocli = cl.getParameterExceptionHandler();
       cl.setParameterExceptionHandler((ex, args) -> {
         if (ex.getCommandLine() != cl) {
-          return picocli.handleParseException(ex, args);
+          return parameterError(ex, args);
         }
         // a mistake in the words before the verb (say, -q twice): the full tree reports it, with the
         // full usage; nothing has run yet
@@ -194,6 +194,36 @@ public final class Main implements Runnable {
 
   private static boolean isAttachedValue(String a) {
     return a.startsWith("--config=") || a.startsWith("--limit-upload=") || a.startsWith("--retry-lock=");
+  }
+
+  /**
+   * A mistake on the command line, as every other error is reported: one {@code error:} line and a
+   * {@code hint:} (picocli's suggestions for a misspelt option or command, else where the usage is),
+   * exit 2. Only a bare {@code holdfast} prints the whole usage as well.
+   */
+  static int parameterError(CommandLine.ParameterException ex, String[] args) {
+    CommandLine cl = ex.getCommandLine();
+    PrintWriter err = cl.getErr();
+    String msg = ex.getMessage() == null ? "invalid command line" : ex.getMessage();
+    if (cl.getParent() == null && ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+        && !u.getUnmatched().get(0).startsWith("-")) {
+      msg = "unknown command '" + u.getUnmatched().get(0) + "'";
+    }
+    err.println("error: " + (msg.isEmpty() ? msg : Character.toLowerCase(msg.charAt(0)) + msg.substring(1)));
+    String help = cl.getCommandSpec().qualifiedName() + " --help";
+    List<String> suggestions = ex instanceof CommandLine.UnmatchedArgumentException u ? u.getSuggestions() : List.of();
+    if (!suggestions.isEmpty()) {
+      err.println("hint: did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size())))
+          + "? (" + help + " lists them)");
+    } else {
+      err.println("hint: " + help + " shows the usage");
+    }
+    if (cl.getParent() == null && "missing command".equals(msg)) {
+      err.println();
+      cl.usage(err);
+    }
+    err.flush();
+    return cl.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parse) {

@@ -125,4 +125,22 @@ class MainTest {
     assertThat(o.err()).as(String.join(" ", args)).isEmpty();
     assertThat(o.out()).as(String.join(" ", args)).contains(usage).contains("-h, --help");
   }
+
+  @Test
+  void commandLineMistakesGetOneErrorLineAndAHintAsEveryOtherError() {
+    Outcome typo = run(Main.commandLine(env(), new String[] {"restore", "--tagret", "x"}), "restore", "--tagret", "x");
+    assertThat(typo.exitCode()).isEqualTo(2);
+    assertThat(typo.err()).startsWith("error: unknown option: '--tagret'\n")
+        .contains("hint: did you mean --target? (holdfast restore --help lists them)").doesNotContain("Usage:");
+    Outcome value = run(Main.commandLine(env(), new String[] {"history", "--limit"}), "history", "--limit");
+    assertThat(value.exitCode()).isEqualTo(2);
+    assertThat(value.err()).startsWith("error: missing required parameter for option '--limit'")
+        .contains("hint: holdfast history --help shows the usage");
+    Outcome verb = run(Main.commandLine(env()), "lst");
+    assertThat(verb.exitCode()).isEqualTo(2);
+    assertThat(verb.err()).startsWith("error: unknown command 'lst'").contains("did you mean ls");
+    Outcome none = run(Main.commandLine(env()));
+    assertThat(none.exitCode()).isEqualTo(2);
+    assertThat(none.err()).startsWith("error: missing command").contains("Usage: holdfast");
+  }
 }
