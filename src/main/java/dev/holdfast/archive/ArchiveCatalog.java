@@ -102,6 +102,9 @@ public final class ArchiveCatalog implements Catalog {
     } catch (NoSuchFileException e) {
       throw new HoldfastException(ExitCode.TARGET_MISSING, "target does not exist: " + backend.location(),
           "check the path, or run a backup to create it");
+    } catch (java.nio.file.NotDirectoryException e) {
+      throw new HoldfastException(ExitCode.TARGET_MISSING, "target is not a directory: " + backend.location(),
+          "give the directory that holds the backups");
     } catch (IOException | UncheckedIOException e) {
       throw HoldfastException.io("listing " + backend.location(), e instanceof UncheckedIOException u ? u.getCause() : e);
     }

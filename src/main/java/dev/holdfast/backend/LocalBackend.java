@@ -82,6 +82,9 @@ public final class LocalBackend implements Backend {
   @Override
   public Stream<ObjectInfo> list(String prefix) throws IOException {
     if (!Files.isDirectory(root)) {
+      if (Files.exists(root)) {
+        throw new java.nio.file.NotDirectoryException(root.toString());
+      }
       throw new NoSuchFileException(root.toString(), null, "target directory does not exist");
     }
     // Walk the deepest directory that the prefix names completely, then filter by the rest.

@@ -34,6 +34,10 @@ final class HistoryCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (StateStore state = w.openState()) {
       List<RunRecord> runs = state.history(job, limit);
+      if (runs.isEmpty() && job != null) {
+        spec.commandLine().getErr().println("note: no run of a job named '" + job + "' is recorded"
+            + " (holdfast history without --job lists every job's runs)");
+      }
       if (main.global.json) {
         Json.print(out, runs);
         return 0;
@@ -42,6 +46,9 @@ final class HistoryCommand implements Callable<Integer> {
       out.printf("%-19s  %-12s  %-8s  %9s  %8s  %s%n", "STARTED", "JOB", "STATUS", "SIZE", "TOOK", "BACKUP / ERROR");
       for (RunRecord r : runs) {
         String what = r.status().equals("FAILURE") ? r.error() : r.backup();
+        if (what == null || what.isEmpty()) {
+          what = "-"; // a mirror run names no backup
+        }
         out.printf("%-19s  %-12s  %-8s  %9s  %8s  %s%n", f.format(r.started()), r.job(), r.status(),
             RunLog.human(r.size()), RunLog.seconds(Duration.between(r.started(), r.finished()).toMillis()), what);
       }

@@ -36,7 +36,10 @@ final class InitCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!format.equals("repository")) {
-      throw HoldfastException.usage("init creates repositories (--format repository); archive targets need no init");
+      throw HoldfastException.usage(format.equals("archive")
+          ? "init creates repositories (--format repository); archive targets need no init"
+          : "unknown format '" + format + "' (init creates a repository: --format repository)",
+          format.equals("archive") ? "back up to the directory: holdfast backup --to " + to + " PATH…" : null);
     }
     Wiring w = new Wiring(main, spec.commandLine().getErr());
     String pass = w.repositoryPassword(password.passwordFile, null);

@@ -106,7 +106,7 @@ final class StatusCommand implements Callable<Integer> {
       for (JobStatus r : rows) {
         out.printf("%-8s  %-12s  %-10s  %9s  %-8s  %s%n", r.state(), r.job(),
             r.ageSeconds() == null ? "never" : age(r.ageSeconds()) + (r.state().equals("stale") ? "!" : ""),
-            r.size() == null ? "-" : RunLog.human(r.size()), r.lastRun() == null ? "-" : r.lastRun(),
+            r.size() == null || r.size() < 0 ? "-" : RunLog.human(r.size()), r.lastRun() == null ? "-" : r.lastRun(),
             r.backup() == null ? "(none on " + r.target() + ")" : r.backup());
       }
       out.flush();

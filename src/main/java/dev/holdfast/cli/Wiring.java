@@ -266,7 +266,8 @@ final class Wiring {
       int nl = s.indexOf('\n');
       return (nl >= 0 ? s.substring(0, nl) : s).replace("\r", "").toCharArray();
     } catch (java.io.IOException e) {
-      throw HoldfastException.usage("cannot read " + what + " from " + file + ": " + e.getClass().getSimpleName());
+      throw HoldfastException.usage("cannot read " + what + " from " + file + ": " + HoldfastException.reason(e),
+          "check the path: the file's first line is the secret");
     }
   }
 

@@ -40,6 +40,18 @@ public class HoldfastException extends RuntimeException {
   }
 
   /** Wraps an I/O or library failure once, at the boundary, saying what was being done. */
+  /** Why a file could not be read, in words ("no such file", "permission denied"), without the path. */
+  public static String reason(Throwable cause) {
+    if (cause instanceof java.nio.file.NoSuchFileException) {
+      return "no such file";
+    } else if (cause instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    } else if (cause instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason();
+    }
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
+
   public static HoldfastException io(String doing, Throwable cause) {
     String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     if (cause instanceof java.nio.file.NoSuchFileException) {

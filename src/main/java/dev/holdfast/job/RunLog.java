@@ -50,7 +50,8 @@ public final class RunLog {
 
   public synchronized void line(String level, String message) {
     String line = "[" + STAMP.format(clock.instant().atZone(zone)) + "] " + level + ": " + message;
-    if (!quiet || !level.equals("INFO")) {
+    // -q: only what needs attention (a cron job that prints nothing mails nothing); the file gets every line
+    if (!quiet || level.equals("FAILURE") || level.equals("WARNING") || level.equals("PARTIAL")) {
       console.println(line);
       console.flush();
     }

@@ -74,6 +74,9 @@ public final class ArchiveRestore {
     try {
       Files.createDirectories(target);
       staging = Files.createTempDirectory(target, ".holdfast-restore-");
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw HoldfastException.usage("restore target " + target + " exists and is not a directory",
+          "give a directory (it is created when missing)");
     } catch (IOException e) {
       throw HoldfastException.io("preparing restore target " + target, e);
     }

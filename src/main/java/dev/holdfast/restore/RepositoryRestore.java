@@ -102,6 +102,9 @@ public final class RepositoryRestore {
         stagingUid = (Integer) owner.get("uid");
         stagingGid = (Integer) owner.get("gid");
       }
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw HoldfastException.usage("restore target " + target + " exists and is not a directory",
+          "give a directory (it is created when missing)");
     } catch (IOException e) {
       throw HoldfastException.io("preparing restore target " + target, e);
     }

@@ -16,7 +16,7 @@ final class Secrets {
       return (nl >= 0 ? s.substring(0, nl) : s).replace("\r", "");
     } catch (IOException e) {
       throw HoldfastException.usage("cannot read the database password from " + file + ": "
-          + e.getClass().getSimpleName());
+          + HoldfastException.reason(e));
     }
   }
 }
