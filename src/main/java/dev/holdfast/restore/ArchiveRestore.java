@@ -120,7 +120,7 @@ public final class ArchiveRestore {
       } catch (IOException e) {
         throw new HoldfastException(ExitCode.DAMAGED,
             "backup " + key + " is damaged or unreadable: " + describe(e) + "; nothing was restored",
-            "run: holdfast verify " + key, e);
+            verifyHint(item, key), e);
       }
       if (expectedSha != null && !expectedSha.equals(read.objectSha256())) {
         damage.add("archive SHA-256 " + read.objectSha256() + " does not match its checksum sidecar (" + expectedSha + ")");
@@ -129,7 +129,7 @@ public final class ArchiveRestore {
         throw new HoldfastException(ExitCode.DAMAGED,
             "backup " + key + " failed its integrity check: " + damage.get(0)
                 + (damage.size() > 1 ? " (and " + (damage.size() - 1) + " more)" : "") + "; nothing was restored",
-            "run: holdfast verify " + key);
+            verifyHint(item, key));
       }
       if (!includes.isEmpty() && staged.isEmpty()) {
         throw HoldfastException.usage("no entry of " + key + " matches " + String.join(", ", request.includes()),
@@ -338,4 +338,9 @@ public final class ArchiveRestore {
     return s;
   }
 
+
+  /** The command that checks backup {@code key} of the target {@code item} came from. */
+  static String verifyHint(ArchiveCatalog.Item item, String key) {
+    return "run: holdfast verify --from " + item.backend().location().split(" at ")[0] + " " + key;
+  }
 }

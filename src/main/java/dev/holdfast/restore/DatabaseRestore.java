@@ -91,7 +91,7 @@ public final class DatabaseRestore {
       throw e;
     } catch (IOException e) {
       throw new HoldfastException(ExitCode.DAMAGED, "backup " + key + " is damaged or unreadable: " + e.getMessage()
-          + "; the database may hold a partial restore", "run: holdfast verify " + key, e);
+          + "; the database may hold a partial restore", ArchiveRestore.verifyHint(item, key), e);
     }
     if (result[0] == null) {
       throw HoldfastException.usage("backup " + key + " holds no dump of database '" + req.database() + "'");
@@ -99,7 +99,7 @@ public final class DatabaseRestore {
     String sidecar = item.expectedSha256();
     if (sidecar != null && !sidecar.equals(read.objectSha256())) {
       throw new HoldfastException(ExitCode.DAMAGED, "backup " + key + " does not match its checksum; "
-          + "the database may hold a partial restore", "run: holdfast verify " + key);
+          + "the database may hold a partial restore", ArchiveRestore.verifyHint(item, key));
     }
     return result[0];
   }

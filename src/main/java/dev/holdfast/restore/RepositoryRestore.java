@@ -124,7 +124,8 @@ public final class RepositoryRestore {
       }
       if (!includes.isEmpty() && staged.isEmpty()) {
         throw HoldfastException.usage("nothing in " + label + " matches " + String.join(", ", request.includes()),
-            "list its paths with: holdfast ls --from TARGET " + snapshotId.shortHex());
+            "patterns match the snapshot's paths without the leading '/' (tmp/data/**, not data/**); list them with: holdfast ls --from "
+                + repo.backend().location().split(" at ")[0] + " " + snapshotId.shortHex());
       }
       return commit(label, target, staging, staged, skipped[0]);
     } catch (UncheckedIOException e) {

@@ -388,7 +388,7 @@ public final class VolumeRestore {
           String got = HexFormat.of().formatHex(md.digest());
           if (total != entry.size() || want != null && !want.equals(got)) {
             throw new HoldfastException(ExitCode.DAMAGED, "backup " + key + " failed its integrity check: '" + name
-                + "' has SHA-256 " + got + " but the manifest says " + want + partial, "run: holdfast verify " + key);
+                + "' has SHA-256 " + got + " but the manifest says " + want + partial, ArchiveRestore.verifyHint(item, key));
           }
           n.files++;
           n.bytes += total;
@@ -403,13 +403,13 @@ public final class VolumeRestore {
       throw e;
     } catch (IOException e) {
       throw new HoldfastException(ExitCode.DAMAGED, "backup " + key + " is damaged or unreadable, or the upload "
-          + "stopped: " + e.getMessage() + partial, "run: holdfast verify " + key, e);
+          + "stopped: " + e.getMessage() + partial, ArchiveRestore.verifyHint(item, key), e);
     }
     String sidecar = item.expectedSha256();
     if (sidecar != null && !sidecar.equals(read.objectSha256())) {
       // the tar is left unfinished, so the engine sees a truncated stream
       throw new HoldfastException(ExitCode.DAMAGED, "backup " + key + " does not match its checksum" + partial,
-          "run: holdfast verify " + key);
+          ArchiveRestore.verifyHint(item, key));
     }
     try {
       tar.finish();
