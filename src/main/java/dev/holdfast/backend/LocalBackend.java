@@ -185,20 +185,25 @@ public final class LocalBackend implements Backend {
   private static final java.util.Set<Path> UNFINISHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private static final class Unfinished {
-    static {
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        for (Path p : UNFINISHED) {
-          try {
-            Files.deleteIfExists(p);
-          } catch (IOException ignored) {
-            // best effort while the process ends
-          }
-        }
-      }, "local-partial-cleanup"));
-    }
+    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
 
     static void add(Path tmp) {
-      UNFINISHED.add(tmp); // the first call registers the hook (class initialisation)
+      if (HOOKED.compareAndSet(false, true)) {
+        try {
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : UNFINISHED) {
+              try {
+                Files.deleteIfExists(p);
+              } catch (IOException ignored) {
+                // best effort while the process ends
+              }
+            }
+          }, "local-partial-cleanup"));
+        } catch (IllegalStateException e) {
+          // the process is ending already: this upload cannot be committed anyway
+        }
+      }
+      UNFINISHED.add(tmp);
     }
   }
 

@@ -39,7 +39,6 @@ public class HoldfastException extends RuntimeException {
     return new HoldfastException(ExitCode.USAGE, message, hint);
   }
 
-  /** Wraps an I/O or library failure once, at the boundary, saying what was being done. */
   /** Why a file could not be read, in words ("no such file", "permission denied"), without the path. */
   public static String reason(Throwable cause) {
     if (cause instanceof java.nio.file.NoSuchFileException) {
@@ -52,6 +51,7 @@ public class HoldfastException extends RuntimeException {
     return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
   }
 
+  /** Wraps an I/O or library failure once, at the boundary, saying what was being done. */
   public static HoldfastException io(String doing, Throwable cause) {
     String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     if (cause instanceof java.nio.file.NoSuchFileException) {

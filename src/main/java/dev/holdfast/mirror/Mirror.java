@@ -152,7 +152,10 @@ public final class Mirror {
     Path destReal = realPath(localDest);
     Set<Path> skip = new HashSet<>();
     for (Path s : sources) {
-      Path srcReal = s.toRealPath();
+      // a source that is a link is copied as a link: where the link itself lies is what counts
+      Path srcReal = Files.isSymbolicLink(s)
+          ? realPath(s.toAbsolutePath().normalize().getParent()).resolve(s.getFileName())
+          : s.toRealPath();
       if (srcReal.startsWith(destReal)) {
         throw HoldfastException.usage("source " + s + (srcReal.equals(destReal) ? " is the destination " : " lies inside the destination ")
             + localDest + "; mirroring would write over it (and --delete delete it)", "mirror into a directory outside the source");

@@ -330,7 +330,6 @@ public final class PackFile {
     return blobs;
   }
 
-  /** Reads exactly {@code len} bytes at {@code offset}; a short object is damage, an I/O error is not. */
   /** Reads {@code len} bytes of object {@code key} from its start into {@code buf[0, len)}; a shorter object is damage. */
   static void readInto(Backend backend, String key, int len, byte[] buf, String what) {
     try (InputStream in = backend.open(key, 0, len)) {
@@ -343,6 +342,7 @@ public final class PackFile {
     }
   }
 
+  /** Reads exactly {@code len} bytes at {@code offset}; a short object is damage, an I/O error is not. */
   static byte[] read(Backend backend, String key, long offset, int len, String what) {
     try (InputStream in = backend.open(key, offset, len)) {
       byte[] b = in.readNBytes(len);

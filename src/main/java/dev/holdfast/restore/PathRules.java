@@ -94,9 +94,13 @@ final class PathRules {
     try {
       Files.move(stagedDir, finalPath, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       return true;
-    } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException
-        | java.nio.file.AtomicMoveNotSupportedException e) {
-      return false;
+    } catch (java.nio.file.FileSystemException e) {
+      // rename(2) reports a directory that appeared since staging (not empty) or a file there as a
+      // plain FileSystemException; the caller then moves the entries one by one
+      if (exists(finalPath) || e instanceof java.nio.file.AtomicMoveNotSupportedException) {
+        return false;
+      }
+      throw e;
     }
   }
 

@@ -527,7 +527,7 @@ public final class RepositoryRestore {
    * Sets an entry's owner (as root), mode and times. {@code inStaging}: {@code p} was created in the
    * staging directory by this restore, so it has the staging directory's owner and group already,
    * and a chown to those would change nothing. Both times are set from the node, as restic does,
-   * without following a link and without opening the file.
+   * without following a link.
    */
   private void applyMetadata(Path p, Node n, boolean inStaging) throws IOException {
     if (asRoot) {
@@ -542,15 +542,17 @@ public final class RepositoryRestore {
         // ownership is best effort (e.g. restoring onto a file system without owners)
       }
     }
+    // times before the mode: the JDK opens the file to set them, which a mode such as 0200 would
+    // refuse to a restore that does not run as root (a chmod leaves the times alone)
+    FileTime mtime = FileTime.from(n.mtime());
+    Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        .setTimes(mtime, n.atime() == null ? mtime : FileTime.from(n.atime()), null);
     int mode = FileMode.toPosixPermissions(n.mode());
     try {
       Files.setAttribute(p, "unix:mode", mode);
     } catch (UnsupportedOperationException | IllegalArgumentException ex) {
       Files.setPosixFilePermissions(p, ArchiveRestore.permissions(mode));
     }
-    FileTime mtime = FileTime.from(n.mtime());
-    Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-        .setTimes(mtime, n.atime() == null ? mtime : FileTime.from(n.atime()), null);
   }
 
 }

@@ -264,6 +264,17 @@ class MirrorRsyncIT {
   }
 
   @Test
+  void aSourceThatIsALinkIsCopiedAsALinkWhereverItPoints() throws Exception {
+    Path dangling = Files.createSymbolicLink(tmp.resolve("dangling"), Path.of("no/such/target"));
+    Files.createDirectories(dest);
+    Path intoDest = Files.createSymbolicLink(tmp.resolve("into-dest"), dest); // the link lies outside DEST
+    Cli.Result r = cli.run("mirror", dangling.toString(), intoDest.toString(), "--to", dest.toString());
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(Files.readSymbolicLink(dest.resolve("dangling"))).isEqualTo(Path.of("no/such/target"));
+    assertThat(Files.readSymbolicLink(dest.resolve("into-dest"))).isEqualTo(dest);
+  }
+
+  @Test
   void aDestinationInsideTheSourceIsLeftOutOfTheCopy() throws Exception {
     Path inside = src.resolve("backup/mirror");
     for (int run = 0; run < 2; run++) {
