@@ -7,13 +7,17 @@
 # size and peak RSS
 # of each, and holdfast/restic ratios; checks that each restore equals the source.
 # Usage: bench/repository.sh [WORKDIR]   env: FILES (default 3000), SIZE_MB (default 1000), SEED (default 7),
-#        TEXT_PCT (default 50)
+#        TEXT_PCT (default 50), SALT (default: the time; seeds the content of the changes)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 FILES="${FILES:-3000}"
 SIZE_MB="${SIZE_MB:-1000}"
 SEED="${SEED:-7}"
 TEXT_PCT="${TEXT_PCT:-50}"
+# The changes the script makes (1%, then 5% three times before the prune) draw new random content on
+# each run: with a fixed seed, a second run on the same work dir would write back the very bytes the
+# first run left there, so nothing would be new to back up and nothing left to prune.
+SALT="${SALT:-$(date +%s%N)}"
 work="${1:-$(mktemp -d /tmp/holdfast-bench-repository.XXXXXX)}"
 
 declare -A PKG=([restic]=restic [python3]=python3 [bc]=bc [/usr/bin/time]=time [rsync]=rsync)
@@ -72,10 +76,10 @@ restic -q -r "$work/repo-restic" init >/dev/null
 for t in "${tools[@]}"; do backup "$t" first; done
 for t in "${tools[@]}"; do backup "$t" unchanged; done
 # change ~1% of the files: new content, half of them the same size
-python3 - "$src" "$SEED" <<'PY'
+python3 - "$src" "$SEED" "$SALT" <<'PY'
 import os, random, sys
-root, seed = sys.argv[1], int(sys.argv[2])
-rnd = random.Random(seed + 1)
+root, seed, salt = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rnd = random.Random(seed + 1 + salt)
 paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
 for i, p in enumerate(rnd.sample(paths, max(1, len(paths) // 100))):
     size = os.path.getsize(p) if i % 2 == 0 else rnd.randint(1024, 65536)
@@ -126,10 +130,10 @@ echo " holdfast's times include JVM start-up. Work dir: $work)"
 prune_phase() {
   local i
   for i in 1 2 3; do
-    python3 - "$src" "$SEED" "$i" <<'PY'
+    python3 - "$src" "$SEED" "$i" "$SALT" <<'PY'
 import os, random, sys
-root, seed, round_ = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rnd = random.Random(seed * 100 + round_)
+root, seed, round_, salt = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+rnd = random.Random(seed * 100 + round_ + salt)
 paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
 for p in rnd.sample(paths, max(1, len(paths) // 20)):
     with open(p, "wb") as f:
