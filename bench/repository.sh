@@ -136,8 +136,9 @@ root, seed, round_, salt = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(
 rnd = random.Random(seed * 100 + round_ + salt)
 paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
 for p in rnd.sample(paths, max(1, len(paths) // 20)):
+    size = os.path.getsize(p)  # before open(): "wb" truncates the file
     with open(p, "wb") as f:
-        f.write(rnd.randbytes(os.path.getsize(p)))
+        f.write(rnd.randbytes(size))
 PY
     for t in holdfast restic; do backup "$t" "more-$i"; done
   done
