@@ -411,14 +411,14 @@ public final class Pruner {
    */
   private List<IndexFile.Pack> repack(List<PackInfo> repack, BlobIndex owners) {
     var out = new ArrayList<IndexFile.Pack>();
+    Repository.dropKeyDerivationGarbage(); // before the pack buffers are made
     Map<BlobType, PackFile.Buffer> writers = new java.util.EnumMap<>(BlobType.class);
-    byte[] in = new byte[0];
+    // one array for the largest pack to read, made once (grown pack by pack, the smaller ones would
+    // stay in the old generation as garbage)
+    byte[] in = new byte[Math.toIntExact(repack.stream().mapToLong(p -> p.size).max().orElse(0))];
     byte[] plain = null;
     for (PackInfo p : repack) {
       int size = Math.toIntExact(p.size);
-      if (in.length < size) {
-        in = new byte[size];
-      }
       PackFile.readInto(repo.backend(), Repository.packKeyOf(p.id), size, in, "pack " + p.id.shortHex());
       for (PackedBlob b : p.blobs) {
         Optional<BlobIndex.Location> owner = owners.lookup(b.type(), b.id());

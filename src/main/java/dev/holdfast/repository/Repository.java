@@ -293,7 +293,7 @@ public final class Repository implements AutoCloseable {
 
   /**
    * For a command about to hold large buffers (a backup's chunk arena and packs, a restore's or
-   * full verify's blob buffers): the key derivation left 32 MiB of scrypt state in the old
+   * full verify's blob buffers, a prune's pack buffers): the key derivation left 32 MiB of scrypt state in the old
    * generation, where the serial collector keeps it until a full collection. Collected now, while
    * the heap is small (about 20 ms), its pages take those buffers instead of adding to the peak
    * resident memory. Only in a CLI process ({@link #collectKeyDerivationGarbage}): the daemon's
