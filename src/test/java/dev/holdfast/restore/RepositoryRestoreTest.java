@@ -92,9 +92,7 @@ class RepositoryRestoreTest {
     assertThat(events).filteredOn(BackupEvent.EntryDone.class::isInstance).hasSize(6);
     assertThat(events.stream().filter(BackupEvent.BytesMoved.class::isInstance)
         .mapToLong(e -> ((BackupEvent.BytesMoved) e).bytes()).sum()).isEqualTo(r.bytes());
-    try (Stream<Path> left = Files.list(target)) {
-      assertThat(left.map(p -> p.getFileName().toString())).containsExactly("srv"); // no staging left
-    }
+    assertOnlySrvLeftIn(target);
   }
 
   @Test
@@ -128,9 +126,7 @@ class RepositoryRestoreTest {
         assertThat(Files.getAttribute(root.resolve(p), "unix:gid", LinkOption.NOFOLLOW_LINKS)).as(p).isEqualTo(1000);
       }
     }
-    try (Stream<Path> left = Files.list(target)) {
-      assertThat(left.map(p -> p.getFileName().toString())).containsExactly("srv"); // no staging left
-    }
+    assertOnlySrvLeftIn(target);
   }
 
   @Test
@@ -176,6 +172,13 @@ class RepositoryRestoreTest {
     }
     try (Stream<Path> left = Files.list(target)) {
       assertThat(left).as("nothing restored, no staging left").isEmpty();
+    }
+  }
+
+  /** The target holds the restored tree alone: no staging directory is left. */
+  private static void assertOnlySrvLeftIn(Path target) throws IOException {
+    try (Stream<Path> left = Files.list(target)) {
+      assertThat(left.map(p -> p.getFileName().toString())).containsExactly("srv");
     }
   }
 
