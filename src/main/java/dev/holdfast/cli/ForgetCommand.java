@@ -33,8 +33,7 @@ import picocli.CommandLine.Option;
  * the rule that kept it; {@code --dry-run} changes nothing.
  */
 @Command(name = "forget", description = {
-    "Remove backups that a retention policy no longer keeps (archives with their sidecars, repository snapshots",
-    "then --prune removes their data); --dry-run shows the plan.",
+    "Remove backups that a retention policy no longer keeps (archives with their sidecars; repository snapshots, whose data --prune then removes); --dry-run shows the plan.",
     "  holdfast forget --job daily --dry-run",
     "  holdfast forget --from /srv/backups --keep-daily 7 --keep-weekly 4 --keep-monthly 12"})
 final class ForgetCommand implements Callable<Integer> {

@@ -27,8 +27,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "restore",
     description = {
-      "Restore a backup into a directory. Nothing is written in place until the whole backup has been",
-      "read and verified.",
+      "Restore a backup into a directory. Nothing is written in place until the whole backup has been read and verified.",
       "  holdfast restore --from /srv/backups latest --target ~/restored",
       "  holdfast restore --from /srv/backups latest --database shop --into postgresql://app@db/shop_copy --create",
       "  holdfast restore --from /srv/backups latest --volume n8n_data --into n8n_data_copy"
