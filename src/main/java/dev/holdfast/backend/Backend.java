@@ -19,6 +19,14 @@ public interface Backend extends AutoCloseable {
   /** Where this backend stores, for messages ("/srv/backups", "sftp://nas/volume1/backups"). */
   String location();
 
+  /**
+   * The target as a user names it to {@code --from} or {@code --to}, for hints that give a command
+   * to run; {@link #location} may say more (an S3 target adds " at " and its endpoint).
+   */
+  default String targetUrl() {
+    return location();
+  }
+
   /** Starts a streaming upload; the caller writes, then commits, and always closes. */
   ObjectWriter create(String key) throws IOException;
 

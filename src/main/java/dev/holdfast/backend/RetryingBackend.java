@@ -70,6 +70,11 @@ public final class RetryingBackend implements Backend {
   }
 
   @Override
+  public String targetUrl() {
+    return inner.targetUrl();
+  }
+
+  @Override
   public ObjectWriter create(String key) throws IOException {
     return retry("creating " + key, () -> inner.create(key));
   }

@@ -196,6 +196,11 @@ public final class S3Backend implements Backend {
     return location;
   }
 
+  @Override
+  public String targetUrl() {
+    return target.url();
+  }
+
   private String objectKey(String key) {
     return keyPrefix + Backend.checkKey(key);
   }

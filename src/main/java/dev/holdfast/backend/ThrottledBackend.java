@@ -68,6 +68,11 @@ public final class ThrottledBackend implements Backend {
   }
 
   @Override
+  public String targetUrl() {
+    return inner.targetUrl();
+  }
+
+  @Override
   public ObjectWriter create(String key) throws IOException {
     ObjectWriter w = inner.create(key);
     return new ObjectWriter() {

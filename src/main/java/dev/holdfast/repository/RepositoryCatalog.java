@@ -57,6 +57,6 @@ public final class RepositoryCatalog implements Catalog {
         matches.isEmpty()
             ? "no snapshot " + selector + " in " + repo.backend().location()
             : "snapshot prefix " + selector + " is ambiguous (" + matches.size() + " snapshots match)",
-        "list them with: holdfast snapshots --from " + repo.backend().location().split(" at ")[0]);
+        "list them with: holdfast snapshots --from " + repo.backend().targetUrl());
   }
 }

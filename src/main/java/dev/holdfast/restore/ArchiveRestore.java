@@ -341,6 +341,6 @@ public final class ArchiveRestore {
 
   /** The command that checks backup {@code key} of the target {@code item} came from. */
   static String verifyHint(ArchiveCatalog.Item item, String key) {
-    return "run: holdfast verify --from " + item.backend().location().split(" at ")[0] + " " + key;
+    return "run: holdfast verify --from " + item.backend().targetUrl() + " " + key;
   }
 }

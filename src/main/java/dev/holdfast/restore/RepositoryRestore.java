@@ -125,7 +125,7 @@ public final class RepositoryRestore {
       if (!includes.isEmpty() && staged.isEmpty()) {
         throw HoldfastException.usage("nothing in " + label + " matches " + String.join(", ", request.includes()),
             "patterns match the snapshot's paths without the leading '/' (tmp/data/**, not data/**); list them with: holdfast ls --from "
-                + repo.backend().location().split(" at ")[0] + " " + snapshotId.shortHex());
+                + repo.backend().targetUrl() + " " + snapshotId.shortHex());
       }
       return commit(label, target, staging, staged, skipped[0]);
     } catch (UncheckedIOException e) {

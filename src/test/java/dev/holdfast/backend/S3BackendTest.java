@@ -41,6 +41,7 @@ class S3BackendTest {
             .withCredentials(new S3Credentials("AKIAEXAMPLE", "secret-never-shown"));
     try (S3Backend b = new S3Backend(t)) {
       assertThat(b.location()).isEqualTo("s3://bucket/pre/fix at http://127.0.0.1:9");
+      assertThat(b.targetUrl()).as("as --from takes it, for hints").isEqualTo("s3://bucket/pre/fix");
     }
   }
 
