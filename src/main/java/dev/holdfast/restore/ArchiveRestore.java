@@ -70,16 +70,7 @@ public final class ArchiveRestore {
     item.entries(decryption).forEach(e -> expected.put(e.path(), e));
     String expectedSha = item.expectedSha256();
 
-    Path staging;
-    try {
-      Files.createDirectories(target);
-      staging = Files.createTempDirectory(target, ".holdfast-restore-");
-    } catch (java.nio.file.FileAlreadyExistsException e) {
-      throw HoldfastException.usage("restore target " + target + " exists and is not a directory",
-          "give a directory (it is created when missing)");
-    } catch (IOException e) {
-      throw HoldfastException.io("preparing restore target " + target, e);
-    }
+    Path staging = PathRules.makeStaging(target);
     // by name: when an archive holds a name twice (tar -r appends), the later entry wins, as with tar
     Map<String, Staged> staged = new LinkedHashMap<>();
     Set<String> stagedFiles = new HashSet<>();

@@ -45,6 +45,22 @@ final class PathRules {
     return Optional.empty();
   }
 
+  /**
+   * Makes {@code target} (when missing) and a new staging directory inside it, where a restore
+   * writes everything before moving it into place; a target that is a file is a usage error.
+   */
+  static Path makeStaging(Path target) {
+    try {
+      Files.createDirectories(target);
+      return Files.createTempDirectory(target, ".holdfast-restore-");
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw dev.holdfast.error.HoldfastException.usage("restore target " + target + " exists and is not a directory",
+          "give a directory (it is created when missing)");
+    } catch (IOException e) {
+      throw dev.holdfast.error.HoldfastException.io("preparing restore target " + target, e);
+    }
+  }
+
   static boolean exists(Path p) {
     return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
   }

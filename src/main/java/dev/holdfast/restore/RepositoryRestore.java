@@ -93,20 +93,15 @@ public final class RepositoryRestore {
     names.clear();
     madeDirs.clear();
     absentDirs.clear();
-    Path staging;
-    try {
-      Files.createDirectories(target);
-      staging = Files.createTempDirectory(target, ".holdfast-restore-");
-      if (asRoot) {
+    Path staging = PathRules.makeStaging(target);
+    if (asRoot) {
+      try {
         Map<String, Object> owner = Files.readAttributes(staging, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
         stagingUid = (Integer) owner.get("uid");
         stagingGid = (Integer) owner.get("gid");
+      } catch (IOException e) {
+        throw HoldfastException.io("preparing restore target " + target, e);
       }
-    } catch (java.nio.file.FileAlreadyExistsException e) {
-      throw HoldfastException.usage("restore target " + target + " exists and is not a directory",
-          "give a directory (it is created when missing)");
-    } catch (IOException e) {
-      throw HoldfastException.io("preparing restore target " + target, e);
     }
     List<Staged> staged = new ArrayList<>();
     List<PendingFile> files = new ArrayList<>();
