@@ -330,30 +330,24 @@ public final class PackFile {
     return blobs;
   }
 
-  /** Reads {@code len} bytes of object {@code key} from its start into {@code buf[0, len)}; a shorter object is damage. */
-  static void readInto(Backend backend, String key, int len, byte[] buf, String what) {
-    try (InputStream in = backend.open(key, 0, len)) {
-      int got = in.readNBytes(buf, 0, len);
-      if (got != len) {
-        throw GoJson.damaged(what, "truncated (wanted " + len + " bytes, found " + got + ")");
+  /** Reads exactly {@code len} bytes at {@code offset}; a short object is damage, an I/O error is not. */
+  static byte[] read(Backend backend, String key, long offset, int len, String what) {
+    byte[] b = new byte[len];
+    readInto(backend, key, offset, len, b, what);
+    return b;
+  }
+
+  /** Like {@link #read}, into {@code buf[0, len)} (a buffer reused across objects). */
+  static void readInto(Backend backend, String key, long offset, int len, byte[] buf, String what) {
+    try (InputStream in = backend.open(key, offset, len)) {
+      if (in.readNBytes(buf, 0, len) != len) {
+        throw GoJson.damaged(what, "truncated (wanted " + len + " bytes at offset " + offset + ")");
       }
     } catch (IOException e) {
       throw HoldfastException.io("reading " + key + " from " + backend.location(), e);
     }
   }
 
-  /** Reads exactly {@code len} bytes at {@code offset}; a short object is damage, an I/O error is not. */
-  static byte[] read(Backend backend, String key, long offset, int len, String what) {
-    try (InputStream in = backend.open(key, offset, len)) {
-      byte[] b = in.readNBytes(len);
-      if (b.length != len) {
-        throw GoJson.damaged(what, "truncated (wanted " + len + " bytes at offset " + offset + ")");
-      }
-      return b;
-    } catch (IOException e) {
-      throw HoldfastException.io("reading " + key + " from " + backend.location(), e);
-    }
-  }
 
   static void putLe(byte[] b, int v) {
     b[0] = (byte) v;

@@ -419,7 +419,7 @@ public final class Pruner {
     byte[] plain = null;
     for (PackInfo p : repack) {
       int size = Math.toIntExact(p.size);
-      PackFile.readInto(repo.backend(), Repository.packKeyOf(p.id), size, in, "pack " + p.id.shortHex());
+      PackFile.readInto(repo.backend(), Repository.packKeyOf(p.id), 0, size, in, "pack " + p.id.shortHex());
       for (PackedBlob b : p.blobs) {
         Optional<BlobIndex.Location> owner = owners.lookup(b.type(), b.id());
         if (owner.isEmpty() || !owner.get().pack().equals(p.id)) {
