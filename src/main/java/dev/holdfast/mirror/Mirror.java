@@ -107,20 +107,17 @@ public final class Mirror {
     String dest = tree.root();
     try {
       skipped = overlaps(sources, tree.localRoot());
+      Meta dm = tree.stat(dest);
+      if (dm != null && !dm.isDir()) {
+        // rsync refuses this too; replacing the file (or link) with a directory would lose it
+        throw HoldfastException.usage("destination " + tree.location() + " exists and is not a directory"
+            + (dm.isLink() ? " (a symbolic link)" : ""), "give the path of a directory, or of one to create");
+      }
       if (sources.size() == 1 && Files.isDirectory(sources.get(0), NOFOLLOW)) {
-        Meta dm = tree.stat(dest);
-        if (dm != null && !dm.isDir()) {
-          // rsync refuses this too; replacing the file (or link) with a directory would lose it
-          throw HoldfastException.usage("destination " + tree.location() + " exists and is not a directory"
-              + (dm.isLink() ? " (a symbolic link)" : ""), "give the path of a directory, or of one to create");
-        }
         syncEntry(sources.get(0), LocalTree.meta(sources.get(0)), dest, "", "");
       } else {
-        Meta dm = tree.stat(dest);
         if (dm == null && !req.dryRun()) {
           tree.mkdirs(dest);
-        } else if (dm != null && !dm.isDir()) {
-          throw HoldfastException.usage("destination " + tree.location() + " is not a directory");
         }
         dirSetsGroup = dm != null && (dm.perms() & 02000) != 0;
         for (Path s : sources) {
