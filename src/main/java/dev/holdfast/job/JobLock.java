@@ -8,15 +8,23 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
 
 /**
- * Keeps two runs of the same job from overlapping: an OS file lock (released by the kernel when
- * the process dies, so it can never go stale) on {@code <state>/locks/<job>.lock}, which also
- * records the holder's pid for the error message.
+ * Keeps two runs of the same job to the same target from overlapping: an OS file lock (released by
+ * the kernel when the process dies, so it can never go stale) on {@code
+ * <state>/locks/<job>@<target hash>.lock}, which also records the holder's pid for the error
+ * message. The target is part of the key because ad-hoc runs share a default job name ({@code
+ * backup}, {@code mirror}): two of them writing to different targets do not collide and may run
+ * together. A configured job always has one target, so for it the key is the job.
  */
 public final class JobLock implements AutoCloseable {
   private final FileChannel channel;
@@ -31,17 +39,17 @@ public final class JobLock implements AutoCloseable {
    * Like {@link #acquire(Path, String)}, but a refusal is also written to the run log: it is not a
    * run of its own (nothing is recorded in history), yet cron's log must show it.
    */
-  public static JobLock acquire(Path stateDir, String job, RunLog log) {
+  public static JobLock acquire(Path stateDir, String job, String target, RunLog log) {
     try {
-      return acquire(stateDir, job);
+      return acquire(stateDir, job, target);
     } catch (HoldfastException e) {
       log.line("FAILURE", job + ": " + e.getMessage());
       throw e;
     }
   }
 
-  public static JobLock acquire(Path stateDir, String job) {
-    Path file = stateDir.resolve("locks").resolve(job + ".lock");
+  public static JobLock acquire(Path stateDir, String job, String target) {
+    Path file = stateDir.resolve("locks").resolve(fileName(job, target));
     FileChannel ch = null;
     try {
       Files.createDirectories(file.getParent());
@@ -76,11 +84,43 @@ public final class JobLock implements AutoCloseable {
     }
   }
 
-  /** Who holds the job's lock now ("pid 123, since ..."), or empty when no run of it is going. */
-  public static java.util.Optional<String> holder(Path stateDir, String job) {
-    Path file = stateDir.resolve("locks").resolve(job + ".lock");
+  /** The lock file's name: the job, and a hash of its target (trailing slashes aside). */
+  static String fileName(String job, String target) {
+    String t = target.length() > 1 ? target.replaceAll("/+$", "") : target;
+    byte[] d;
+    try {
+      d = MessageDigest.getInstance("SHA-256").digest(t.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    return job + "@" + HexFormat.of().formatHex(d, 0, 6) + ".lock";
+  }
+
+  /**
+   * Who holds a lock of the job now ("pid 123, since ..."), to whatever target, or empty when no
+   * run of it is going.
+   */
+  public static Optional<String> holder(Path stateDir, String job) {
+    Path dir = stateDir.resolve("locks");
+    if (!Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, job + "@*.lock")) {
+      for (Path f : files) {
+        Optional<String> h = holderOf(f);
+        if (h.isPresent()) {
+          return h;
+        }
+      }
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> holderOf(Path file) {
     if (!Files.isRegularFile(file)) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       FileLock l;
@@ -91,11 +131,11 @@ public final class JobLock implements AutoCloseable {
       }
       if (l != null) {
         l.release();
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
-      return java.util.Optional.of(Files.readString(file).strip());
+      return Optional.of(Files.readString(file).strip());
     } catch (IOException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 

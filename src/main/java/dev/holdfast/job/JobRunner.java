@@ -94,7 +94,7 @@ public final class JobRunner {
     String key = null;
     BackupRef ref = null;
     long contentBytes = 0;
-    try (JobLock lock = JobLock.acquire(stateDir, job.name(), log)) {
+    try (JobLock lock = JobLock.acquire(stateDir, job.name(), job.target(), log)) {
       Map<String, String> env = Hooks.environment(job.name(), job.target(), host);
       tell(() -> listener.started(job.name(), started));
       try {

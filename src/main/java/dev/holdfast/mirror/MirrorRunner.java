@@ -59,7 +59,7 @@ public final class MirrorRunner {
   public Outcome run(MirrorJob job, Consumer<String> itemized) {
     Instant started = clock.instant();
     boolean dry = job.request().dryRun();
-    try (JobLock lock = JobLock.acquire(stateDir, job.name(), log)) {
+    try (JobLock lock = JobLock.acquire(stateDir, job.name(), job.target(), log)) {
       Map<String, String> env = Hooks.environment(job.name(), job.target(), host);
       if (!dry) {
         tell(() -> listener.started(job.name(), started));

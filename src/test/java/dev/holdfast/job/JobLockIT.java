@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * While another process holds the job's lock (a POSIX record lock taken by python3's
  * {@code fcntl.lockf}, the same kind as Java's {@code FileChannel.tryLock}), a backup of that job
- * exits 11 saying it is already running and writes nothing; once the holder is gone it runs.
+ * to the same target exits 11 saying it is already running and writes nothing, while one to
+ * another target runs; once the holder is gone it runs.
  */
 class JobLockIT {
   private static final String HOLD_LOCK =
@@ -29,10 +30,11 @@ class JobLockIT {
   @Test
   void aSecondRunOfTheSameJobExits11() throws Exception {
     Path state = tmp.resolve("state");
-    Path lockFile = Files.createDirectories(state.resolve("locks")).resolve("nightly.lock");
     Path src = tmp.resolve("src");
     Trees.randomFile(src.resolve("a.bin"), new Random(9), 1000);
     Path target = tmp.resolve("target");
+    Path lockFile = Files.createDirectories(state.resolve("locks")).resolve(JobLock.fileName("nightly", target.toString()));
+    Path otherTarget = tmp.resolve("usb");
     Cli cli = new Cli(state);
     String[] backup = {"backup", "--job-name", "nightly", "--to", target.toString(), src.toString()};
 
@@ -55,6 +57,13 @@ class JobLockIT {
       assertThat(r.err()).contains("error: job 'nightly' is already running");
       assertThat(r.err()).as("the refusal is in the run log too").containsPattern("\\] FAILURE: nightly: job 'nightly' is already running");
       assertThat(Trees.list(target.resolve("nightly"))).isEmpty();
+
+      // the same job name to another target (two ad-hoc backups from one script) is not held up
+      Cli.Result other = cli.run("backup", "--job-name", "nightly", "--to", otherTarget + "/", src.toString());
+      assertThat(other.exitCode()).as(other.toString()).isZero();
+      assertThat(Trees.list(otherTarget.resolve("nightly"))).isNotEmpty();
+      // and a trailing slash names the same target
+      assertThat(cli.run("backup", "--job-name", "nightly", "--to", target + "//", src.toString()).exitCode()).isEqualTo(11);
     } finally {
       holder.destroyForcibly();
       holder.waitFor(10, TimeUnit.SECONDS);
