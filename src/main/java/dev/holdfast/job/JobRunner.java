@@ -94,7 +94,9 @@ public final class JobRunner {
     String key = null;
     BackupRef ref = null;
     long contentBytes = 0;
-    try (JobLock lock = JobLock.acquire(stateDir, job.name(), job.target(), log)) {
+    java.util.concurrent.atomic.AtomicReference<BackupRef> published = new java.util.concurrent.atomic.AtomicReference<>();
+    try (JobLock lock = JobLock.acquire(stateDir, job.name(), job.target(), log);
+        SignalGuard guard = new SignalGuard(job.name(), () -> recordSignal(job, started, published.get(), warnings))) {
       Map<String, String> env = Hooks.environment(job.name(), job.target(), host);
       tell(() -> listener.started(job.name(), started));
       try {
@@ -129,6 +131,7 @@ public final class JobRunner {
             }
           }
         }
+        published.set(ref);
         List<String> done = new ArrayList<>();
         if (steps.verify() && job.verify() != null && job.repository() != null) {
           verifyRepository(job, ref, done, sink);
@@ -146,6 +149,9 @@ public final class JobRunner {
         String status = warnings.isEmpty() ? "SUCCESS" : "PARTIAL";
         env.put("HOLDFAST_STATUS", status);
         job.hooks().run("after", job.hooks().after(), env, log);
+        if (!guard.settle()) {
+          throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted by a signal"); // recorded by the guard
+        }
         Instant finished = clock.instant();
         RunRecord rec = new RunRecord(0, job.name(), host, started, finished, status, job.target(), ref.id(),
             ref.size(), ref.files(), contentBytes, warnings.size(), warnings.isEmpty() ? 0 : ExitCode.PARTIAL.code(), null);
@@ -163,6 +169,9 @@ public final class JobRunner {
         tell(() -> listener.finished(stored));
         return new RunResult(stored, ref, List.copyOf(warnings));
       } catch (HoldfastException | IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
+        if (!guard.settle()) {
+          throw e; // the process is ending on a signal, and the guard has recorded the run
+        }
         // an abort (daemon stopping) interrupts the run: clear the flag so the failure can still be
         // logged and recorded (interruptible file channels refuse to write otherwise), restore it after
         boolean interrupted = Thread.interrupted();
@@ -199,6 +208,30 @@ public final class JobRunner {
         throw he;
       }
     }
+  }
+
+  /**
+   * The record of a run that SIGTERM or Ctrl-C ends (from a shutdown hook, {@link SignalGuard}):
+   * a FAILURE with exit 130 in history and in the run log, so the run is not missing from them.
+   */
+  private void recordSignal(Job job, Instant started, BackupRef ref, List<BackupEvent.Warning> warnings) {
+    Instant finished = clock.instant();
+    String took = RunLog.seconds(Duration.between(started, finished).toMillis());
+    String msg = ref == null
+        ? "interrupted by a signal (SIGTERM or Ctrl-C) after " + took + "; nothing was stored"
+        : "interrupted by a signal (SIGTERM or Ctrl-C) after " + took + ", during the steps after the backup";
+    int warned;
+    synchronized (warnings) {
+      warned = warnings.size();
+    }
+    try {
+      state.record(new RunRecord(0, job.name(), host, started, finished, "FAILURE", job.target(),
+          ref == null ? null : ref.id(), ref == null ? 0 : ref.size(), ref == null ? 0 : ref.files(), 0, warned,
+          ExitCode.INTERRUPTED.code(), msg));
+    } catch (RuntimeException e) {
+      // the history is closing with the process: the run log still says it
+    }
+    log.line("FAILURE", (ref == null ? job.name() + ": " : label(ref) + " stored, but ") + msg);
   }
 
   /** How the run log names a backup: an archive by its key, a snapshot by its short id, as restic prints it. */

@@ -4,6 +4,7 @@ import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.Hooks;
 import dev.holdfast.job.JobLock;
+import dev.holdfast.job.SignalGuard;
 import dev.holdfast.job.RunListener;
 import dev.holdfast.job.RunLog;
 import dev.holdfast.state.RunRecord;
@@ -59,7 +60,8 @@ public final class MirrorRunner {
   public Outcome run(MirrorJob job, Consumer<String> itemized) {
     Instant started = clock.instant();
     boolean dry = job.request().dryRun();
-    try (JobLock lock = JobLock.acquire(stateDir, job.name(), job.target(), log)) {
+    try (JobLock lock = JobLock.acquire(stateDir, job.name(), job.target(), log);
+        SignalGuard guard = dry ? null : new SignalGuard(job.name(), () -> recordSignal(job, started))) {
       Map<String, String> env = Hooks.environment(job.name(), job.target(), host);
       if (!dry) {
         tell(() -> listener.started(job.name(), started));
@@ -81,6 +83,7 @@ public final class MirrorRunner {
               }
               RunRecord rec = record(job, started, "SKIPPED", null, ExitCode.SKIPPED, why);
               if (!dry) {
+                settle(guard);
                 RunRecord stored = rec.withId(state.get().record(rec));
                 log.line("SKIPPED", "mirror " + job.name() + " to " + job.target() + ": " + why);
                 tell(() -> listener.finished(stored));
@@ -112,6 +115,7 @@ public final class MirrorRunner {
         }
         env.put("HOLDFAST_STATUS", "SUCCESS");
         job.hooks().run("after", job.hooks().after(), env, log);
+        settle(guard);
         Instant finished = clock.instant();
         RunRecord rec = new RunRecord(0, job.name(), host, started, finished, "SUCCESS", job.target(), null,
             r.bytes(), r.copied(), r.bytes(), 0, 0, null);
@@ -122,6 +126,9 @@ public final class MirrorRunner {
         tell(() -> listener.finished(stored));
         return new Outcome(stored, r, ExitCode.OK);
       } catch (HoldfastException | IllegalStateException | IllegalArgumentException e) {
+        if (guard != null && !guard.settle()) {
+          throw e; // the process is ending on a signal, and the guard has recorded the run
+        }
         HoldfastException he = e instanceof HoldfastException h ? h
             : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
         String hookFailure = null;
@@ -146,6 +153,26 @@ public final class MirrorRunner {
         throw he;
       }
     }
+  }
+
+  /** The outcome is the run's to record; when a signal got there first, the run ends as the guard recorded it. */
+  private static void settle(SignalGuard guard) {
+    if (!guard.settle()) {
+      throw new HoldfastException(ExitCode.INTERRUPTED, "interrupted by a signal");
+    }
+  }
+
+  /** A run that SIGTERM or Ctrl-C ends ({@link SignalGuard}): a FAILURE with exit 130 in history and the run log. */
+  private void recordSignal(MirrorJob job, Instant started) {
+    String msg = "interrupted by a signal (SIGTERM or Ctrl-C) after "
+        + RunLog.seconds(Duration.between(started, clock.instant()).toMillis())
+        + "; files copied so far are in place, the next run goes on from there";
+    try {
+      state.get().record(record(job, started, "FAILURE", null, ExitCode.INTERRUPTED, msg));
+    } catch (RuntimeException e) {
+      // the history is closing with the process: the run log still says it
+    }
+    log.line("FAILURE", "mirror " + job.name() + " to " + job.target() + ": " + msg);
   }
 
   private RunRecord record(MirrorJob job, Instant started, String status, MirrorResult r, ExitCode code, String error) {

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A backup stopped by SIGTERM (systemd, a timeout, `kill`) while writing its archive exits 143 and
- * leaves neither an archive nor its temporary .partial file; the next backup completes.
+ * A backup stopped by SIGTERM (systemd, a timeout, `kill`) while writing its archive exits 143,
+ * leaves neither an archive nor its temporary .partial file, and is recorded as an interrupted
+ * FAILURE in history and the run log; the next backup completes.
  */
 class ArchiveInterruptedIT {
   @TempDir Path tmp;
@@ -44,6 +45,12 @@ class ArchiveInterruptedIT {
         Files.readString(tmp.resolve("child/stderr.txt"))).isTrue();
     assertThat(child.exitValue()).isEqualTo(143);
     assertThat(files(target)).as("nothing left of the stopped backup").isEmpty();
+    // the stopped run is in history and the run log, not missing as if it had never started
+    Cli.Result history = cli.run("history", "--json");
+    assertThat(history.out()).as(history.toString()).containsPattern("\"status\"\\s*:\\s*\"FAILURE\"")
+        .contains("interrupted by a signal (SIGTERM or Ctrl-C)");
+    assertThat(Files.readString(tmp.resolve("state/holdfast.log")))
+        .containsPattern("FAILURE: backup: interrupted by a signal \\(SIGTERM or Ctrl-C\\) after \\S+ s; nothing was stored");
 
     Cli.Result next = cli.run(args);
     assertThat(next.exitCode()).as(next.toString()).isZero();

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A mirror killed with SIGKILL while copying a 300 MB file leaves only its temporary file, never a
- * partial file under the real name; the next run removes the leftover and completes.
+ * partial file under the real name; the next run removes the leftover and completes. One stopped
+ * by SIGTERM is also recorded in history and the run log as interrupted.
  */
 class MirrorKilledIT {
   @TempDir Path tmp;
@@ -32,18 +33,9 @@ class MirrorKilledIT {
     String[] args = {"mirror", src.toString(), "--to", dest.toString()};
 
     Process child = Processes.startHoldfast(cli, tmp.resolve("child"), List.of(), args);
-    Optional<Path> temp = Optional.empty();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (temp.isEmpty() && child.isAlive() && System.nanoTime() < deadline) {
-      temp = temps(dest).stream().filter(p -> p.getFileName().toString().startsWith(".big.bin.")).findFirst();
-      if (temp.isEmpty()) {
-        Thread.onSpinWait();
-      }
-    }
+    awaitTemp(child, dest);
     child.destroyForcibly(); // SIGKILL
     assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(temp).as("the temporary file appeared before the child ended; stderr: %s",
-        Files.readString(tmp.resolve("child/stderr.txt"))).isPresent();
     assertThat(child.exitValue()).isEqualTo(137);
     assertThat(dest.resolve("big.bin")).as("no half-written file under its real name").doesNotExist();
 
@@ -52,6 +44,44 @@ class MirrorKilledIT {
     assertThat(temps(dest)).as("leftovers of the killed run").isEmpty();
     assertThat(Trees.sha256(dest.resolve("big.bin"))).isEqualTo(Trees.sha256(src.resolve("big.bin")));
     assertThat(MirrorRsyncIT.rsync(src, dest)).isEmpty();
+  }
+
+  @Test
+  void aRunStoppedBySigtermIsRecordedAsInterrupted() throws Exception {
+    Path src = tmp.resolve("src");
+    Trees.randomFile(src.resolve("big.bin"), new Random(301), 300L << 20);
+    Path dest = tmp.resolve("dest");
+    Cli cli = new Cli(tmp.resolve("state"));
+    String[] args = {"mirror", src.toString(), "--to", dest.toString()};
+
+    Process child = Processes.startHoldfast(cli, tmp.resolve("child"), List.of(), args);
+    awaitTemp(child, dest);
+    child.destroy(); // SIGTERM
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(child.exitValue()).isEqualTo(143);
+    assertThat(dest.resolve("big.bin")).as("no half-written file under its real name").doesNotExist();
+    Cli.Result history = cli.run("history", "--json");
+    assertThat(history.out()).as(history.toString()).containsPattern("\"status\"\\s*:\\s*\"FAILURE\"")
+        .containsPattern("\"exit_code\"\\s*:\\s*130").contains("interrupted by a signal (SIGTERM or Ctrl-C)");
+    assertThat(Files.readString(tmp.resolve("state/holdfast.log")))
+        .containsPattern("FAILURE: mirror mirror to \\S+: interrupted by a signal");
+
+    Cli.Result next = cli.run(args);
+    assertThat(next.exitCode()).as(next.toString()).isZero();
+    assertThat(MirrorRsyncIT.rsync(src, dest)).isEmpty();
+  }
+
+  /** Waits until the child has begun writing big.bin under its temporary name. */
+  private static void awaitTemp(Process child, Path dest) throws Exception {
+    Optional<Path> temp = Optional.empty();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (temp.isEmpty() && child.isAlive() && System.nanoTime() < deadline) {
+      temp = temps(dest).stream().filter(p -> p.getFileName().toString().startsWith(".big.bin.")).findFirst();
+      if (temp.isEmpty()) {
+        Thread.onSpinWait();
+      }
+    }
+    assertThat(temp).as("the temporary file appeared before the child ended").isPresent();
   }
 
   private static List<Path> temps(Path dir) throws Exception {
