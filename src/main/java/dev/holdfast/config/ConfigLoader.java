@@ -72,8 +72,7 @@ public final class ConfigLoader {
       options.setAllowDuplicateKeys(true); // reported by YamlReader with both lines
       root = new Yaml(options).compose(reader);
     } catch (MarkedYAMLException e) {
-      int line = e.getProblemMark() == null ? 1 : e.getProblemMark().getLine() + 1;
-      throw new ConfigException(List.of(new ConfigProblem(name, line, "(syntax)", e.getProblem())));
+      throw new ConfigException(List.of(SyntaxLocation.problem(name, text, e)));
     } catch (YAMLException | IOException e) {
       throw new ConfigException(List.of(new ConfigProblem(name, 1, "(syntax)", e.getMessage())));
     }

@@ -120,7 +120,49 @@ class ConfigCheckTest {
             sources: [%s
             target: %s
         """.formatted(src, target),
-        ":4: (syntax): expected ',' or ']', but got :");
+        ":4: jobs.daily.sources: YAML syntax: expected ',' or ']', but got :"
+            + " (while parsing a flow sequence that starts at line 3)");
+  }
+
+  @Test
+  void yamlSyntaxErrorsNameTheKeyAndGiveAHint() throws IOException {
+    assertProblems("""
+        jobs:
+          daily:
+            sources:
+              - %s
+             target: %s
+        """.formatted(src, target),
+        ":5: jobs.daily: YAML syntax: expected <block end>, but found '<block mapping start>'"
+            + " (while parsing a block mapping that starts at line 3); check the indentation: the keys of one"
+            + " mapping line up, a value is indented below its key");
+    assertProblems("""
+        jobs:
+          daily:
+            sources: [%s]
+            target: "%s
+
+        """.formatted(src, target),
+        ":6: jobs.daily.target: YAML syntax: found unexpected end of stream"
+            + " (while scanning a quoted scalar that starts at line 4)");
+    assertProblems("""
+        jobs:
+          daily:
+            sources:
+              - path: %s
+                exclude: [*.log]
+            target: %s
+        """.formatted(src, target),
+        ":5: jobs.daily.sources.exclude: YAML syntax: unexpected character found .(46);"
+            + " quote a value that starts with *, &, !, % or @ (e.g. '*.log')");
+    assertProblems("""
+        jobs:
+          "daily":
+            sources: [%s]
+            target: %s
+            notify: {email: [a@example.org,
+        """.formatted(src, target),
+        ":6: jobs.daily.notify: YAML syntax: expected the node content, but found '<stream end>'");
   }
 
   @Test
