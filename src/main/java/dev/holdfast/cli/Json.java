@@ -15,9 +15,19 @@ final class Json {
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .enable(SerializationFeature.INDENT_OUTPUT);
 
+  /** The writers a JSON document went to, so a failure afterwards does not print a second one. */
+  private static final java.util.Set<PrintWriter> PRINTED =
+      java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+
   private Json() {}
 
+  /** Whether {@link #print} has written to {@code out}. */
+  static boolean printedTo(PrintWriter out) {
+    return PRINTED.contains(out);
+  }
+
   static void print(PrintWriter out, Object value) {
+    PRINTED.add(out);
     try {
       out.println(MAPPER.writeValueAsString(value));
       out.flush();

@@ -249,7 +249,32 @@ public final class Main implements Runnable {
       ex.printStackTrace(err);
     }
     err.flush();
-    return ex instanceof HoldfastException he ? he.exitCode().code() : ExitCode.FAILED.code();
+    int code = ex instanceof HoldfastException he ? he.exitCode().code() : ExitCode.FAILED.code();
+    if (root != null && root.global.json && !Json.printedTo(cl.getOut())) {
+      Json.print(cl.getOut(), jsonError(ex, code));
+    }
+    return code;
+  }
+
+  /**
+   * With {@code --json}, a command that fails before its JSON document says so on stdout too, so a
+   * script reading stdout gets a document either way: {@code {"error": …, "hint": …, "exit_code": N}},
+   * and for an invalid config the problems, each with file, line and key.
+   */
+  private static Map<String, Object> jsonError(Exception ex, int code) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    if (ex instanceof ConfigException ce) {
+      m.put("error", "invalid config");
+      m.put("hint", "fix these, then run: holdfast config check");
+      m.put("problems", ce.problems());
+    } else if (ex instanceof HoldfastException he) {
+      m.put("error", he.getMessage());
+      m.put("hint", he.hint());
+    } else {
+      m.put("error", "unexpected failure: " + ex);
+    }
+    m.put("exit_code", code);
+    return m;
   }
 
   private static Main rootOf(CommandLine cl) {

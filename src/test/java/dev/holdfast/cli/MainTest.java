@@ -37,6 +37,44 @@ class MainTest {
   }
 
   @Test
+  void withJsonAFailureIsAlsoADocumentOnStdout() throws Exception {
+    Outcome o = run(Main.commandLine(env(), new String[] {"list"}), "list", "--json", "--from",
+        dir.resolve("absent").toString());
+    assertThat(o.exitCode()).isEqualTo(10);
+    assertThat(o.err()).startsWith("error: target does not exist: ");
+    var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(o.out());
+    assertThat(doc.path("error").asText()).startsWith("target does not exist: ").endsWith("absent");
+    assertThat(doc.path("hint").asText()).isNotEmpty();
+    assertThat(doc.path("exit_code").asInt()).isEqualTo(10);
+
+    java.nio.file.Files.writeString(dir.resolve("bad.yaml"), "jobs:\n  daily:\n    sources: [/etc\n");
+    Outcome c = run(Main.commandLine(env(), new String[] {"status"}), "--config", dir.resolve("bad.yaml").toString(),
+        "--json", "status");
+    assertThat(c.exitCode()).isEqualTo(2);
+    var problem = new com.fasterxml.jackson.databind.ObjectMapper().readTree(c.out()).path("problems").get(0);
+    assertThat(problem.path("line").asInt()).isEqualTo(4);
+    assertThat(problem.path("key").asText()).isEqualTo("jobs.daily.sources");
+
+    // without --json, stdout stays empty
+    assertThat(run(Main.commandLine(env(), new String[] {"list"}), "list", "--from", dir.resolve("absent").toString())
+        .out()).isEmpty();
+  }
+
+  @Test
+  void aFailedJobWithJsonPrintsOneDocument() throws Exception {
+    Outcome o = run(Main.commandLine(env(), new String[] {"backup"}), "--json", "backup", "--to",
+        dir.resolve("t").toString(), dir.resolve("no-such-source").toString());
+    assertThat(o.exitCode()).isNotZero();
+    List<com.fasterxml.jackson.databind.JsonNode> docs = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readerFor(com.fasterxml.jackson.databind.JsonNode.class)
+        .<com.fasterxml.jackson.databind.JsonNode>readValues(o.out()).readAll();
+    assertThat(docs).as(o.out()).hasSize(1);
+    var doc = docs.get(0);
+    assertThat(doc.path("status").asText()).isEqualTo("FAILURE");
+    assertThat(doc.path("exit_code").asInt()).isEqualTo(o.exitCode());
+  }
+
+  @Test
   void everyNameAndAliasOfTheFullTreeIsInTheVerbTable() {
     CommandLine full = Main.commandLine(env());
     assertThat(full.getSubcommands()).isNotEmpty();
