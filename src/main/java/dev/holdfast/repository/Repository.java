@@ -340,32 +340,43 @@ public final class Repository implements AutoCloseable {
     // millions of blobs loads its index without a copy of each file's plaintext or JSON, whose
     // garbage would otherwise pile up in the old generation (issue 9, memory).
     checkIndexFits(files.stream().mapToLong(ObjectInfo::size).sum());
+    files = files.stream().filter(f -> ObjectId.isHex(f.key().substring("index/".length()))).toList(); // not temporary uploads
     long largest = files.stream().mapToLong(ObjectInfo::size).max().orElse(0);
-    byte[] buf = new byte[(int) Math.min(largest, UnpackedFile.MAX_PLAINTEXT)];
     for (ObjectInfo f : files) {
-      String name = f.key().substring("index/".length());
-      if (!ObjectId.isHex(name)) {
-        continue; // not a file restic would write, such as a temporary upload
-      }
-      String what = "index " + name;
       if (f.size() > UnpackedFile.MAX_PLAINTEXT) {
-        throw GoJson.damaged(what, "too large (" + f.size() + " bytes)");
+        throw GoJson.damaged("index " + f.key().substring("index/".length()), "too large (" + f.size() + " bytes)");
+      }
+    }
+    // Read ahead on a few threads (Prefetch) into reused buffers, at most 64 MiB of them.
+    int bufSize = (int) Math.max(1, largest);
+    int window = (int) Math.max(1, Math.min(PREFETCH, (64L << 20) / bufSize));
+    var buffers = new java.util.concurrent.ArrayBlockingQueue<byte[]>(window);
+    record Read(byte[] buf, int n) {}
+    Prefetch.inOrder(files, window, f -> {
+      String name = f.key().substring("index/".length());
+      byte[] buf = buffers.poll();
+      if (buf == null) {
+        buf = new byte[bufSize]; // at most window of them: each is given back before the next fetch starts
       }
       int n;
       try (var in = backend.open(f.key())) {
         n = in.readNBytes(buf, 0, (int) f.size());
       }
       if (!ObjectId.hash(buf, 0, n).hex().equals(name)) {
-        throw GoJson.damaged(what, "content does not match its name");
+        throw GoJson.damaged("index " + name, "content does not match its name");
       }
-      try (var json = UnpackedFile.openStream(master, buf, n, config.version(), what)) {
+      return new Read(buf, n);
+    }, (f, read) -> {
+      String what = "index " + f.key().substring("index/".length());
+      try (var json = UnpackedFile.openStream(master, read.buf(), read.n(), config.version(), what)) {
         IndexFile.read(json, what, (pack, blobs) -> {
           for (PackedBlob b : blobs) {
             index.add(pack, b);
           }
         });
       }
-    }
+      buffers.offer(read.buf());
+    });
     return index;
   }
 
@@ -899,6 +910,9 @@ public final class Repository implements AutoCloseable {
     }
   }
 
+  /** Index files and snapshots read at a time (Prefetch): round trips to a remote target overlap. */
+  private static final int PREFETCH = 8;
+
   /** Every snapshot, oldest first. */
   public List<StoredSnapshot> listSnapshots() {
     try {
@@ -907,14 +921,12 @@ public final class Repository implements AutoCloseable {
         files = s.toList();
       }
       var out = new ArrayList<StoredSnapshot>();
-      for (ObjectInfo f : files) {
+      files = files.stream().filter(f -> ObjectId.isHex(f.key().substring("snapshots/".length()))).toList();
+      Prefetch.inOrder(files, PREFETCH, f -> {
         String name = f.key().substring("snapshots/".length());
-        if (!ObjectId.isHex(name)) {
-          continue;
-        }
         String what = "snapshot " + name.substring(0, 8);
-        out.add(new StoredSnapshot(ObjectId.parse(name), Snapshot.parse(loadUnpacked(f, what), what)));
-      }
+        return new StoredSnapshot(ObjectId.parse(name), Snapshot.parse(loadUnpacked(f, what), what));
+      }, (f, snapshot) -> out.add(snapshot));
       out.sort(Comparator.comparing((StoredSnapshot s) -> s.snapshot().time().toInstant()).thenComparing(StoredSnapshot::id));
       return out;
     } catch (IOException e) {
@@ -1021,12 +1033,11 @@ public final class Repository implements AutoCloseable {
       try (Stream<ObjectInfo> s = backend.list("index/")) {
         files = s.toList();
       }
-      for (ObjectInfo f : files) {
-        String name = f.key().substring("index/".length());
-        if (ObjectId.isHex(name)) {
-          packs.addAll(IndexFile.parse(loadUnpacked(f, "index " + name), "index " + name).packs());
-        }
-      }
+      files = files.stream().filter(f -> ObjectId.isHex(f.key().substring("index/".length()))).toList();
+      Prefetch.inOrder(files, PREFETCH, f -> {
+        String what = "index " + f.key().substring("index/".length());
+        return IndexFile.parse(loadUnpacked(f, what), what).packs();
+      }, (f, listed) -> packs.addAll(listed));
     } catch (IOException e) {
       throw HoldfastException.io("reading the index of the repository at " + backend.location(), e);
     }
