@@ -102,7 +102,7 @@ final class CopyCommand implements Callable<Integer> {
     String fromPass = sourcePassword(w, job, toPass);
     try (Repository src = w.withLockPolicy(Repository.open(from.backend(), fromPass));
         Repository dst = w.withLockPolicy(openDestination(w, dest, toPass, src))) {
-      List<StoredSnapshot> all = src.listSnapshots().stream()
+      List<StoredSnapshot> all = src.readableSnapshots().stream()
           .filter(s -> from.job() == null || (!s.snapshot().tags().isEmpty() && s.snapshot().tags().get(0).equals(from.job())))
           .toList();
       List<StoredSnapshot> chosen = new ArrayList<>();
@@ -111,7 +111,7 @@ final class CopyCommand implements Callable<Integer> {
       } else {
         for (String b : backups) {
           String id = Wiring.selectSnapshot(src, b, from.job()).id();
-          src.listSnapshots().stream().filter(s -> s.id().hex().equals(id)).findFirst().ifPresent(s -> {
+          src.readableSnapshots().stream().filter(s -> s.id().hex().equals(id)).findFirst().ifPresent(s -> {
             if (!chosen.contains(s)) {
               chosen.add(s);
             }

@@ -197,7 +197,7 @@ final class ForgetCommand implements Callable<Integer> {
       double maxUnusedPercent, DateTimeFormatter f) {
     try (Repository repo = w.openRepository(backend, password.passwordFile, jobName);
         RepositoryLock lock = repo.lock(true)) {
-      List<StoredSnapshot> all = repo.listSnapshots();
+      List<StoredSnapshot> all = repo.readableSnapshots();
       List<SnapshotRetention.Group> groups = SnapshotRetention.plan(all, policy, w.zone(), s -> filter.test(
           new BackupRef(s.id().hex(), s.snapshot().time().toInstant(), SnapshotRetention.job(s.snapshot()),
               SnapshotRetention.host(s.snapshot()), -1, -1, "repository", false, true)));

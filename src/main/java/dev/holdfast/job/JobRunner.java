@@ -345,7 +345,7 @@ public final class JobRunner {
     String password = job.repository().password().get();
     try (Backend backend = backends.open(job.target());
         Repository src = lockPolicy(Repository.open(backend, password), job, sink)) {
-      List<dev.holdfast.repository.StoredSnapshot> mine = src.listSnapshots().stream()
+      List<dev.holdfast.repository.StoredSnapshot> mine = src.readableSnapshots().stream()
           .filter(s -> !s.snapshot().tags().isEmpty() && s.snapshot().tags().get(0).equals(job.name()))
           .toList();
       for (Job.Offsite off : job.offsite()) {
@@ -418,7 +418,7 @@ public final class JobRunner {
     try (Backend backend = backends.open(job.target());
         Repository repo = withStaleLockWarnings(Repository.openDeferringIndex(backend, job.repository().password().get()));
         RepositoryLock lock = repo.lock(true)) {
-      List<SnapshotRetention.Group> groups = SnapshotRetention.plan(repo.listSnapshots(), job.retention(), zone,
+      List<SnapshotRetention.Group> groups = SnapshotRetention.plan(repo.readableSnapshots(), job.retention(), zone,
           s -> SnapshotRetention.job(s.snapshot()).equals(job.name()) && SnapshotRetention.host(s.snapshot()).equals(host));
       int removed = SnapshotRetention.apply(repo, groups, s -> log.line("REMOVED", "snapshot " + s.id().shortHex()
           + " from " + backend.location() + " (retention: " + job.retention().describe() + ")")).size();

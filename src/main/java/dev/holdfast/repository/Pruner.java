@@ -214,8 +214,20 @@ public final class Pruner {
     }
 
     // 2. What is used: every tree reachable from a snapshot and the data blobs of its files.
-    List<StoredSnapshot> snapshots =
-        repo.listSnapshots().stream().filter(s -> !forgotten.contains(s.id())).toList();
+    List<StoredSnapshot> all;
+    try {
+      all = repo.listSnapshots();
+    } catch (HoldfastException e) {
+      if (e.exitCode() != ExitCode.DAMAGED) {
+        throw e;
+      }
+      // without that snapshot's trees, its data would look unused and be deleted
+      throw new HoldfastException(ExitCode.DAMAGED, "cannot prune: " + e.getMessage() + "; nothing was changed",
+          "prune must read every snapshot to know which data is still used. Restore the file from a copy, or "
+              + "remove its file from snapshots/ in the repository (that snapshot is lost; holdfast verify lists the damaged "
+              + "files) and prune again", e);
+    }
+    List<StoredSnapshot> snapshots = all.stream().filter(s -> !forgotten.contains(s.id())).toList();
     progress.accept("finding the data of " + snapshots.size() + " snapshot(s)");
     BlobIndex used = findUsedBlobs(snapshots, where);
 

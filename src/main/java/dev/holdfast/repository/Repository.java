@@ -913,22 +913,65 @@ public final class Repository implements AutoCloseable {
   /** Index files and snapshots read at a time (Prefetch): round trips to a remote target overlap. */
   private static final int PREFETCH = 8;
 
-  /** Every snapshot, oldest first. */
+  /** Every snapshot, oldest first; a damaged snapshot file fails the call (exit 4, naming it). */
   public List<StoredSnapshot> listSnapshots() {
+    SnapshotListing l = readSnapshots();
+    if (!l.damaged().isEmpty()) {
+      throw new HoldfastException(ExitCode.DAMAGED, l.damaged().get(0),
+          "holdfast verify --from " + backend.targetUrl() + " reports every damaged file");
+    }
+    return l.snapshots();
+  }
+
+  /**
+   * Every snapshot that can be read, oldest first. A damaged snapshot file is skipped with a
+   * warning (to the sink of {@link #setLockPolicy}), as restic skips it: one bad file must not
+   * keep the user from the other snapshots, from new backups or from forgetting it. Prune and
+   * verify, which must see every snapshot, use {@link #listSnapshots} and {@link #readSnapshots}.
+   */
+  public List<StoredSnapshot> readableSnapshots() {
+    SnapshotListing l = readSnapshots();
+    for (String d : l.damaged()) {
+      lockEvents.publish(new dev.holdfast.event.BackupEvent.Attention(d + "; skipped (the other snapshots are "
+          + "usable; holdfast verify reports it, prune refuses to run until the file is restored or removed)"));
+    }
+    return l.snapshots();
+  }
+
+  /** The snapshots read, oldest first, and what is wrong with each file that could not be read. */
+  public record SnapshotListing(List<StoredSnapshot> snapshots, List<String> damaged) {}
+
+  /** Reads every snapshot file; damage is collected, not thrown. I/O failures are thrown. */
+  public SnapshotListing readSnapshots() {
+    record Loaded(StoredSnapshot snapshot, String damage) {}
     try {
       List<ObjectInfo> files;
       try (Stream<ObjectInfo> s = backend.list("snapshots/")) {
         files = s.toList();
       }
       var out = new ArrayList<StoredSnapshot>();
+      var damaged = new ArrayList<String>();
       files = files.stream().filter(f -> ObjectId.isHex(f.key().substring("snapshots/".length()))).toList();
       Prefetch.inOrder(files, PREFETCH, f -> {
         String name = f.key().substring("snapshots/".length());
         String what = "snapshot " + name.substring(0, 8);
-        return new StoredSnapshot(ObjectId.parse(name), Snapshot.parse(loadUnpacked(f, what), what));
-      }, (f, snapshot) -> out.add(snapshot));
+        try {
+          return new Loaded(new StoredSnapshot(ObjectId.parse(name), Snapshot.parse(loadUnpacked(f, what), what)), null);
+        } catch (HoldfastException e) {
+          if (e.exitCode() != ExitCode.DAMAGED) {
+            throw e;
+          }
+          return new Loaded(null, e.getMessage());
+        }
+      }, (f, loaded) -> {
+        if (loaded.snapshot() != null) {
+          out.add(loaded.snapshot());
+        } else {
+          damaged.add(loaded.damage());
+        }
+      });
       out.sort(Comparator.comparing((StoredSnapshot s) -> s.snapshot().time().toInstant()).thenComparing(StoredSnapshot::id));
-      return out;
+      return new SnapshotListing(out, damaged);
     } catch (IOException e) {
       throw HoldfastException.io("listing snapshots in " + backend.location(), e);
     }

@@ -20,7 +20,7 @@ public final class RepositoryCatalog implements Catalog {
 
   @Override
   public List<BackupRef> list() {
-    return repo.listSnapshots().stream().map(RepositoryCatalog::ref).toList();
+    return repo.readableSnapshots().stream().map(RepositoryCatalog::ref).toList();
   }
 
   private static BackupRef ref(StoredSnapshot s) {

@@ -44,7 +44,7 @@ public final class RepositoryCopy {
     try (RepositoryLock readLock = from.lock(false);
         RepositoryLock writeLock = to.lock(false)) {
       Map<ObjectId, List<StoredSnapshot>> byOriginal = new HashMap<>();
-      for (StoredSnapshot s : to.listSnapshots()) {
+      for (StoredSnapshot s : to.readableSnapshots()) {
         if (s.snapshot().original() != null) {
           byOriginal.computeIfAbsent(s.snapshot().original(), k -> new ArrayList<>()).add(s);
         }

@@ -210,7 +210,7 @@ public final class RepositoryWriter implements BackupWriter {
    */
   private static StoredSnapshot findParent(Repository repo, SnapshotInfo info) {
     StoredSnapshot best = null;
-    for (StoredSnapshot s : repo.listSnapshots()) {
+    for (StoredSnapshot s : repo.readableSnapshots()) {
       Snapshot sn = s.snapshot();
       if (Objects.equals(info.hostname(), sn.hostname())
           && sn.paths().containsAll(info.paths())

@@ -117,7 +117,13 @@ public final class RepositoryVerifier {
       bytes += r.bytes();
     }
     List<ObjectId> unindexed = stored.keySet().stream().filter(id -> !packs.containsKey(id)).sorted().toList();
-    List<StoredSnapshot> snapshots = repo.listSnapshots();
+    Repository.SnapshotListing listing = repo.readSnapshots();
+    for (String d : listing.damaged()) {
+      int i = d.indexOf(" is damaged: ");
+      problems.add(i < 0 ? new VerifyReport.Problem("snapshots", d)
+          : new VerifyReport.Problem(d.substring(0, i), "damaged: " + d.substring(i + " is damaged: ".length())));
+    }
+    List<StoredSnapshot> snapshots = listing.snapshots();
     Set<ObjectId> seenTrees = new HashSet<>();
     for (StoredSnapshot s : snapshots) {
       String entry = "snapshot " + s.id().shortHex();

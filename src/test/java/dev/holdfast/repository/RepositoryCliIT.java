@@ -171,6 +171,57 @@ class RepositoryCliIT {
     assertThat(new ResticCli(repo, PASSWORD, tmp).run("check", "--read-data").exitCode()).isNotZero();
   }
 
+  /**
+   * One damaged snapshot file leaves the others usable, as restic leaves them: list, restore, a new
+   * backup and forget go on with a warning naming it; verify reports it (exit 4), and prune, which
+   * would take that snapshot's data for unused, refuses and changes nothing.
+   */
+  @Test
+  void aDamagedSnapshotFileIsSkippedWithAWarningButPruneRefuses() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("data/src"), 37);
+    Path repo = tmp.resolve("repo");
+    Cli cli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
+    ok(cli.run("init", "--to", repo.toString(), "--format", "repository"));
+    ok(cli.run("backup", "--to", repo.toString(), src.toString()));
+    Files.writeString(src.resolve("second.txt"), "second");
+    ok(cli.run("backup", "--to", repo.toString(), src.toString()));
+    var restic = new ResticCli(repo, PASSWORD, tmp);
+    String newest = JSON.readTree(restic.check("snapshots", "--json", "latest")).get(0).path("id").asText();
+    Path bad;
+    try (Stream<Path> s = Files.list(repo.resolve("snapshots"))) {
+      bad = s.filter(p -> !p.getFileName().toString().equals(newest)).findFirst().orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(bad);
+    bytes[40] ^= 0x01;
+    Files.write(bad, bytes);
+    String warning = "WARNING: snapshot " + bad.getFileName().toString().substring(0, 8) + " is damaged";
+
+    Cli.Result list = ok(cli.run("list", "--from", repo.toString()));
+    assertThat(list.out()).contains("1 snapshot on").contains(newest.substring(0, 8));
+    assertThat(list.err()).contains(warning);
+    Path restored = tmp.resolve("restored");
+    ok(cli.run("restore", "--from", repo.toString(), "latest", "--target", restored.toString()));
+    Trees.assertSameTree(src, Trees.restored(restored, src));
+    assertThat(ok(cli.run("backup", "--to", repo.toString(), src.toString())).err()).contains(warning);
+
+    Cli.Result verify = cli.run("verify", "--from", repo.toString(), "--level", "quick");
+    assertThat(verify.exitCode()).as(verify.toString()).isEqualTo(4);
+    assertThat(verify.out()).contains("snapshot " + bad.getFileName().toString().substring(0, 8) + ": damaged: ");
+    List<String> before;
+    try (Stream<Path> s = Files.walk(repo)) {
+      before = s.map(Path::toString).sorted().toList();
+    }
+    Cli.Result prune = cli.run("prune", "--from", repo.toString());
+    assertThat(prune.exitCode()).as(prune.toString()).isEqualTo(4);
+    assertThat(prune.err()).contains("error: cannot prune: snapshot ").contains("nothing was changed");
+    try (Stream<Path> s = Files.walk(repo)) {
+      assertThat(s.map(Path::toString).sorted().toList()).isEqualTo(before);
+    }
+    // restic, the judge, also lists the two good snapshots and finds the damage
+    assertThat(JSON.readTree(restic.run("snapshots", "--json").out())).hasSize(2);
+    assertThat(restic.run("check").exitCode()).isNotZero();
+  }
+
   @Test
   void aConfiguredRepositoryJobRunsItsLifecycleAndRecordsHistory() throws Exception {
     Path src = SourceTree.create(tmp.resolve("data/src"), 47);
