@@ -184,7 +184,7 @@ final class CopyCommand implements Callable<Integer> {
   /** As restic copy's --from-password-file and $RESTIC_FROM_PASSWORD; else the job's, else the destination's. */
   private String sourcePassword(Wiring w, JobSpec job, String destination) {
     if (fromPasswordFile != null) {
-      return new String(w.secretFile("the source repository password", Path.of(w.expandHome(fromPasswordFile.toString()))));
+      return w.passwordFile("the source repository password", Path.of(w.expandHome(fromPasswordFile.toString())));
     }
     if (job != null) {
       return w.repositoryPassword(null, job);
@@ -197,7 +197,7 @@ final class CopyCommand implements Callable<Integer> {
     }
     String file = w.env().get("RESTIC_FROM_PASSWORD_FILE");
     if (file != null && !file.isEmpty()) {
-      return new String(w.secretFile("the source repository password ($RESTIC_FROM_PASSWORD_FILE)", Path.of(w.expandHome(file))));
+      return w.passwordFile("the source repository password ($RESTIC_FROM_PASSWORD_FILE)", Path.of(w.expandHome(file)));
     }
     return destination;
   }

@@ -614,10 +614,10 @@ final class Wiring {
    */
   String repositoryPassword(Path passwordFile, JobSpec job) {
     if (passwordFile != null) {
-      return new String(secretFile("the repository password", Path.of(expandHome(passwordFile.toString()))));
+      return passwordFile("the repository password", Path.of(expandHome(passwordFile.toString())));
     }
     if (job != null && job.passwordFile() != null) {
-      return new String(secretFile("the repository password", Path.of(expandHome(job.passwordFile()))));
+      return passwordFile("the repository password", Path.of(expandHome(job.passwordFile())));
     }
     if (job != null && job.passwordEnv() != null) {
       return new String(envSecret(job.passwordEnv()));
@@ -630,10 +630,34 @@ final class Wiring {
     }
     String file = env.get("RESTIC_PASSWORD_FILE");
     if (file != null && !file.isEmpty()) {
-      return new String(secretFile("the repository password ($RESTIC_PASSWORD_FILE)", Path.of(expandHome(file))));
+      return passwordFile("the repository password ($RESTIC_PASSWORD_FILE)", Path.of(expandHome(file)));
     }
     throw HoldfastException.usage("no repository password given",
         "pass --password-file FILE, or set HOLDFAST_PASSWORD (RESTIC_PASSWORD and RESTIC_PASSWORD_FILE work too)");
+  }
+
+  /**
+   * A repository password file read as restic reads {@code --password-file}: the whole file with
+   * the white space around it trimmed (a trailing space or CR/LF is not part of the password, or
+   * restic could not open the repository with the same file). An empty one is refused, as restic
+   * refuses it ("an empty password is not a password").
+   */
+  String passwordFile(String what, Path file) {
+    String s;
+    try {
+      s = Files.readString(file);
+    } catch (java.io.IOException e) {
+      throw HoldfastException.usage("cannot read " + what + " from " + file + ": " + HoldfastException.reason(e),
+          "check the path");
+    }
+    s = s.strip();
+    if (s.startsWith("\uFEFF")) {
+      s = s.substring(1).strip(); // a byte order mark, as an editor may write it; restic drops it too
+    }
+    if (s.isEmpty()) {
+      throw HoldfastException.usage(what + " file " + file + " is empty", "write the password into it");
+    }
+    return s;
   }
 
   /** Whether a target holds a repository: a {@code config} object and key files at its root. */

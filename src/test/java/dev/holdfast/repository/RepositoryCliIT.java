@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.holdfast.testkit.Cli;
+import dev.holdfast.testkit.Processes;
 import dev.holdfast.testkit.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -220,6 +221,35 @@ class RepositoryCliIT {
     // restic, the judge, also lists the two good snapshots and finds the damage
     assertThat(JSON.readTree(restic.run("snapshots", "--json").out())).hasSize(2);
     assertThat(restic.run("check").exitCode()).isNotZero();
+  }
+
+  /**
+   * A password file is read as restic reads it: white space around the password (a trailing
+   * space, CRLF line ends) is not part of it, so restic opens the repository with the same file,
+   * and holdfast opens restic's. An empty file is refused, as restic refuses it.
+   */
+  @Test
+  void passwordFilesAreTrimmedAsResticTrimsThem() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("data/src"), 41);
+    Path padded = Files.writeString(tmp.resolve("padded-password"), "  " + PASSWORD + " \r\n\n");
+    Path repo = tmp.resolve("repo");
+    ok(cli().run("init", "--to", repo.toString(), "--format", "repository", "--password-file", padded.toString()));
+    ok(cli().run("backup", "--to", repo.toString(), "--password-file", padded.toString(), src.toString()));
+    Processes.Result byFile = Processes.run(tmp, List.of("restic", "--no-cache", "-r", repo.toString(), "snapshots"),
+        java.util.Map.of("RESTIC_PASSWORD_FILE", padded.toString()));
+    assertThat(byFile.exitCode()).as(byFile.toString()).isZero();
+    assertThat(new ResticCli(repo, PASSWORD, tmp).check("snapshots", "--json")).contains("\"id\"");
+
+    Path theirs = tmp.resolve("restic-repo");
+    new ResticCli(theirs, PASSWORD, tmp).check("init");
+    ok(cli().run("list", "--from", theirs.toString(), "--password-file", padded.toString()));
+
+    Path empty = Files.writeString(tmp.resolve("empty-password"), " \n");
+    Cli.Result refused = cli().run("init", "--to", tmp.resolve("other").toString(), "--format", "repository",
+        "--password-file", empty.toString());
+    assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(2);
+    assertThat(refused.err()).contains("is empty");
+    assertThat(tmp.resolve("other")).doesNotExist();
   }
 
   @Test
