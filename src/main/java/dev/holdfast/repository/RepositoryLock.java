@@ -45,7 +45,7 @@ public final class RepositoryLock implements AutoCloseable {
   private final LockFile template;
   private final Clock clock;
   private final ScheduledExecutorService refresher;
-  private ObjectId current;
+  private volatile ObjectId current;
   private Instant lastRefreshed;
   private String lost;
   private boolean closed;
@@ -70,6 +70,7 @@ public final class RepositoryLock implements AutoCloseable {
     this.lastRefreshed = template.time().toInstant();
     this.recheckDue = recheckDue;
     this.events = events;
+    Held.add(this);
     if (recheckDue != 0) {
       repo.awaitLockRecheck(this);
     }
@@ -547,6 +548,41 @@ public final class RepositoryLock implements AutoCloseable {
   private synchronized void finishClose() {
     repo.lockRechecked(this); // an index written after this is not ours to guard
     delete(repo, current);
+    Held.remove(this);
     HangupGuard.exit();
+  }
+
+  /**
+   * The locks this process holds, for a shutdown hook that deletes their files when SIGTERM or
+   * Ctrl-C ends it (systemd stop, a cron timeout, {@code kill}): the run's own code never reaches
+   * its close. Left behind, a lock blocks other hosts and restic for 30 minutes, until it counts as
+   * stale (on this host the next run sees its process is gone). restic removes its locks on SIGINT
+   * and SIGTERM too. SIGKILL runs no hook.
+   */
+  private static final class Held {
+    private static final java.util.Set<RepositoryLock> LOCKS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    static void add(RepositoryLock lock) {
+      if (HOOKED.compareAndSet(false, true)) {
+        try {
+          Runtime.getRuntime().addShutdownHook(new Thread(Held::releaseAll, "repository-lock-release"));
+        } catch (IllegalStateException e) {
+          // the process is ending already
+        }
+      }
+      LOCKS.add(lock);
+    }
+
+    static void remove(RepositoryLock lock) {
+      LOCKS.remove(lock);
+    }
+
+    private static void releaseAll() {
+      for (RepositoryLock l : LOCKS) {
+        // not synchronized on the lock: a thread stopped inside a refresh must not hold up the exit
+        delete(l.repo, l.current);
+      }
+    }
   }
 }

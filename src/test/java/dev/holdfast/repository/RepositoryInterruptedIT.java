@@ -1,0 +1,71 @@
+package dev.holdfast.repository;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.holdfast.testkit.Cli;
+import dev.holdfast.testkit.Processes;
+import dev.holdfast.testkit.Trees;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A repository backup stopped by SIGTERM (systemd, a timeout, {@code kill}) exits 143 and takes its
+ * lock file with it, so neither other hosts nor restic wait for it to turn stale; the run is in
+ * history as interrupted, restic finds the repository sound, and the next backup completes.
+ */
+class RepositoryInterruptedIT {
+  private static final String PASSWORD = "interrupted";
+
+  @TempDir Path tmp;
+
+  @Test
+  void aTerminatedBackupLeavesNoLock() throws Exception {
+    Path src = tmp.resolve("src");
+    Trees.randomFile(src.resolve("big.bin"), new Random(11), 600L << 20);
+    Path repo = tmp.resolve("repo");
+    Cli cli = new Cli(tmp.resolve("state")).env("HOLDFAST_PASSWORD", PASSWORD);
+    assertThat(cli.run("init", "--to", repo.toString(), "--format", "repository").exitCode()).isZero();
+    String[] args = {"backup", "--to", repo.toString(), src.toString()};
+
+    Process child = Processes.startHoldfast(cli, tmp.resolve("child"), List.of(), args);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    boolean locked = false;
+    while (!locked && child.isAlive() && System.nanoTime() < deadline) {
+      locked = !files(repo.resolve("locks")).isEmpty();
+      if (!locked) {
+        Thread.sleep(5);
+      }
+    }
+    Thread.sleep(300); // into the data
+    child.destroy(); // SIGTERM
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(locked).as("the backup held its lock; stderr: %s", Files.readString(tmp.resolve("child/stderr.txt")))
+        .isTrue();
+    assertThat(child.exitValue()).as("stopped before it finished").isEqualTo(143);
+    assertThat(files(repo.resolve("locks"))).as("lock files left").isEmpty();
+    var restic = new ResticCli(repo, PASSWORD, tmp);
+    assertThat(restic.check("list", "locks")).isBlank();
+    restic.check("check");
+    assertThat(cli.run("history", "--json").out()).contains("interrupted by a signal");
+
+    Cli.Result next = cli.run(args);
+    assertThat(next.exitCode()).as(next.toString()).isZero();
+    assertThat(next.err()).doesNotContain("stale lock");
+    restic.check("check", "--read-data");
+  }
+
+  private static List<Path> files(Path dir) throws Exception {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(Files::isRegularFile).toList();
+    }
+  }
+}
