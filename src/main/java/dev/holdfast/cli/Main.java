@@ -40,7 +40,22 @@ public final class Main implements Runnable {
     // that garbage out of its peak memory (the daemon, with many runs in one heap, does not)
     boolean daemon = subcommands.size() == 1 && subcommands.get(0) == DaemonCommand.class;
     dev.holdfast.repository.Repository.collectKeyDerivationGarbage(!daemon);
-    System.exit(commandLine(System.getenv(), subcommands).execute(args));
+    // SIGTERM and Ctrl-C end the JVM through its shutdown hooks (which delete temporary files and
+    // locks and record the run); without this line the command would end without a word
+    java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+    try {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        if (!finished.get()) {
+          System.err.println("error: stopped by a signal (SIGTERM or Ctrl-C) before it finished");
+          System.err.flush();
+        }
+      }, "holdfast-stopped"));
+    } catch (IllegalStateException e) {
+      // already shutting down
+    }
+    int code = commandLine(System.getenv(), subcommands).execute(args);
+    finished.set(true);
+    System.exit(code);
   }
 
   /** The configured command line with every subcommand; tests call {@code execute(args)} on it with their own streams. */

@@ -128,7 +128,7 @@ public final class ArchiveRestore {
       }
       return commit(key, target, staging, List.copyOf(staged.values()), skipped[0]);
     } finally {
-      PathRules.deleteTree(staging);
+      PathRules.dropStaging(staging);
     }
   }
 

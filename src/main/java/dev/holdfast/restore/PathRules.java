@@ -52,12 +52,57 @@ final class PathRules {
   static Path makeStaging(Path target) {
     try {
       Files.createDirectories(target);
-      return Files.createTempDirectory(target, ".holdfast-restore-");
+      Path staging = Files.createTempDirectory(target, ".holdfast-restore-");
+      Stagings.add(staging);
+      return staging;
     } catch (java.nio.file.FileAlreadyExistsException e) {
       throw dev.holdfast.error.HoldfastException.usage("restore target " + target + " exists and is not a directory",
           "give a directory (it is created when missing)");
     } catch (IOException e) {
       throw dev.holdfast.error.HoldfastException.io("preparing restore target " + target, e);
+    }
+  }
+
+  /** Deletes a staging directory made by {@link #makeStaging}, whatever is left in it. */
+  static void dropStaging(Path staging) {
+    deleteTree(staging);
+    Stagings.remove(staging);
+  }
+
+  /**
+   * The staging directories of restores under way, for a shutdown hook that deletes them when
+   * SIGTERM or Ctrl-C ends the process: the restore's own cleanup never runs then, and a hidden
+   * directory of half a restore would stay in the target for good. (SIGKILL runs no hook.)
+   */
+  private static final class Stagings {
+    private static final java.util.Set<Path> DIRS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    static void add(Path staging) {
+      if (HOOKED.compareAndSet(false, true)) {
+        try {
+          Runtime.getRuntime().addShutdownHook(new Thread(Stagings::deleteAll, "restore-staging-cleanup"));
+        } catch (IllegalStateException e) {
+          // the process is ending already
+        }
+      }
+      DIRS.add(staging);
+    }
+
+    static void remove(Path staging) {
+      DIRS.remove(staging);
+    }
+
+    private static void deleteAll() {
+      for (Path p : DIRS) {
+        for (int attempt = 0; attempt < 3 && exists(p); attempt++) { // workers may still be writing into it
+          try {
+            deleteTree(p);
+          } catch (RuntimeException e) {
+            // a file vanished or appeared while walking: walk again
+          }
+        }
+      }
     }
   }
 

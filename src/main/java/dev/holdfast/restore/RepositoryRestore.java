@@ -126,7 +126,7 @@ public final class RepositoryRestore {
     } catch (UncheckedIOException e) {
       throw HoldfastException.io("restoring " + label + " into " + target, e.getCause());
     } finally {
-      PathRules.deleteTree(staging);
+      PathRules.dropStaging(staging);
     }
   }
 

@@ -60,6 +60,41 @@ class RepositoryInterruptedIT {
     restic.check("check", "--read-data");
   }
 
+  /** A restore stopped by SIGTERM leaves no staging directory (half a restore, hidden) in its target. */
+  @Test
+  void aTerminatedRestoreLeavesNoStagingDirectory() throws Exception {
+    Path src = tmp.resolve("src");
+    Trees.randomFile(src.resolve("big.bin"), new Random(12), 600L << 20);
+    Path repo = tmp.resolve("repo");
+    Cli cli = new Cli(tmp.resolve("state")).env("HOLDFAST_PASSWORD", PASSWORD);
+    assertThat(cli.run("init", "--to", repo.toString(), "--format", "repository").exitCode()).isZero();
+    assertThat(cli.run("backup", "--to", repo.toString(), src.toString()).exitCode()).isZero();
+    Path target = tmp.resolve("restored");
+
+    Process child = Processes.startHoldfast(cli, tmp.resolve("child"), List.of(), "restore", "--from", repo.toString(),
+        "latest", "--target", target.toString());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    boolean staging = false;
+    while (!staging && child.isAlive() && System.nanoTime() < deadline) {
+      try (Stream<Path> s = Files.isDirectory(target) ? Files.walk(target) : Stream.empty()) {
+        staging = s.anyMatch(p -> p.getFileName().toString().equals("big.bin"));
+      }
+      if (!staging) {
+        Thread.sleep(5);
+      }
+    }
+    child.destroy(); // SIGTERM
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(staging).as("the restore was writing; stderr: %s", Files.readString(tmp.resolve("child/stderr.txt")))
+        .isTrue();
+    assertThat(child.exitValue()).as("stopped before it finished").isEqualTo(143);
+    try (Stream<Path> s = Files.list(target)) {
+      assertThat(s.toList()).as("left in the target").isEmpty();
+    }
+    assertThat(Files.readString(tmp.resolve("child/stderr.txt")))
+        .contains("error: stopped by a signal (SIGTERM or Ctrl-C) before it finished");
+  }
+
   private static List<Path> files(Path dir) throws Exception {
     if (!Files.isDirectory(dir)) {
       return List.of();
