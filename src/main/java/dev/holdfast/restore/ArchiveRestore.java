@@ -14,11 +14,9 @@ import dev.holdfast.event.EventSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
@@ -61,11 +59,7 @@ public final class ArchiveRestore {
   public RestoreResult restore(ArchiveCatalog.Item item, RestoreRequest request) {
     String key = item.ref().id();
     Path target = request.target().toAbsolutePath().normalize();
-    List<PathMatcher> includes = new ArrayList<>();
-    for (String inc : request.includes()) {
-      String p = inc.startsWith("/") ? inc.substring(1) : inc;
-      includes.add(FileSystems.getDefault().getPathMatcher("glob:" + (p.endsWith("/") ? p.substring(0, p.length() - 1) : p)));
-    }
+    IncludePatterns includes = new IncludePatterns(request.includes());
     Map<String, Manifest.ManifestEntry> expected = new HashMap<>();
     item.entries(decryption).forEach(e -> expected.put(e.path(), e));
     String expectedSha = item.expectedSha256();
@@ -96,7 +90,7 @@ public final class ArchiveRestore {
                                 + "; it would be written outside the target",
                             "this archive was not written by Holdfast or was tampered with; inspect it with: tar -tvf");
                       });
-                  if (!included(name, includes)) {
+                  if (!includes.includes(name)) {
                     return;
                   }
                   stage(key, target, staging, name, entry, content, expected, stagedFiles, damage, request);
@@ -124,7 +118,8 @@ public final class ArchiveRestore {
       }
       if (!includes.isEmpty() && staged.isEmpty()) {
         throw HoldfastException.usage("no entry of " + key + " matches " + String.join(", ", request.includes()),
-            "paths inside an archive have no leading '/'; list them with: tar -tf");
+            "a pattern with a leading '/' is matched from the archive's root, one without at any depth (*.txt, notes); "
+                + "list the paths with: tar -tf");
       }
       return commit(key, target, staging, List.copyOf(staged.values()), skipped[0]);
     } finally {
@@ -138,22 +133,6 @@ public final class ArchiveRestore {
       return "it ends early (truncated)";
     }
     return m == null ? e.getClass().getSimpleName() : m;
-  }
-
-  static boolean included(String name, List<PathMatcher> includes) {
-    if (includes.isEmpty()) {
-      return true;
-    }
-    // a pattern naming a directory includes everything below it
-    Path p = Path.of(name);
-    for (Path cur = p; cur != null; cur = cur.getParent()) {
-      for (PathMatcher m : includes) {
-        if (m.matches(cur)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   private void stage(

@@ -16,11 +16,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
@@ -83,11 +81,7 @@ public final class RepositoryRestore {
   public RestoreResult restore(Repository repo, ObjectId snapshotId, RestoreRequest request) {
     String label = "snapshot " + snapshotId.shortHex();
     Path target = request.target().toAbsolutePath().normalize();
-    List<PathMatcher> includes = new ArrayList<>();
-    for (String inc : request.includes()) {
-      String p = inc.startsWith("/") ? inc.substring(1) : inc;
-      includes.add(FileSystems.getDefault().getPathMatcher("glob:" + (p.endsWith("/") ? p.substring(0, p.length() - 1) : p)));
-    }
+    IncludePatterns includes = new IncludePatterns(request.includes());
     ObjectId root = repo.loadSnapshot(snapshotId).tree();
     Repository.dropKeyDerivationGarbage(); // before the workers' blob buffers are made
     names.clear();
@@ -119,7 +113,8 @@ public final class RepositoryRestore {
       }
       if (!includes.isEmpty() && staged.isEmpty()) {
         throw HoldfastException.usage("nothing in " + label + " matches " + String.join(", ", request.includes()),
-            "patterns match the snapshot's paths without the leading '/' (tmp/data/**, not data/**); list them with: holdfast ls --from "
+            "a pattern with a leading '/' is matched from the root (/home/me/notes), one without at any depth (*.txt, notes); "
+                + "list the paths with: holdfast ls --from "
                 + repo.backend().targetUrl() + " " + snapshotId.shortHex());
       }
       return commit(label, target, staging, staged, skipped[0]);
@@ -131,7 +126,7 @@ public final class RepositoryRestore {
   }
 
   private void stageTree(Repository repo, String label, ObjectId treeId, String prefix, Path target, Path staging,
-      List<PathMatcher> includes, RestoreRequest request, List<Staged> staged, List<PendingFile> files, HardLinks links,
+      IncludePatterns includes, RestoreRequest request, List<Staged> staged, List<PendingFile> files, HardLinks links,
       long[] skipped) {
     for (Node node : repo.loadTree(treeId).nodes()) {
       String n = node.name();
@@ -145,7 +140,7 @@ public final class RepositoryRestore {
       PathRules.unsafe(name).ifPresent(why -> {
         throw new HoldfastException(ExitCode.FAILED, "refusing to restore '" + name + "' from " + label + ": " + why);
       });
-      boolean wanted = ArchiveRestore.included(name, includes);
+      boolean wanted = includes.includes(name);
       try {
         if (wanted) {
           stage(label, name, node, target, staging, request, staged, files, links, skipped);

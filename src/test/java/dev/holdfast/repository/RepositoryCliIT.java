@@ -41,6 +41,14 @@ class RepositoryCliIT {
     }
   }
 
+  /** The regular files below {@code dir}, relative to it, sorted. */
+  private static List<String> regularFiles(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+          .map(p -> dir.relativize(p).toString()).sorted().toList();
+    }
+  }
+
   private static Cli.Result ok(Cli.Result r) {
     assertThat(r.exitCode()).as(r.toString()).isZero();
     return r;
@@ -328,6 +336,15 @@ class RepositoryCliIT {
     Path restoredSub = Trees.restored(some, src.resolve("sub"));
     Trees.assertSameTree(src.resolve("sub"), restoredSub);
     assertThat(Trees.restored(some, src.resolve("big.bin"))).doesNotExist();
+
+    // patterns as restic's: without a leading '/' they match at any depth; restic restores the same files
+    for (String pattern : List.of("*.bin", "sub", "deeper/*")) {
+      Path ours = tmp.resolve("ours-" + pattern.hashCode());
+      Path theirs = tmp.resolve("theirs-" + pattern.hashCode());
+      ok(cli.run("restore", "--from", repo.toString(), "latest", "--target", ours.toString(), "--include", pattern));
+      new ResticCli(repo, PASSWORD, tmp).check("restore", "latest", "--target", theirs.toString(), "--include", pattern);
+      assertThat(regularFiles(ours)).as(pattern).isNotEmpty().isEqualTo(regularFiles(theirs));
+    }
 
     // a snapshot whose tree names a directory "..", as no honest writer makes it
     try (var backend = new dev.holdfast.backend.LocalBackend(repo); var r = Repository.open(backend, PASSWORD)) {
