@@ -5,6 +5,10 @@ import dev.holdfast.config.JobSpec;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.job.Job;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,9 +38,17 @@ final class ConfigCommand implements Runnable {
       ConfigSpec c = w.configIfAny().orElseThrow(() -> HoldfastException.usage("no config file found",
           "pass --config FILE or create $XDG_CONFIG_HOME/holdfast/holdfast.yaml"));
       PrintWriter out = spec.commandLine().getOut();
+      boolean json = main.global.json;
+      List<Map<String, Object>> jobs = new ArrayList<>();
       for (JobSpec s : c.jobs().values()) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("job", s.name());
+        row.put("sources", s.sources());
+        row.put("target", s.target());
+        jobs.add(row);
         if (s.mirror() != null) {
-          if (!main.global.quiet) {
+          row.put("format", "mirror");
+          if (!main.global.quiet && !json) {
             var m = s.mirror();
             out.printf("job %-12s %s -> %s (mirror%s%s%s)%n", s.name(), String.join(", ", s.sources()), s.target(),
                 m.delete() ? ", delete" : "", m.backupDir() == null ? "" : ", backup_dir " + m.backupDir(),
@@ -45,7 +57,8 @@ final class ConfigCommand implements Runnable {
           continue;
         }
         Job j = w.job(s);
-        if (!main.global.quiet) {
+        row.put("format", j.repository() != null ? "repository" : "archive");
+        if (!main.global.quiet && !json) {
           if (j.repository() != null) {
             out.printf("job %-12s %s -> %s (repository, password from %s)%n", j.name(), String.join(", ", s.sources()),
                 j.target(), s.passwordFile() != null ? s.passwordFile() : s.passwordEnv() != null ? "$" + s.passwordEnv()
@@ -55,6 +68,14 @@ final class ConfigCommand implements Runnable {
                 j.archive().compression().configName(), j.archive().name().template());
           }
         }
+      }
+      if (json) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("file", c.file().toString());
+        doc.put("ok", true);
+        doc.put("jobs", jobs);
+        Json.print(out, doc);
+        return 0;
       }
       out.printf("%s: OK (%d job%s)%n", c.file(), c.jobs().size(), c.jobs().size() == 1 ? "" : "s");
       out.flush();

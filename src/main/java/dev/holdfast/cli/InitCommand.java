@@ -33,6 +33,24 @@ final class InitCommand implements Callable<Integer> {
     this.main = main;
   }
 
+  /**
+   * A local target inside an existing repository (repo/data, say) is refused: that repository's
+   * check would count the new one's files as stray packs and its prune would delete them, the new
+   * repository's only key among them.
+   */
+  private static void refuseInsideARepository(String target) {
+    if (target.contains("://")) {
+      return; // remote targets: their layout is the server's business
+    }
+    java.nio.file.Path p = java.nio.file.Path.of(target).toAbsolutePath().normalize().getParent();
+    for (; p != null; p = p.getParent()) {
+      if (java.nio.file.Files.isRegularFile(p.resolve("config")) && java.nio.file.Files.isDirectory(p.resolve("keys"))) {
+        throw HoldfastException.usage(target + " is inside the repository at " + p
+            + "; its prune would delete the new repository's files", "choose a directory outside " + p);
+      }
+    }
+  }
+
   @Override
   public Integer call() {
     if (!format.equals("repository")) {
@@ -42,6 +60,7 @@ final class InitCommand implements Callable<Integer> {
           format.equals("archive") ? "back up to the directory: holdfast backup --to " + to + " PATH…" : null);
     }
     Wiring w = new Wiring(main, spec.commandLine().getErr());
+    refuseInsideARepository(w.expandHome(to));
     String pass = w.repositoryPassword(password.passwordFile, null);
     try (Backend b = w.openBackend(to)) {
       try {

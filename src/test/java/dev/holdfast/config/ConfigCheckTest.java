@@ -43,6 +43,22 @@ class ConfigCheckTest {
   }
 
   @Test
+  void aValidConfigWithJsonIsOneDocument() throws IOException {
+    Path f = write("""
+        jobs:
+          daily:
+            sources: [%s]
+            target: %s
+        """.formatted(src, target));
+    Cli.Result r = cli.run("--json", "--config", f.toString(), "config", "check");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertThat(doc.path("ok").asBoolean()).isTrue();
+    assertThat(doc.path("jobs").get(0).path("job").asText()).isEqualTo("daily");
+    assertThat(doc.path("jobs").get(0).path("format").asText()).isEqualTo("archive");
+  }
+
+  @Test
   void missingTarget() throws IOException {
     assertProblems("""
         jobs:

@@ -386,6 +386,11 @@ class RepositoryCliIT {
     Cli.Result again = cli.run("init", "--to", repo.toString(), "--format", "repository");
     assertThat(again.exitCode()).as(again.toString()).isEqualTo(1);
     assertThat(again.err()).contains("already a repository");
+    // nor inside one: its prune would delete the nested repository's files
+    Cli.Result nested = cli.run("init", "--to", repo.resolve("data/nested").toString(), "--format", "repository");
+    assertThat(nested.exitCode()).as(nested.toString()).isEqualTo(2);
+    assertThat(nested.err()).contains("is inside the repository at " + repo);
+    assertThat(repo.resolve("data/nested")).doesNotExist();
   }
 
   @Test
