@@ -48,7 +48,13 @@ public final class LocalBackend implements Backend {
   @Override
   public ObjectWriter create(String key) throws IOException {
     Path target = path(key);
-    Files.createDirectories(target.getParent());
+    try {
+      Files.createDirectories(target.getParent());
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // a file where a directory belongs: not "the object exists", which callers of content-named
+      // objects take for success
+      throw new java.nio.file.NotDirectoryException(e.getFile() == null ? target.getParent().toString() : e.getFile());
+    }
     String tmpName =
         target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + PARTIAL_SUFFIX;
     Path tmp = target.resolveSibling(tmpName);

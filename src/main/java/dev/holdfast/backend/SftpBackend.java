@@ -128,7 +128,9 @@ public final class SftpBackend implements Backend {
       } catch (SftpException e) {
         // OpenSSH answers SSH_FX_FAILURE when it exists, e.g. made by a concurrent upload.
         if (!isDirectory(sftp, m)) {
-          throw translate(e, m);
+          IOException t = translate(e, m);
+          // a file in its place: not "the object exists", which content-named writes take for success
+          throw t instanceof FileAlreadyExistsException ? new java.nio.file.NotDirectoryException(m) : t;
         }
       }
     }

@@ -43,6 +43,10 @@ final class RestoreCommand implements Callable<Integer> {
       description = "'latest' (default), or a backup's name as 'list' shows it.")
   String backup;
 
+  @Option(names = "--no-lock", description = "On a repository: read it without writing a lock file, for read-only storage or "
+      + "credentials (as restic's --no-lock); a prune running meanwhile could delete what is being read.")
+  boolean noLock;
+
   @Option(names = {"-t", "--target"}, paramLabel = "DIR", description = "Directory to restore into (files).")
   Path into;
 
@@ -130,7 +134,8 @@ final class RestoreCommand implements Callable<Integer> {
 
   private int restoreSnapshot(Wiring w, Wiring.Opened o, EventSink sink) {
     try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job());
-        var lock = repo.lock(false)) { // shared, as restic's restore: a prune must not delete packs mid-restore
+        // shared, as restic's restore: a prune must not delete packs mid-restore
+        var lock = noLock ? null : repo.lock(false)) {
       BackupRef ref = Wiring.selectSnapshot(repo, backup, o.job());
       RestoreResult r = new RepositoryRestore(sink).restore(repo, ObjectId.parse(ref.id()), new RestoreRequest(
           Path.of(w.expandHome(into.toString())), include, overwrite));

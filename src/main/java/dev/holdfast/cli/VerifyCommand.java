@@ -36,6 +36,10 @@ final class VerifyCommand implements Callable<Integer> {
   @Parameters(paramLabel = "BACKUP", description = "Backups to check (default: latest).")
   List<String> backups = new ArrayList<>();
 
+  @Option(names = "--no-lock", description = "On a repository: read it without writing a lock file, for read-only storage or "
+      + "credentials (as restic's --no-lock); a prune running meanwhile could delete what is being read.")
+  boolean noLock;
+
   @Option(names = "--all", description = "Check every backup on the target.")
   boolean all;
 
@@ -169,7 +173,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
     List<VerifyReport> reports = new ArrayList<>();
     try (Repository repo = w.openRepository(o.backend(), password.passwordFile, o.job());
-        var lock = repo.lock(false)) { // shared: a concurrent prune would look like missing packs
+        var lock = noLock ? null : repo.lock(false)) { // shared: a concurrent prune would look like missing packs
       var verifier = new RepositoryVerifier(repo);
       if (backups.isEmpty() || all) {
         reports.add(verifier.verify(lv, packs));

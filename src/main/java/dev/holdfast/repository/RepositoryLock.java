@@ -262,6 +262,13 @@ public final class RepositoryLock implements AutoCloseable {
     ObjectId id;
     try {
       id = repo.saveLockFile(mine.toJson());
+    } catch (HoldfastException e) {
+      HangupGuard.exit();
+      if (exclusive || e.hint() != null) {
+        throw e;
+      }
+      throw new HoldfastException(e.exitCode(), e.getMessage(),
+          "on read-only storage (or with read-only credentials), restore and verify read it with --no-lock", e);
     } catch (RuntimeException e) {
       HangupGuard.exit();
       throw e;

@@ -32,6 +32,20 @@ class LocalBackendTest extends BackendContract {
     assertThat(dir).isDirectory();
   }
 
+  /**
+   * A file where a directory of the key belongs fails the write as "not a directory": a
+   * FileAlreadyExistsException would read as "this content-named object is stored already", and
+   * the write would be taken for done without a byte written.
+   */
+  @Test
+  void aFileInPlaceOfADirectoryIsNotADirectoryNotAnExistingObject() throws IOException {
+    Files.writeString(dir.resolve("locks"), "");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> backend().put("locks/abc", new byte[] {1}))
+        .isInstanceOf(java.nio.file.NotDirectoryException.class)
+        .isNotInstanceOf(java.nio.file.FileAlreadyExistsException.class)
+        .hasMessageContaining("locks");
+  }
+
   @Test
   void abortLeavesNoPartialFile() throws IOException {
     try (ObjectWriter w = backend().create("x/y")) {

@@ -260,6 +260,39 @@ class RepositoryCliIT {
     assertThat(tmp.resolve("other")).doesNotExist();
   }
 
+  /**
+   * A repository where no lock file can be written (read-only media or credentials; here its
+   * locks/ is a plain file, which stops root too) is refused by restore and verify with a hint,
+   * and read with --no-lock; restic reads the result the same way.
+   */
+  @Test
+  void restoreAndVerifyReadARepositoryThatTakesNoLockWithNoLock() throws Exception {
+    Path src = SourceTree.create(tmp.resolve("data/src"), 43);
+    Path repo = tmp.resolve("repo");
+    Cli cli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
+    ok(cli.run("init", "--to", repo.toString(), "--format", "repository"));
+    ok(cli.run("backup", "--to", repo.toString(), src.toString()));
+    if (Files.isDirectory(repo.resolve("locks"))) {
+      try (Stream<Path> s = Files.list(repo.resolve("locks"))) {
+        assertThat(s.toList()).isEmpty();
+      }
+      Files.delete(repo.resolve("locks"));
+    }
+    Files.writeString(repo.resolve("locks"), "");
+    Path restored = tmp.resolve("restored");
+
+    Cli.Result refused = cli.run("restore", "--from", repo.toString(), "latest", "--target", restored.toString());
+    assertThat(refused.exitCode()).as(refused.toString()).isNotZero();
+    assertThat(refused.err()).contains("hint: on read-only storage").contains("--no-lock");
+    Cli.Result verifyRefused = cli.run("verify", "--from", repo.toString());
+    assertThat(verifyRefused.err()).as(verifyRefused.toString()).contains("--no-lock");
+
+    ok(cli.run("restore", "--no-lock", "--from", repo.toString(), "latest", "--target", restored.toString()));
+    Trees.assertSameTree(src, Trees.restored(restored, src));
+    assertThat(ok(cli.run("verify", "--no-lock", "--from", repo.toString())).out()).startsWith("ok ");
+    assertThat(Files.readString(repo.resolve("locks"))).isEmpty();
+  }
+
   @Test
   void aConfiguredRepositoryJobRunsItsLifecycleAndRecordsHistory() throws Exception {
     Path src = SourceTree.create(tmp.resolve("data/src"), 47);
