@@ -56,6 +56,7 @@ final class StatusCommand implements Callable<Integer> {
     }
     Instant now = w.clock().instant();
     List<JobStatus> rows = new ArrayList<>();
+    List<HoldfastException> unchecked = new ArrayList<>();
     try (StateStore state = w.openState()) {
       if (target.from != null) {
         try (Wiring.Opened o = w.open(target)) {
@@ -76,28 +77,48 @@ final class StatusCommand implements Callable<Integer> {
       } else {
         List<JobSpec> specs = target.job != null ? List.of(w.jobSpec(target.job)) : List.copyOf(w.config().jobs().values());
         for (JobSpec s : specs) {
-          if (MirrorCommand.isMirror(s)) {
-            rows.add(mirrorRow(s, override == null ? s.maxAge() : override, now, state));
-            continue;
-          }
-          Job j = w.job(s);
-          BackupRef newest = null;
-          try (var b = w.openBackend(j.target())) {
-            if (Wiring.holdsRepository(b)) {
-              List<BackupRef> mine = w.snapshots(b, null, j.name());
-              newest = mine.isEmpty() ? null : mine.get(mine.size() - 1);
-            } else {
-              newest = w.catalog(b).latestOf(j.name()).orElse(null);
-            }
+          try {
+            rows.add(jobRow(w, s, override, now, state));
           } catch (HoldfastException e) {
-            if (e.exitCode() != ExitCode.TARGET_MISSING) {
+            if (specs.size() == 1) {
               throw e;
             }
+            // one job's target unreachable or its password wrong must not hide the others' state
+            unchecked.add(e);
+            List<RunRecord> last = state.history(s.name(), 1);
+            rows.add(new JobStatus(s.name(), s.target(), "error", null, null, null,
+                (override == null ? s.maxAge() : override).toSeconds(), null,
+                last.isEmpty() ? null : last.get(0).status(), e.getMessage()));
           }
-          rows.add(row(j.name(), j.target(), newest, override == null ? j.maxAge() : override, now, state));
         }
       }
     }
+    return report(rows, unchecked);
+  }
+
+  /** One configured job's row: its newest backup on its target (a missing target counts as none). */
+  private JobStatus jobRow(Wiring w, JobSpec s, Duration override, Instant now, StateStore state) {
+    if (MirrorCommand.isMirror(s)) {
+      return mirrorRow(s, override == null ? s.maxAge() : override, now, state);
+    }
+    Job j = w.job(s);
+    BackupRef newest = null;
+    try (var b = w.openBackend(j.target())) {
+      if (Wiring.holdsRepository(b)) {
+        List<BackupRef> mine = w.snapshots(b, null, j.name());
+        newest = mine.isEmpty() ? null : mine.get(mine.size() - 1);
+      } else {
+        newest = w.catalog(b).latestOf(j.name()).orElse(null);
+      }
+    } catch (HoldfastException e) {
+      if (e.exitCode() != ExitCode.TARGET_MISSING) {
+        throw e;
+      }
+    }
+    return row(j.name(), j.target(), newest, override == null ? j.maxAge() : override, now, state);
+  }
+
+  private int report(List<JobStatus> rows, List<HoldfastException> unchecked) {
     PrintWriter out = spec.commandLine().getOut();
     if (main.global.json) {
       Json.print(out, rows);
@@ -105,11 +126,19 @@ final class StatusCommand implements Callable<Integer> {
       out.printf("%-8s  %-12s  %-10s  %9s  %-8s  %s%n", "STATE", "JOB", "AGE", "SIZE", "LAST RUN", "NEWEST BACKUP");
       for (JobStatus r : rows) {
         out.printf("%-8s  %-12s  %-10s  %9s  %-8s  %s%n", r.state(), r.job(),
-            r.ageSeconds() == null ? "never" : age(r.ageSeconds()) + (r.state().equals("stale") ? "!" : ""),
+            r.ageSeconds() == null ? (r.state().equals("error") ? "?" : "never") : age(r.ageSeconds()) + (r.state().equals("stale") ? "!" : ""),
             r.size() == null || r.size() < 0 ? "-" : RunLog.human(r.size()), r.lastRun() == null ? "-" : r.lastRun(),
-            r.backup() == null ? "(none on " + r.target() + ")" : r.backup());
+            r.state().equals("error") ? "(cannot tell: " + r.lastError() + ")"
+                : r.backup() == null ? "(none on " + r.target() + ")" : r.backup());
       }
       out.flush();
+    }
+    if (!unchecked.isEmpty()) {
+      HoldfastException first = unchecked.get(0);
+      JobStatus row = rows.stream().filter(r -> r.state().equals("error")).findFirst().orElseThrow();
+      throw new HoldfastException(first.exitCode(), unchecked.size() + " job" + (unchecked.size() == 1 ? "" : "s")
+          + " could not be checked; first: " + row.job() + ": " + first.getMessage(),
+          first.hint() != null ? first.hint() : "holdfast doctor checks every job's target and password", first);
     }
     long stale = rows.stream().filter(r -> r.state().equals("stale") || r.state().equals("missing")).count();
     if (stale > 0) {

@@ -129,6 +129,28 @@ class StatusCliTest {
   }
 
   @Test
+  void aJobThatCannotBeCheckedIsAnErrorRowAndTheOthersAreStillShown() throws IOException {
+    Path repo = dir.resolve("t-repo");
+    Cli.Result init = cli.env("HOLDFAST_PASSWORD", "right").run("init", "--to", repo.toString(), "--format", "repository");
+    assertThat(init.exitCode()).as(init.toString()).isZero();
+    Path wrong = Files.writeString(dir.resolve("wrong-password"), "wrong\n");
+    Files.writeString(config, Files.readString(config) + """
+          repo:
+            format: repository
+            password_file: %s
+            sources: [%s/src]
+            target: %s
+        """.formatted(wrong, dir, repo));
+    Cli.Result r = status();
+    assertThat(r.exitCode()).as("the wrong password's exit code: " + r).isEqualTo(12);
+    assertThat(r.out()).containsPattern("(?m)^ok\\s+fresh\\s").containsPattern("(?m)^stale\\s+old\\s")
+        .containsPattern("(?m)^error\\s+repo\\s+\\?\\s+.*\\(cannot tell: wrong password");
+    assertThat(r.err()).contains("error: 1 job could not be checked; first: repo: wrong password");
+    // alone, the job's own error as before
+    assertThat(status("--job", "repo").err()).startsWith("error: wrong password");
+  }
+
+  @Test
   void adHocStatusFromATargetWithMaxAge() {
     Cli.Result fresh = cli.run("status", "--from", dir.resolve("t-fresh").toString(), "--max-age", "25h");
     assertThat(fresh.exitCode()).as(fresh.toString()).isZero();
