@@ -113,6 +113,7 @@ final class RestoreCommand implements Callable<Integer> {
     if (intoDatabase != null || create || clean) {
       throw HoldfastException.usage("--into, --create and --clean apply to --database (and --into, --clean to --volume)");
     }
+    warnAboutLeftovers(Path.of(w.expandHome(into.toString())));
     try (Wiring.Opened o = w.open(target);
         ProgressDisplay progress = ProgressDisplay.startIfTerminal(spec.commandLine().getErr(), main.global.quiet)) {
       if (Wiring.holdsRepository(o.backend())) {
@@ -129,6 +130,26 @@ final class RestoreCommand implements Callable<Integer> {
             r.backup(), into, r.files(), r.directories(), r.links(), RunLog.human(r.bytes()));
       }
       return 0;
+    }
+  }
+
+  /**
+   * A restore stopped by SIGKILL (or a crash) leaves its hidden staging directory in the target,
+   * where nothing else would ever mention it: the next restore there says so. It may also belong
+   * to a restore running now, so it is not deleted.
+   */
+  private void warnAboutLeftovers(Path dir) {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return;
+    }
+    try (var s = java.nio.file.Files.newDirectoryStream(dir, ".holdfast-restore-*")) {
+      for (Path p : s) {
+        spec.commandLine().getErr().println("warning: " + p + " was left by a restore that was killed (or belongs to one "
+            + "running now): it holds part of a restore; delete it when no restore into " + dir + " is running");
+      }
+      spec.commandLine().getErr().flush();
+    } catch (java.io.IOException e) {
+      // the restore itself reports what is wrong with the target
     }
   }
 

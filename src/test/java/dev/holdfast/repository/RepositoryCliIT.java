@@ -287,7 +287,12 @@ class RepositoryCliIT {
     Cli.Result verifyRefused = cli.run("verify", "--from", repo.toString());
     assertThat(verifyRefused.err()).as(verifyRefused.toString()).contains("--no-lock");
 
-    ok(cli.run("restore", "--no-lock", "--from", repo.toString(), "latest", "--target", restored.toString()));
+    Path leftover = Files.createDirectories(restored.resolve(".holdfast-restore-123"));
+    Files.writeString(leftover.resolve("part"), "of a killed restore");
+    Cli.Result warned = ok(cli.run("restore", "--no-lock", "--from", repo.toString(), "latest", "--target",
+        restored.toString()));
+    assertThat(warned.err()).contains("warning: " + leftover + " was left by a restore that was killed");
+    assertThat(leftover.resolve("part")).as("not ours to delete: it may be a running restore's").exists();
     Trees.assertSameTree(src, Trees.restored(restored, src));
     assertThat(ok(cli.run("verify", "--no-lock", "--from", repo.toString())).out()).startsWith("ok ");
     assertThat(Files.readString(repo.resolve("locks"))).isEmpty();
