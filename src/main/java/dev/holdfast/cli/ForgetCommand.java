@@ -120,9 +120,14 @@ final class ForgetCommand implements Callable<Integer> {
             continue;
           }
           List<RunRecord> last = state.history(n, 1);
-          if (!dryRun && !j.forgetAfterFailure() && !last.isEmpty() && last.get(0).status().equals("FAILURE")) {
-            log.line("WARNING", "not applying retention to job " + n + ": its latest run failed ("
-                + last.get(0).error() + "); set forget_after_failure: true to change this");
+          if (!j.forgetAfterFailure() && !last.isEmpty() && last.get(0).status().equals("FAILURE")) {
+            String why = "not applying retention to job " + n + ": its latest run failed (" + last.get(0).error()
+                + "); set forget_after_failure: true to change this";
+            if (dryRun) {
+              out.printf("job %s: nothing would be removed: %s%n", n, why); // what the real forget will do
+            } else {
+              log.line("WARNING", why);
+            }
             continue;
           }
           Predicate<BackupRef> mine = r -> r.job().equals(n);

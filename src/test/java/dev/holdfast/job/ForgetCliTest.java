@@ -87,6 +87,11 @@ class ForgetCliTest {
     clone(real, target, "app", "2020-01-01_0300", hostOf(real));
     // the job's own run fails (its source is missing), so its history's latest run is a failure
     assertThat(cli.run("--config", config.toString(), "backup", "app").exitCode()).isEqualTo(2);
+    // the dry run says what the real one will do: nothing
+    Cli.Result dry = cli.run("--config", config.toString(), "forget", "--job", "app", "--dry-run");
+    assertThat(dry.exitCode()).as(dry.toString()).isZero();
+    assertThat(dry.out()).contains("job app: nothing would be removed: not applying retention to job app: its latest run failed")
+        .doesNotContain("remove ");
     Cli.Result r = cli.run("--config", config.toString(), "forget", "--job", "app");
     assertThat(r.exitCode()).isZero();
     assertThat(r.err()).contains("latest run failed");
