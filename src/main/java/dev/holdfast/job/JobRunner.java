@@ -324,7 +324,7 @@ public final class JobRunner {
       // every backup of this job the off-site target lacks, so a missed night catches up
       List<ArchiveCatalog.Item> mine =
           source.items().stream().filter(i -> i.ref().job().equals(job.name())).toList();
-      for (Job.Offsite off : job.offsite()) {
+      eachOffsite(job, off -> {
         try (Backend dest = backends.open(off.target())) {
           ArchiveCopy.Result r = new ArchiveCopy(dest).copy(mine);
           for (String id : r.copied()) {
@@ -332,7 +332,39 @@ public final class JobRunner {
           }
           done.add("copied " + r.copied().size() + " to " + dest.location());
         }
+      });
+    }
+  }
+
+  /**
+   * Copies to every off-site target, each whatever became of the others: one unreachable NAS must
+   * not keep the backup from the cloud. Each failure is logged; the first one fails the run.
+   */
+  private void eachOffsite(Job job, java.util.function.Consumer<Job.Offsite> copy) {
+    HoldfastException first = null;
+    int failed = 0;
+    for (Job.Offsite off : job.offsite()) {
+      try {
+        copy.accept(off);
+      } catch (HoldfastException | IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
+        if (Thread.currentThread().isInterrupted()) {
+          throw e; // stopping: the remaining targets are not tried
+        }
+        HoldfastException he = e instanceof HoldfastException h ? h : new HoldfastException(ExitCode.FAILED, e.getMessage(), null, e);
+        failed++;
+        if (first == null) {
+          first = he;
+        }
+        if (job.offsite().size() > 1) {
+          log.line("WARNING", job.name() + ": off-site copy failed: " + he.getMessage());
+        }
       }
+    }
+    if (first != null && job.offsite().size() > 1) {
+      throw new HoldfastException(first.exitCode(), "off-site copy failed for " + failed + " of " + job.offsite().size()
+          + " targets; first: " + first.getMessage(), first.hint(), first);
+    } else if (first != null) {
+      throw first;
     }
   }
 
@@ -348,7 +380,7 @@ public final class JobRunner {
       List<dev.holdfast.repository.StoredSnapshot> mine = src.readableSnapshots().stream()
           .filter(s -> !s.snapshot().tags().isEmpty() && s.snapshot().tags().get(0).equals(job.name()))
           .toList();
-      for (Job.Offsite off : job.offsite()) {
+      eachOffsite(job, off -> {
         try (Backend dest = backends.open(off.target());
             Repository dst = lockPolicy(openOrCreate(dest, password, src), job, sink)) {
           var r = new dev.holdfast.repository.RepositoryCopy(src, dst, EventSink.NONE).copy(mine);
@@ -356,7 +388,7 @@ public final class JobRunner {
               + dest.location() + " as " + to.substring(0, 8)));
           done.add("copied " + r.copied().size() + " to " + dest.location());
         }
-      }
+      });
     }
   }
 

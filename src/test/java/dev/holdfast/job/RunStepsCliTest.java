@@ -138,6 +138,25 @@ class RunStepsCliTest {
     assertThat(lines(everything, "REMOVED")).hasSize(4 + 4); // four on the target, four off-site
   }
 
+  /** One bad off-site target (a file where a directory should be) does not keep the copy from the others. */
+  @Test
+  void aFailingOffsiteTargetDoesNotStopTheCopiesToTheOthers() throws IOException {
+    Files.writeString(dir.resolve("not-a-dir"), "");
+    Files.writeString(config, Files.readString(config) + """
+          two:
+            sources: [%1$s/src]
+            target: %1$s/t-two
+            offsite:
+              - target: %1$s/not-a-dir
+              - target: %1$s/off-two
+        """.formatted(dir));
+    Cli.Result r = run("two");
+    assertThat(r.exitCode()).as(r.toString()).isNotZero();
+    assertThat(archives("off-two")).as("the healthy target got its copy").hasSize(1);
+    assertThat(lines(r, "WARNING")).singleElement().asString().contains("off-site copy failed").contains("not-a-dir");
+    assertThat(lines(r, "FAILURE")).singleElement().asString().contains("off-site copy failed for 1 of 2 targets");
+  }
+
   @Test
   void verifyAddsAQuickCheckToAJobWithVerifyNone() {
     Cli.Result plain = run("files");
