@@ -63,6 +63,18 @@ public final class ArchiveRestore {
     Map<String, Manifest.ManifestEntry> expected = new HashMap<>();
     item.entries(decryption).forEach(e -> expected.put(e.path(), e));
     String expectedSha = item.expectedSha256();
+    // A hard link that --include takes needs the file it links to, which --include may leave out
+    // (tar writes the content once, under the first name): that file is staged too, to give the
+    // link its content, and is not moved into the target itself.
+    Set<String> linkedOnly = new HashSet<>();
+    for (Manifest.ManifestEntry e : expected.values()) {
+      if ("hardlink".equals(e.type()) && e.link() != null && includes.includes(e.path())) {
+        String to = new ArchiveEntry(e.link(), ArchiveEntry.Type.FILE, 0, 0, e.mtime(), 0, 0, "", "", null).normalizedName();
+        if (!includes.includes(to)) {
+          linkedOnly.add(to);
+        }
+      }
+    }
 
     Path staging = PathRules.makeStaging(target);
     // by name: when an archive holds a name twice (tar -r appends), the later entry wins, as with tar
@@ -91,9 +103,12 @@ public final class ArchiveRestore {
                             "this archive was not written by Holdfast or was tampered with; inspect it with: tar -tvf");
                       });
                   if (!includes.includes(name)) {
+                    if (linkedOnly.contains(name) && entry.type() == ArchiveEntry.Type.FILE) {
+                      stage(key, target, staging, name, entry, content, expected, stagedFiles, damage, request, true);
+                    }
                     return;
                   }
-                  stage(key, target, staging, name, entry, content, expected, stagedFiles, damage, request);
+                  stage(key, target, staging, name, entry, content, expected, stagedFiles, damage, request, false);
                   if (entry.type() == ArchiveEntry.Type.OTHER) {
                     skipped[0]++;
                   } else {
@@ -138,7 +153,7 @@ public final class ArchiveRestore {
   private void stage(
       String key, Path target, Path staging, String name, ArchiveEntry entry, InputStream content,
       Map<String, Manifest.ManifestEntry> expected, Set<String> stagedFiles, List<String> damage,
-      RestoreRequest request) throws IOException {
+      RestoreRequest request, boolean onlyForLinks) throws IOException {
     Path stagedPath = staging.resolve(name);
     Path finalPath = target.resolve(name);
     if (!stagedPath.normalize().startsWith(staging) || !finalPath.normalize().startsWith(target)) {
@@ -152,13 +167,15 @@ public final class ArchiveRestore {
                   + staging.relativize(link) + "' stored earlier in the same archive",
               "this archive was not written by Holdfast or was tampered with; inspect it with: tar -tvf");
         });
-    PathRules.linkInParents(target, finalPath)
+    // staged only so that hard links to it get its content: never moved into the target itself
+    Path checked = onlyForLinks ? null : finalPath;
+    PathRules.linkInParents(target, onlyForLinks ? target : finalPath)
         .ifPresent(link -> {
           throw new HoldfastException(ExitCode.FAILED,
               "refusing to restore '" + name + "': '" + link + "' in the target is a symbolic link",
               "restore into an empty directory, or remove the link");
         });
-    if (entry.type() != ArchiveEntry.Type.DIRECTORY && PathRules.exists(finalPath) && !request.overwrite()) {
+    if (checked != null && entry.type() != ArchiveEntry.Type.DIRECTORY && PathRules.exists(finalPath) && !request.overwrite()) {
       throw new HoldfastException(ExitCode.FAILED,
           "refusing to overwrite " + finalPath + " (restoring " + key + "); nothing was restored",
           "restore into an empty directory, or pass --overwrite");
