@@ -54,6 +54,10 @@ public final class Mirror {
   /** Copies started for entries of the directory being walked; awaited before its attributes are set. */
   private List<Future<?>> pending = new ArrayList<>();
   private final Map<List<Long>, Future<?>> linkGroupCopies = new HashMap<>();
+  /** Link groups whose first copy this run rewrites: their other names get linked anew (a dry run's prediction). */
+  private final Set<List<Long>> rewrittenGroups = new HashSet<>();
+  /** An entry of the directory being synced was created, replaced or deleted (its mtime changes). */
+  private boolean touched;
   /** Whether the destination directory being filled passes its group to new files (set-group-ID). */
   private boolean dirSetsGroup;
   /** Changes made so far (itemized ones and removed leftovers): a directory none touched need not be stat'ed again. */
@@ -299,6 +303,10 @@ public final class Mirror {
         tree.setMode(dest, 0700);
       }
     }
+    // from here, items are this directory's own entries (its creation above was its parent's)
+    boolean outerTouched = touched;
+    boolean touchedHere;
+    touched = false;
     List<String> names = new ArrayList<>();
     Map<String, Meta> metas = new HashMap<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(src)) {
@@ -338,9 +346,16 @@ public final class Mirror {
     } finally {
       pending = outerPending;
       dirSetsGroup = outerSetsGroup;
+      touchedHere = touched;
+      touched = outerTouched;
     }
     // after the contents, whose creation changed the directory's mtime
     Meta now = exists ? (req.dryRun() || changes == changesBefore ? dm : tree.stat(dest)) : null;
+    if (exists && req.dryRun() && touchedHere) {
+      // what a real run would find: the entries changed, so did the mtime, which is then set back
+      now = new Meta(dm.mode(), dm.uid(), dm.gid(), dm.size(), FileTime.from(java.time.Instant.now()), dm.dev(), dm.ino(),
+          dm.nlink());
+    }
     if (madeWritable) {
       now = new Meta(dm.mode(), now.uid(), now.gid(), now.size(), now.mtime(), now.dev(), now.ino(), now.nlink());
     }
@@ -400,8 +415,9 @@ public final class Mirror {
     if (firstCopy != null) {
       await(linkGroupCopies.get(key));
       Meta first = tree.stat(firstCopy);
-      if (dm != null && first != null && dm.ino() == first.ino() && dm.dev() == first.dev()) {
-        return;
+      if (dm != null && first != null && dm.ino() == first.ino() && dm.dev() == first.dev()
+          && !(req.dryRun() && rewrittenGroups.contains(key))) {
+        return; // (a dry run rewrote nothing, but the real run's new first copy would need the link again)
       }
       item("hf+++++++++", rel, " => " + linkGroupRels.get(key));
       copied++;
@@ -434,6 +450,9 @@ public final class Mirror {
     item(flags, rel, "");
     copied++;
     bytes += sm.size();
+    if (key != null) {
+      rewrittenGroups.add(key);
+    }
     if (req.dryRun()) {
       return;
     }
@@ -539,6 +558,9 @@ public final class Mirror {
 
   private void item(String flags, String rel, String extra) {
     changes++;
+    if (flags.charAt(0) != '.') {
+      touched = true; // created, transferred, linked or deleted: the directory's entries change
+    }
     itemized.accept(flags + " " + rel + extra);
   }
 

@@ -103,6 +103,26 @@ class MirrorRsyncIT {
     assertThat(theirs).contains("*deleting   extraneous", "*deleting   data/size-513.bin", ">f.st...... data/size-1.bin");
   }
 
+  /**
+   * A dry run itemizes what the real run then does, line for line: here a changed file whose other
+   * name (a hard link) must be linked anew, and the directory times the changes touch.
+   */
+  @Test
+  void aDryRunPredictsTheRealRunLineForLine() throws Exception {
+    assertThat(cli.run("mirror", src.toString(), "--to", dest.toString()).exitCode()).isZero();
+    Files.writeString(src.resolve("hard/first.bin"), "rewritten, so its second name is linked again");
+    Files.writeString(src.resolve("data/new.txt"), "new");
+    Files.delete(src.resolve("data/size-513.bin"));
+    Cli.Result dry = cli.run("mirror", "-n", "--delete", src.toString(), "--to", dest.toString());
+    assertThat(dry.exitCode()).as(dry.toString()).isZero();
+    Cli.Result real = cli.run("-v", "mirror", "--delete", src.toString(), "--to", dest.toString());
+    assertThat(real.exitCode()).as(real.toString()).isZero();
+    assertThat(dry.out().lines().filter(l -> !l.startsWith("dry run:")).toList())
+        .contains("hf+++++++++ hard/sub/second-name.bin => hard/first.bin", ".d..t...... data/")
+        .isEqualTo(real.out().lines().toList());
+    assertThat(rsync(src, dest)).isEmpty();
+  }
+
   @Test
   void deleteWithABackupDirMovesReplacedAndDeletedFilesThere() throws Exception {
     assertThat(cli.run("mirror", src.toString(), "--to", dest.toString()).exitCode()).isZero();
