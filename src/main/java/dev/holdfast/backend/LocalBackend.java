@@ -188,30 +188,14 @@ public final class LocalBackend implements Backend {
    * cleanup, so a shutdown hook deletes these: an interrupted archive no longer leaves a
    * gigabyte-sized .partial file behind. (SIGKILL still can; such a file is never listed as an object.)
    */
-  private static final java.util.Set<Path> UNFINISHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-  private static final class Unfinished {
-    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
-
-    static void add(Path tmp) {
-      if (HOOKED.compareAndSet(false, true)) {
+  private static final dev.holdfast.error.ExitCleanup<Path> UNFINISHED =
+      new dev.holdfast.error.ExitCleanup<>("local-partial-cleanup", p -> {
         try {
-          Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (Path p : UNFINISHED) {
-              try {
-                Files.deleteIfExists(p);
-              } catch (IOException ignored) {
-                // best effort while the process ends
-              }
-            }
-          }, "local-partial-cleanup"));
-        } catch (IllegalStateException e) {
-          // the process is ending already: this upload cannot be committed anyway
+          Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+          // best effort while the process ends
         }
-      }
-      UNFINISHED.add(tmp);
-    }
-  }
+      });
 
   private static final class LocalWriter extends ObjectWriter {
     private final Path target;
@@ -230,7 +214,7 @@ public final class LocalBackend implements Backend {
       this.tmp = tmp;
       this.channel = channel;
       this.out = Channels.newOutputStream(channel);
-      Unfinished.add(tmp);
+      UNFINISHED.add(tmp);
     }
 
     @Override

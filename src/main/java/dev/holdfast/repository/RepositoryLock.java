@@ -70,7 +70,7 @@ public final class RepositoryLock implements AutoCloseable {
     this.lastRefreshed = template.time().toInstant();
     this.recheckDue = recheckDue;
     this.events = events;
-    Held.add(this);
+    HELD.add(this);
     if (recheckDue != 0) {
       repo.awaitLockRecheck(this);
     }
@@ -555,7 +555,7 @@ public final class RepositoryLock implements AutoCloseable {
   private synchronized void finishClose() {
     repo.lockRechecked(this); // an index written after this is not ours to guard
     delete(repo, current);
-    Held.remove(this);
+    HELD.remove(this);
     HangupGuard.exit();
   }
 
@@ -564,32 +564,9 @@ public final class RepositoryLock implements AutoCloseable {
    * Ctrl-C ends it (systemd stop, a cron timeout, {@code kill}): the run's own code never reaches
    * its close. Left behind, a lock blocks other hosts and restic for 30 minutes, until it counts as
    * stale (on this host the next run sees its process is gone). restic removes its locks on SIGINT
-   * and SIGTERM too. SIGKILL runs no hook.
+   * and SIGTERM too. Not synchronized on the lock: a thread stopped inside a refresh must not hold
+   * up the exit.
    */
-  private static final class Held {
-    private static final java.util.Set<RepositoryLock> LOCKS = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
-
-    static void add(RepositoryLock lock) {
-      if (HOOKED.compareAndSet(false, true)) {
-        try {
-          Runtime.getRuntime().addShutdownHook(new Thread(Held::releaseAll, "repository-lock-release"));
-        } catch (IllegalStateException e) {
-          // the process is ending already
-        }
-      }
-      LOCKS.add(lock);
-    }
-
-    static void remove(RepositoryLock lock) {
-      LOCKS.remove(lock);
-    }
-
-    private static void releaseAll() {
-      for (RepositoryLock l : LOCKS) {
-        // not synchronized on the lock: a thread stopped inside a refresh must not hold up the exit
-        delete(l.repo, l.current);
-      }
-    }
-  }
+  private static final dev.holdfast.error.ExitCleanup<RepositoryLock> HELD =
+      new dev.holdfast.error.ExitCleanup<>("repository-lock-release", l -> delete(l.repo, l.current));
 }

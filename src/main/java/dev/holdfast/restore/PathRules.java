@@ -53,7 +53,7 @@ final class PathRules {
     try {
       Files.createDirectories(target);
       Path staging = Files.createTempDirectory(target, ".holdfast-restore-");
-      Stagings.add(staging);
+      STAGINGS.add(staging);
       return staging;
     } catch (java.nio.file.FileAlreadyExistsException e) {
       throw dev.holdfast.error.HoldfastException.usage("restore target " + target + " exists and is not a directory",
@@ -66,7 +66,7 @@ final class PathRules {
   /** Deletes a staging directory made by {@link #makeStaging}, whatever is left in it. */
   static void dropStaging(Path staging) {
     deleteTree(staging);
-    Stagings.remove(staging);
+    STAGINGS.remove(staging);
   }
 
   /**
@@ -74,27 +74,8 @@ final class PathRules {
    * SIGTERM or Ctrl-C ends the process: the restore's own cleanup never runs then, and a hidden
    * directory of half a restore would stay in the target for good. (SIGKILL runs no hook.)
    */
-  private static final class Stagings {
-    private static final java.util.Set<Path> DIRS = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
-
-    static void add(Path staging) {
-      if (HOOKED.compareAndSet(false, true)) {
-        try {
-          Runtime.getRuntime().addShutdownHook(new Thread(Stagings::deleteAll, "restore-staging-cleanup"));
-        } catch (IllegalStateException e) {
-          // the process is ending already
-        }
-      }
-      DIRS.add(staging);
-    }
-
-    static void remove(Path staging) {
-      DIRS.remove(staging);
-    }
-
-    private static void deleteAll() {
-      for (Path p : DIRS) {
+  private static final dev.holdfast.error.ExitCleanup<Path> STAGINGS = new dev.holdfast.error.ExitCleanup<>(
+      "restore-staging-cleanup", p -> {
         for (int attempt = 0; attempt < 3 && exists(p); attempt++) { // workers may still be writing into it
           try {
             deleteTree(p);
@@ -102,9 +83,7 @@ final class PathRules {
             // a file vanished or appeared while walking: walk again
           }
         }
-      }
-    }
-  }
+      });
 
   static boolean exists(Path p) {
     return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
