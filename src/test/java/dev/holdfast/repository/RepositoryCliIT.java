@@ -49,6 +49,14 @@ class RepositoryCliIT {
     }
   }
 
+  /** A source tree from {@code seed}, backed up once into a new repository at {@code repo}; returns the source. */
+  private Path initAndBackUp(Cli cli, Path repo, long seed) throws IOException {
+    Path src = SourceTree.create(tmp.resolve("data/src"), seed);
+    ok(cli.run("init", "--to", repo.toString(), "--format", "repository"));
+    ok(cli.run("backup", "--to", repo.toString(), src.toString()));
+    return src;
+  }
+
   private static Cli.Result ok(Cli.Result r) {
     assertThat(r.exitCode()).as(r.toString()).isZero();
     return r;
@@ -149,11 +157,9 @@ class RepositoryCliIT {
 
   @Test
   void verifyFullNamesThePackAndBlobOfAFlippedByte() throws Exception {
-    Path src = SourceTree.create(tmp.resolve("data/src"), 31);
     Path repo = tmp.resolve("repo");
     Cli cli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
-    ok(cli.run("init", "--to", repo.toString(), "--format", "repository"));
-    ok(cli.run("backup", "--to", repo.toString(), src.toString()));
+    Path src = initAndBackUp(cli, repo, 31);
     assertThat(ok(cli.run("verify", "--from", repo.toString(), "--level", "quick")).out()).startsWith("ok ");
     assertThat(ok(cli.run("verify", "--from", repo.toString(), "--level", "full")).out())
         .startsWith("ok ").contains("every blob read");
@@ -187,11 +193,9 @@ class RepositoryCliIT {
    */
   @Test
   void aDamagedSnapshotFileIsSkippedWithAWarningButPruneRefuses() throws Exception {
-    Path src = SourceTree.create(tmp.resolve("data/src"), 37);
     Path repo = tmp.resolve("repo");
     Cli cli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
-    ok(cli.run("init", "--to", repo.toString(), "--format", "repository"));
-    ok(cli.run("backup", "--to", repo.toString(), src.toString()));
+    Path src = initAndBackUp(cli, repo, 37);
     Files.writeString(src.resolve("second.txt"), "second");
     ok(cli.run("backup", "--to", repo.toString(), src.toString()));
     var restic = new ResticCli(repo, PASSWORD, tmp);
@@ -267,11 +271,9 @@ class RepositoryCliIT {
    */
   @Test
   void restoreAndVerifyReadARepositoryThatTakesNoLockWithNoLock() throws Exception {
-    Path src = SourceTree.create(tmp.resolve("data/src"), 43);
     Path repo = tmp.resolve("repo");
     Cli cli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
-    ok(cli.run("init", "--to", repo.toString(), "--format", "repository"));
-    ok(cli.run("backup", "--to", repo.toString(), src.toString()));
+    Path src = initAndBackUp(cli, repo, 43);
     if (Files.isDirectory(repo.resolve("locks"))) {
       try (Stream<Path> s = Files.list(repo.resolve("locks"))) {
         assertThat(s.toList()).isEmpty();

@@ -26,11 +26,9 @@ class RepositoryInterruptedIT {
 
   @Test
   void aTerminatedBackupLeavesNoLock() throws Exception {
-    Path src = tmp.resolve("src");
-    Trees.randomFile(src.resolve("big.bin"), new Random(11), 600L << 20);
+    Path src = bigSource(11);
     Path repo = tmp.resolve("repo");
-    Cli cli = new Cli(tmp.resolve("state")).env("HOLDFAST_PASSWORD", PASSWORD);
-    assertThat(cli.run("init", "--to", repo.toString(), "--format", "repository").exitCode()).isZero();
+    Cli cli = initRepository(repo);
     String[] args = {"backup", "--to", repo.toString(), src.toString()};
 
     Process child = Processes.startHoldfast(cli, tmp.resolve("child"), List.of(), args);
@@ -63,11 +61,9 @@ class RepositoryInterruptedIT {
   /** A restore stopped by SIGTERM leaves no staging directory (half a restore, hidden) in its target. */
   @Test
   void aTerminatedRestoreLeavesNoStagingDirectory() throws Exception {
-    Path src = tmp.resolve("src");
-    Trees.randomFile(src.resolve("big.bin"), new Random(12), 600L << 20);
+    Path src = bigSource(12);
     Path repo = tmp.resolve("repo");
-    Cli cli = new Cli(tmp.resolve("state")).env("HOLDFAST_PASSWORD", PASSWORD);
-    assertThat(cli.run("init", "--to", repo.toString(), "--format", "repository").exitCode()).isZero();
+    Cli cli = initRepository(repo);
     assertThat(cli.run("backup", "--to", repo.toString(), src.toString()).exitCode()).isZero();
     Path target = tmp.resolve("restored");
 
@@ -93,6 +89,19 @@ class RepositoryInterruptedIT {
     }
     assertThat(Files.readString(tmp.resolve("child/stderr.txt")))
         .contains("error: stopped by a signal (SIGTERM or Ctrl-C) before it finished");
+  }
+
+  /** A source of one 600 MiB file: long enough to be stopped in the middle. */
+  private Path bigSource(long seed) {
+    Path src = tmp.resolve("src");
+    Trees.randomFile(src.resolve("big.bin"), new Random(seed), 600L << 20);
+    return src;
+  }
+
+  private Cli initRepository(Path repo) {
+    Cli cli = new Cli(tmp.resolve("state")).env("HOLDFAST_PASSWORD", PASSWORD);
+    assertThat(cli.run("init", "--to", repo.toString(), "--format", "repository").exitCode()).isZero();
+    return cli;
   }
 
   private static List<Path> files(Path dir) throws Exception {
