@@ -124,6 +124,19 @@ public final class RunLog {
     return (v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v)) + " " + units[i];
   }
 
+  /** A duration as the config writes it: 25h, 7d, 90s (the largest unit that divides it). */
+  public static String duration(java.time.Duration d) {
+    long s = d.toSeconds();
+    if (s != 0 && s % 86400 == 0) {
+      return s / 86400 + "d";
+    } else if (s != 0 && s % 3600 == 0) {
+      return s / 3600 + "h";
+    } else if (s != 0 && s % 60 == 0) {
+      return s / 60 + "m";
+    }
+    return s + "s";
+  }
+
   public static String seconds(long millis) {
     return millis < 10_000 ? String.format(Locale.ROOT, "%.1f s", millis / 1000.0) : (millis / 1000) + " s";
   }

@@ -94,7 +94,7 @@ public final class MirrorRunner {
             }
             // absent for longer than max_age: from now on each skipped run is a failure, so it alerts
             throw new HoldfastException(ExitCode.TARGET_MISSING, "mirror destination " + job.target() + " has been absent "
-                + "since " + since + ", longer than max_age " + job.maxAge() + ": " + why,
+                + "since " + since + ", longer than max_age " + RunLog.duration(job.maxAge()) + ": " + why,
                 "mount the drive so the mirror can catch up");
           }
           throw new HoldfastException(ExitCode.TARGET_MISSING, "refusing to mirror to " + job.target() + ": " + why,

@@ -85,7 +85,7 @@ class MirrorRunsIT {
     Thread.sleep(2_200); // the drive stays away for longer than max_age
     Cli.Result late = cli.run("--config", config.toString(), "run", "usb");
     assertThat(late.exitCode()).as(late.toString()).isEqualTo(10);
-    assertThat(late.err()).contains("FAILURE: mirror usb to ").contains("longer than max_age");
+    assertThat(late.err()).contains("FAILURE: mirror usb to ").contains("longer than max_age 2s:");
     assertThat(drive).isEmptyDirectory();
     assertThat(http.requests).hasSize(1);
     JsonNode hook = new ObjectMapper().readTree(http.requests.get(0).body());
