@@ -3,6 +3,7 @@ package dev.holdfast.cli;
 import dev.holdfast.archive.ArchiveCatalog;
 import dev.holdfast.event.EventSink;
 import dev.holdfast.job.RunLog;
+import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import dev.holdfast.restore.ArchiveRestore;
 import dev.holdfast.restore.DatabaseRestore;
@@ -42,6 +43,10 @@ final class RestoreCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "BACKUP", defaultValue = "latest",
       description = "'latest' (default), or a backup's name as 'list' shows it.")
   String backup;
+
+  @Option(names = "--partial", description = "From a repository: when some data is damaged or missing, restore the intact "
+      + "files and name the others (exit 4), instead of restoring nothing.")
+  boolean partial;
 
   @Option(names = "--no-lock", description = "On a repository: read it without writing a lock file, for read-only storage or "
       + "credentials (as restic's --no-lock); a prune running meanwhile could delete what is being read.")
@@ -119,6 +124,10 @@ final class RestoreCommand implements Callable<Integer> {
       if (Wiring.holdsRepository(o.backend())) {
         return restoreSnapshot(w, o, progress == null ? EventSink.NONE : progress);
       }
+      if (partial || noLock) {
+        throw HoldfastException.usage((partial ? "--partial" : "--no-lock") + " applies to repositories; " + o.backend().targetUrl()
+            + " holds archives", partial ? "an archive is restored whole or not at all; --include takes part of it" : null);
+      }
       ArchiveCatalog.Item item = o.select(backup);
       EventSink sink = progress == null ? EventSink.NONE : progress;
       RestoreResult r = new ArchiveRestore(sink, w.decryption(keys, o.job())).restore(item, new RestoreRequest(
@@ -158,8 +167,18 @@ final class RestoreCommand implements Callable<Integer> {
         // shared, as restic's restore: a prune must not delete packs mid-restore
         var lock = noLock ? null : repo.lock(false)) {
       BackupRef ref = Wiring.selectSnapshot(repo, backup, o.job());
-      RestoreResult r = new RepositoryRestore(sink).restore(repo, ObjectId.parse(ref.id()), new RestoreRequest(
-          Path.of(w.expandHome(into.toString())), include, overwrite));
+      RestoreResult r;
+      try {
+        r = new RepositoryRestore(sink).restore(repo, ObjectId.parse(ref.id()), new RestoreRequest(
+            Path.of(w.expandHome(into.toString())), include, overwrite, partial));
+      } catch (HoldfastException e) {
+        if (partial || e.exitCode() != ExitCode.DAMAGED || e.hint() != null) {
+          throw e;
+        }
+        throw new HoldfastException(e.exitCode(), e.getMessage() + "; nothing was restored",
+            "--partial restores the files whose data is intact; holdfast verify --from " + o.backend().targetUrl()
+                + " names every damaged pack and blob", e);
+      }
       if (main.global.json) {
         Json.print(spec.commandLine().getOut(), r);
       } else if (!main.global.quiet) {

@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RepositoryRestore {
   private final EventSink events;
+  /** --partial: files whose data could not be read intact, by index, with the first reason. */
+  private final Map<Integer, String> damagedFiles = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean partial;
   private final boolean asRoot;
   /** Names staged so far in this restore, and staging directories made (each made once). */
   private final java.util.Set<String> names = new java.util.HashSet<>();
@@ -87,6 +90,8 @@ public final class RepositoryRestore {
     names.clear();
     madeDirs.clear();
     absentDirs.clear();
+    damagedFiles.clear();
+    partial = request.partial();
     Path staging = PathRules.makeStaging(target);
     if (asRoot) {
       try {
@@ -103,13 +108,25 @@ public final class RepositoryRestore {
     long[] skipped = {0};
     try {
       stageTree(repo, label, root, "", target, staging, includes, request, staged, files, links, skipped);
+      java.util.Set<String> lost = new java.util.TreeSet<>();
       try {
         writeFiles(repo, label, files);
+        for (int i : damagedFiles.keySet()) { // --partial: what could not be written stays out of the target
+          Files.deleteIfExists(files.get(i).stagedPath());
+          lost.add(files.get(i).name());
+        }
         for (Path[] link : links.pending()) {
+          if (!lost.isEmpty() && !Files.exists(link[1], LinkOption.NOFOLLOW_LINKS)) {
+            lost.add(staging.relativize(link[0]).toString()); // another name of a lost file
+            continue;
+          }
           Files.createLink(link[0], link[1]);
         }
       } catch (IOException e) {
         throw HoldfastException.io("restoring the files of " + label + " into " + target, e);
+      }
+      if (!lost.isEmpty()) {
+        staged.removeIf(st -> lost.contains(st.name()));
       }
       if (!includes.isEmpty() && staged.isEmpty()) {
         throw HoldfastException.usage("nothing in " + label + " matches " + String.join(", ", request.includes()),
@@ -117,7 +134,15 @@ public final class RepositoryRestore {
                 + "list the paths with: holdfast ls --from "
                 + repo.backend().targetUrl() + " " + snapshotId.shortHex());
       }
-      return commit(label, target, staging, staged, skipped[0]);
+      RestoreResult result = commit(label, target, staging, staged, skipped[0]);
+      if (!lost.isEmpty()) {
+        String first = damagedFiles.values().iterator().next();
+        throw new HoldfastException(ExitCode.DAMAGED, "restored " + result.files() + " files of " + label + " into " + target
+            + ", without " + lost.size() + " whose data is damaged or missing: " + String.join(", ", lost.stream().limit(20).toList())
+            + (lost.size() > 20 ? " and " + (lost.size() - 20) + " more" : "") + " (first problem: " + first + ")",
+            "holdfast verify --from " + repo.backend().targetUrl() + " names every damaged pack and blob");
+      }
+      return result;
     } catch (UncheckedIOException e) {
       throw HoldfastException.io("restoring " + label + " into " + target, e.getCause());
     } finally {
@@ -387,7 +412,21 @@ public final class RepositoryRestore {
           j++;
         }
         long runStart = sorted.get(i).blob.offset();
-        try (InputStream in = repo.backend().open(key, runStart, runEnd - runStart)) {
+        InputStream opened;
+        try {
+          opened = repo.backend().open(key, runStart, runEnd - runStart);
+        } catch (java.nio.file.NoSuchFileException e) {
+          String why = "pack " + pack.shortHex() + " is missing from the repository (the index lists "
+              + sorted.size() + " blobs this restore needs in it)";
+          if (!partial) {
+            throw new HoldfastException(ExitCode.DAMAGED, why, null, e);
+          }
+          for (BlobUse u : sorted.subList(i, sorted.size())) { // the pack is gone: every file the rest of it feeds
+            lose(u, why);
+          }
+          return;
+        }
+        try (InputStream in = opened) {
           long pos = runStart;
           for (int k = i; k < j; k++) {
             restoreBlob(pack, sorted.get(k), in, pos);
@@ -400,18 +439,37 @@ public final class RepositoryRestore {
 
     private void restoreBlob(ObjectId pack, BlobUse use, InputStream in, long pos) throws IOException {
       PackedBlob b = use.blob; // its lengths were checked against MAX_SEALED, and sized the buffers, in writeFiles
-      in.skipNBytes(b.offset() - pos);
-      int got = in.readNBytes(sealed, 0, b.length());
-      if (got != b.length()) {
-        throw Repository.damagedBlob(pack, b,
-            "the pack ends inside it (wanted " + b.length() + " bytes at offset " + b.offset() + ")");
+      int n;
+      try {
+        in.skipNBytes(b.offset() - pos);
+        int got = in.readNBytes(sealed, 0, b.length());
+        if (got != b.length()) {
+          throw Repository.damagedBlob(pack, b,
+              "the pack ends inside it (wanted " + b.length() + " bytes at offset " + b.offset() + ")");
+        }
+        n = repo.openBlobInPlace(pack, b, sealed, 0, plain);
+      } catch (java.io.EOFException e) {
+        if (!partial) {
+          throw e;
+        }
+        lose(use, "pack " + pack.shortHex() + " ends before blob " + b.id().shortHex());
+        return;
+      } catch (HoldfastException e) {
+        if (!partial || e.exitCode() != ExitCode.DAMAGED) {
+          throw e;
+        }
+        lose(use, e.getMessage());
+        return;
       }
-      int n = repo.openBlobInPlace(pack, b, sealed, 0, plain);
       // an uncompressed blob (incompressible data) is written from where it was decrypted
       byte[] data = b.compressed() ? plain : sealed;
       int dataOff = b.compressed() ? 0 : Repository.PLAINTEXT_OFFSET;
       for (int t = 0; t < use.count; t++) {
         int file = use.files[t];
+        if (partial && damagedFiles.containsKey(file)) {
+          done(file); // lost already: not worth writing
+          continue;
+        }
         FileChannel out = channel(file);
         ByteBuffer buf = ByteBuffer.wrap(data, dataOff, n);
         long at = use.offsets[t];
@@ -419,10 +477,28 @@ public final class RepositoryRestore {
           at += out.write(buf, at);
         }
         publish(new BackupEvent.BytesMoved(n));
-        if (remaining[file].decrementAndGet() == 0) {
+        done(file);
+      }
+    }
+
+    /** One blob of {@code file} dealt with: after its last, the file is closed and finished (unless lost). */
+    private void done(int file) throws IOException {
+      if (remaining[file].decrementAndGet() == 0) {
+        if (openIndex == file) {
           closeOpen();
+        }
+        if (!damagedFiles.containsKey(file)) {
           finishFile(files.get(file));
         }
+      }
+    }
+
+    /** --partial: a blob that cannot be read intact; the files it belongs to are left out of the restore. */
+    private void lose(BlobUse use, String why) throws IOException {
+      for (int t = 0; t < use.count; t++) {
+        int file = use.files[t];
+        damagedFiles.putIfAbsent(file, why);
+        done(file);
       }
     }
 

@@ -300,6 +300,64 @@ class RepositoryCliIT {
     assertThat(Files.readString(repo.resolve("locks"))).isEmpty();
   }
 
+  /**
+   * With a damaged pack and a missing one, a restore restores nothing (exit 4, a hint at
+   * --partial); with --partial, every file whose data is intact comes back byte for byte, and the
+   * others are named in the error (exit 4) and absent, never half-written.
+   */
+  @Test
+  void partialRestoresTheIntactFilesAndNamesTheOthers() throws Exception {
+    Path repo = tmp.resolve("repo");
+    Cli cli = cli().env("HOLDFAST_PASSWORD", PASSWORD);
+    Path src = tmp.resolve("data/src");
+    for (int i = 0; i < 12; i++) {
+      Trees.randomFile(src.resolve("f" + i + ".bin"), new Random(i), 3_000_000);
+    }
+    Files.writeString(src.resolve("small.txt"), "small");
+    ok(cli.run("init", "--to", repo.toString(), "--format", "repository"));
+    ok(cli.run("backup", "--to", repo.toString(), src.toString()));
+    List<Path> packs;
+    try (Stream<Path> s = Files.walk(repo.resolve("data"))) {
+      packs = s.filter(Files::isRegularFile).filter(p -> p.toFile().length() > 1_000_000).sorted().toList();
+    }
+    assertThat(packs).hasSizeGreaterThanOrEqualTo(3);
+    byte[] bytes = Files.readAllBytes(packs.get(0));
+    bytes[100] ^= 0x10;
+    Files.write(packs.get(0), bytes);
+    Files.delete(packs.get(1));
+
+    Path none = tmp.resolve("none");
+    Cli.Result refused = cli.run("restore", "--from", repo.toString(), "latest", "--target", none.toString());
+    assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(4);
+    assertThat(refused.err()).contains("nothing was restored").contains("--partial");
+    assertThat(regularFiles(none)).isEmpty();
+
+    Path some = tmp.resolve("some");
+    Cli.Result partial = cli.run("restore", "--partial", "--from", repo.toString(), "latest", "--target", some.toString());
+    assertThat(partial.exitCode()).as(partial.toString()).isEqualTo(4);
+    assertThat(partial.err()).contains("whose data is damaged or missing");
+    Path restored = Trees.restored(some, src);
+    int lost = 0;
+    int intact = 0;
+    try (Stream<Path> s = Files.list(src)) {
+      for (Path f : s.sorted().toList()) {
+        Path back = restored.resolve(f.getFileName().toString());
+        if (Files.exists(back)) {
+          assertThat(Files.readAllBytes(back)).as(f.toString()).isEqualTo(Files.readAllBytes(f));
+          intact++;
+        } else {
+          assertThat(partial.err()).contains(src.toString().substring(1) + "/" + f.getFileName());
+          lost++;
+        }
+      }
+    }
+    assertThat(lost).as("files in the two bad packs").isPositive();
+    assertThat(intact).as("files in the good packs").isPositive();
+    try (Stream<Path> s = Files.list(some)) {
+      assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".holdfast-restore-"));
+    }
+  }
+
   @Test
   void aConfiguredRepositoryJobRunsItsLifecycleAndRecordsHistory() throws Exception {
     Path src = SourceTree.create(tmp.resolve("data/src"), 47);
