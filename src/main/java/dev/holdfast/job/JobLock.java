@@ -21,18 +21,28 @@ import java.util.Optional;
 /**
  * Keeps two runs of the same job to the same target from overlapping: an OS file lock (released by
  * the kernel when the process dies, so it can never go stale) on {@code
- * <state>/locks/<job>@<target hash>.lock}, which also records the holder's pid for the error
+ * <state>/locks/<job>@<target hash>.lock} (a local target by its real path), which also records the holder's pid for the error
  * message. The target is part of the key because ad-hoc runs share a default job name ({@code
  * backup}, {@code mirror}): two of them writing to different targets do not collide and may run
  * together. A configured job always has one target, so for it the key is the job.
  */
 public final class JobLock implements AutoCloseable {
+  /**
+   * The lock files this process holds, with what they say. POSIX record locks belong to the
+   * process, and closing any descriptor of the file drops them: looking at a file this process has
+   * locked (a second run of the job in the daemon, the dashboard asking who holds it) must not open
+   * it, or the first run would lose its lock.
+   */
+  private static final java.util.Map<Path, String> HELD_HERE = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final FileChannel channel;
   private final FileLock lock;
+  private final Path file;
 
-  private JobLock(FileChannel channel, FileLock lock) {
+  private JobLock(FileChannel channel, FileLock lock, Path file) {
     this.channel = channel;
     this.lock = lock;
+    this.file = file;
   }
 
   /**
@@ -48,8 +58,12 @@ public final class JobLock implements AutoCloseable {
     }
   }
 
-  public static JobLock acquire(Path stateDir, String job, String target) {
-    Path file = stateDir.resolve("locks").resolve(fileName(job, target));
+  public static synchronized JobLock acquire(Path stateDir, String job, String target) {
+    Path file = stateDir.resolve("locks").resolve(fileName(job, target)).toAbsolutePath().normalize();
+    String here = HELD_HERE.get(file);
+    if (here != null) {
+      throw running(job, here);
+    }
     FileChannel ch = null;
     try {
       Files.createDirectories(file.getParent());
@@ -63,15 +77,14 @@ public final class JobLock implements AutoCloseable {
       if (l == null) {
         String holder = Files.readString(file).strip();
         ch.close();
-        throw new HoldfastException(ExitCode.LOCKED,
-            "job '" + job + "' is already running" + (holder.isEmpty() ? "" : " (" + holder + ")"),
-            "wait for it to finish; the lock is released automatically when that process ends");
+        throw running(job, holder);
       }
+      String holder = "pid " + ProcessHandle.current().pid() + ", since " + Instant.now();
       ch.truncate(0);
-      ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + ", since " + Instant.now())
-          .getBytes(StandardCharsets.UTF_8)));
+      ch.write(ByteBuffer.wrap(holder.getBytes(StandardCharsets.UTF_8)));
       ch.force(false);
-      return new JobLock(ch, l);
+      HELD_HERE.put(file, holder);
+      return new JobLock(ch, l, file);
     } catch (IOException e) {
       try {
         if (ch != null) {
@@ -84,9 +97,25 @@ public final class JobLock implements AutoCloseable {
     }
   }
 
+  private static HoldfastException running(String job, String holder) {
+    return new HoldfastException(ExitCode.LOCKED,
+        "job '" + job + "' is already running" + (holder.isEmpty() ? "" : " (" + holder + ")"),
+        "wait for it to finish; the lock is released automatically when that process ends");
+  }
+
   /** The lock file's name: the job, and a hash of its target (trailing slashes aside). */
   static String fileName(String job, String target) {
     String t = target.length() > 1 ? target.replaceAll("/+$", "") : target;
+    if (!t.contains("://")) {
+      // a local directory, however it is written (relative, with .., through a link)
+      Path p = Path.of(t).toAbsolutePath().normalize();
+      try {
+        p = p.toRealPath();
+      } catch (IOException | SecurityException e) {
+        // not there yet: as written
+      }
+      t = p.toString();
+    }
     byte[] d;
     try {
       d = MessageDigest.getInstance("SHA-256").digest(t.getBytes(StandardCharsets.UTF_8));
@@ -118,7 +147,11 @@ public final class JobLock implements AutoCloseable {
     return Optional.empty();
   }
 
-  private static Optional<String> holderOf(Path file) {
+  private static synchronized Optional<String> holderOf(Path file) {
+    String here = HELD_HERE.get(file.toAbsolutePath().normalize());
+    if (here != null) {
+      return Optional.of(here); // ours: not to be opened (see HELD_HERE)
+    }
     if (!Files.isRegularFile(file)) {
       return Optional.empty();
     }
@@ -141,11 +174,15 @@ public final class JobLock implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      lock.release();
-      channel.close();
-    } catch (IOException ignored) {
-      // the kernel drops the lock with the descriptor anyway
+    synchronized (JobLock.class) {
+      try {
+        lock.release();
+        channel.close();
+      } catch (IOException ignored) {
+        // the kernel drops the lock with the descriptor anyway
+      } finally {
+        HELD_HERE.remove(file);
+      }
     }
   }
 }

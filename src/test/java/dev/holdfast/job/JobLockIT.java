@@ -27,6 +27,32 @@ class JobLockIT {
 
   @TempDir Path tmp;
 
+  /**
+   * A second run of a job in the same process (the daemon: a button press while the schedule runs
+   * it) is refused without touching the lock file: POSIX locks belong to the process, and closing
+   * any descriptor of the file would drop the first run's lock. Another process (python3's lockf)
+   * still finds it held; the dashboard's holder() sees it too, and afterwards it is free.
+   */
+  @Test
+  void aSecondAcquireInTheSameProcessKeepsTheFirstLock() throws Exception {
+    Path state = tmp.resolve("state");
+    String target = tmp.resolve("t").toString();
+    try (JobLock first = JobLock.acquire(state, "nightly", target)) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> JobLock.acquire(state, "nightly", target))
+          .isInstanceOf(dev.holdfast.error.HoldfastException.class).hasMessageContaining("already running");
+      assertThat(JobLock.holder(state, "nightly")).isPresent();
+      assertThat(JobLock.holder(state, "nightly")).isPresent();
+      Path file = state.resolve("locks").resolve(JobLock.fileName("nightly", target));
+      Process probe = new ProcessBuilder("python3", "-c",
+          "import fcntl,sys; f=open(sys.argv[1],'a+'); fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)", file.toString())
+          .redirectErrorStream(true).start();
+      assertThat(probe.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(probe.exitValue()).as("another process finds the lock still held").isNotZero();
+    }
+    assertThat(JobLock.holder(state, "nightly")).isEmpty();
+    JobLock.acquire(state, "nightly", target).close();
+  }
+
   @Test
   void aSecondRunOfTheSameJobExits11() throws Exception {
     Path state = tmp.resolve("state");
