@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -125,14 +126,14 @@ public final class RepositoryRestore {
       } catch (IOException e) {
         throw HoldfastException.io("restoring the files of " + label + " into " + target, e);
       }
-      if (!lost.isEmpty()) {
-        staged.removeIf(st -> lost.contains(st.name()));
-      }
       if (!includes.isEmpty() && staged.isEmpty()) {
         throw HoldfastException.usage("nothing in " + label + " matches " + String.join(", ", request.includes()),
             "a pattern with a leading '/' is matched from the root (/home/me/notes), one without at any depth (*.txt, notes); "
                 + "list the paths with: holdfast ls --from "
                 + repo.backend().targetUrl() + " " + snapshotId.shortHex());
+      }
+      if (!lost.isEmpty()) {
+        staged.removeIf(st -> lost.contains(st.name()));
       }
       RestoreResult result = commit(label, target, staging, staged, skipped[0]);
       if (!lost.isEmpty()) {
@@ -287,12 +288,27 @@ public final class RepositoryRestore {
     List<Integer> empty = new ArrayList<>();
     int maxSealed = 0; // the largest blob, sealed and (of those compressed) plain: each worker's buffers
     int maxPlain = 0;
+    files:
     for (int i = 0; i < files.size(); i++) {
       PendingFile f = files.get(i);
       long offset = 0;
+      List<BlobLocation> located = new ArrayList<>();
       for (ObjectId id : f.node().content()) {
-        BlobLocation loc = repo.locate(BlobType.DATA, id).orElseThrow(() -> new HoldfastException(ExitCode.DAMAGED,
-            "data blob " + id.shortHex() + " of file " + f.name() + " in " + label + " is not in the repository's index"));
+        Optional<BlobLocation> where = repo.locate(BlobType.DATA, id);
+        if (where.isEmpty()) {
+          String why = "data blob " + id.shortHex() + " of file " + f.name() + " in " + label + " is not in the repository's index";
+          if (!partial) {
+            throw new HoldfastException(ExitCode.DAMAGED, why);
+          }
+          damagedFiles.put(i, why); // lost whole: none of its blobs is read
+          remaining[i] = new AtomicInteger(0);
+          continue files;
+        }
+        located.add(where.get());
+      }
+      for (int nth = 0; nth < located.size(); nth++) {
+        ObjectId id = f.node().content().get(nth);
+        BlobLocation loc = located.get(nth);
         PackedBlob b = loc.blob();
         if (b.length() > MAX_SEALED || b.plaintextLength() > MAX_SEALED) {
           throw Repository.damagedBlob(loc.pack(), b, "the index gives it an impossible length");
@@ -449,10 +465,11 @@ public final class RepositoryRestore {
         }
         n = repo.openBlobInPlace(pack, b, sealed, 0, plain);
       } catch (java.io.EOFException e) {
+        String why = "pack " + pack.shortHex() + " ends before blob " + b.id().shortHex() + " (truncated)";
         if (!partial) {
-          throw e;
+          throw new HoldfastException(ExitCode.DAMAGED, why, null, e);
         }
-        lose(use, "pack " + pack.shortHex() + " ends before blob " + b.id().shortHex());
+        lose(use, why);
         return;
       } catch (HoldfastException e) {
         if (!partial || e.exitCode() != ExitCode.DAMAGED) {

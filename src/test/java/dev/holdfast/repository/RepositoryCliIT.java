@@ -356,6 +356,25 @@ class RepositoryCliIT {
     try (Stream<Path> s = Files.list(some)) {
       assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".holdfast-restore-"));
     }
+    List<String> restoredNames = regularFiles(some);
+
+    // only lost files asked for: the damage is the answer, not "nothing matches"
+    String lostName;
+    try (Stream<Path> s = Files.list(src)) {
+      lostName = s.map(f -> f.getFileName().toString()).filter(n -> !Files.exists(restored.resolve(n)))
+          .findFirst().orElseThrow();
+    }
+    Cli.Result one = cli.run("restore", "--partial", "--from", repo.toString(), "latest", "--target",
+        tmp.resolve("one").toString(), "--include", lostName);
+    assertThat(one.exitCode()).as(one.toString()).isEqualTo(4);
+    assertThat(one.err()).contains("whose data is damaged or missing").contains(lostName);
+
+    // once restic's rebuild-index has dropped the missing pack, its blobs are not in the index at all
+    new ResticCli(repo, PASSWORD, tmp).check("rebuild-index");
+    Path after = tmp.resolve("after");
+    Cli.Result again = cli.run("restore", "--partial", "--from", repo.toString(), "latest", "--target", after.toString());
+    assertThat(again.exitCode()).as(again.toString()).isEqualTo(4);
+    assertThat(regularFiles(after)).isEqualTo(restoredNames);
   }
 
   @Test
