@@ -123,7 +123,13 @@ final class ForgetCommand implements Callable<Integer> {
           if (!j.forgetAfterFailure() && !last.isEmpty() && last.get(0).status().equals("FAILURE")) {
             String why = "not applying retention to job " + n + ": its latest run failed (" + last.get(0).error()
                 + "); set forget_after_failure: true to change this";
-            if (dryRun) {
+            if (dryRun && main.global.json) {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("job", n);
+              m.put("skipped", true);
+              m.put("reason", why);
+              report.add(m);
+            } else if (dryRun) {
               out.printf("job %s: nothing would be removed: %s%n", n, why); // what the real forget will do
             } else {
               log.line("WARNING", why);

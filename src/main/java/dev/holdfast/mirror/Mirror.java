@@ -375,6 +375,7 @@ public final class Mirror {
         continue;
       }
       if (isTempName(n) && m.isFile()) {
+        touched = true; // not itemized, but the directory's mtime changes all the same (a dry run predicts it)
         if (!req.dryRun()) {
           tree.delete(c); // left by a killed run
           changes++;

@@ -92,6 +92,11 @@ class ForgetCliTest {
     assertThat(dry.exitCode()).as(dry.toString()).isZero();
     assertThat(dry.out()).contains("job app: nothing would be removed: not applying retention to job app: its latest run failed")
         .doesNotContain("remove ");
+    Cli.Result json = cli.run("--config", config.toString(), "--json", "forget", "--job", "app", "--dry-run");
+    var skipped = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out()).get(0);
+    assertThat(skipped.path("job").asText()).isEqualTo("app");
+    assertThat(skipped.path("skipped").asBoolean()).isTrue();
+    assertThat(skipped.path("reason").asText()).contains("its latest run failed");
     Cli.Result r = cli.run("--config", config.toString(), "forget", "--job", "app");
     assertThat(r.exitCode()).isZero();
     assertThat(r.err()).contains("latest run failed");

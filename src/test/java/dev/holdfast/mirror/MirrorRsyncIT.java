@@ -113,12 +113,13 @@ class MirrorRsyncIT {
     Files.writeString(src.resolve("hard/first.bin"), "rewritten, so its second name is linked again");
     Files.writeString(src.resolve("data/new.txt"), "new");
     Files.delete(src.resolve("data/size-513.bin"));
+    Files.writeString(dest.resolve("modes/.script-0755.holdfast-tmp-killed"), "left by a killed run");
     Cli.Result dry = cli.run("mirror", "-n", "--delete", src.toString(), "--to", dest.toString());
     assertThat(dry.exitCode()).as(dry.toString()).isZero();
     Cli.Result real = cli.run("-v", "mirror", "--delete", src.toString(), "--to", dest.toString());
     assertThat(real.exitCode()).as(real.toString()).isZero();
     assertThat(dry.out().lines().filter(l -> !l.startsWith("dry run:")).toList())
-        .contains("hf+++++++++ hard/sub/second-name.bin => hard/first.bin", ".d..t...... data/")
+        .contains("hf+++++++++ hard/sub/second-name.bin => hard/first.bin", ".d..t...... data/", ".d..t...... modes/")
         .isEqualTo(real.out().lines().toList());
     assertThat(rsync(src, dest)).isEmpty();
   }
