@@ -58,8 +58,14 @@ public final class LocalBackend implements Backend {
     String tmpName =
         target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + PARTIAL_SUFFIX;
     Path tmp = target.resolveSibling(tmpName);
-    FileChannel channel =
-        FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    UNFINISHED.add(tmp); // before it exists: once the process is stopping, it is not created at all
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (IOException | RuntimeException e) {
+      UNFINISHED.remove(tmp);
+      throw e;
+    }
     return new LocalWriter(target, tmp, channel);
   }
 
@@ -214,7 +220,6 @@ public final class LocalBackend implements Backend {
       this.tmp = tmp;
       this.channel = channel;
       this.out = Channels.newOutputStream(channel);
-      UNFINISHED.add(tmp);
     }
 
     @Override

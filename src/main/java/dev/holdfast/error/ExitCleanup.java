@@ -23,22 +23,33 @@ public final class ExitCleanup<T> {
     this.cleanup = cleanup;
   }
 
+  /**
+   * Registers {@code item}; fails (exit 130) once the process is shutting down, when nothing would
+   * undo it: the caller must not go on to create it.
+   */
   public void add(T item) {
     if (hooked.compareAndSet(false, true)) {
       try {
         Runtime.getRuntime().addShutdownHook(new Thread(this::runAll, name));
       } catch (IllegalStateException e) {
-        // the process is ending already: nothing added now can be finished anyway
+        stopping = true;
       }
     }
     items.add(item);
+    if (stopping) { // after add: a hook that started meanwhile may have passed it
+      items.remove(item);
+      throw new HoldfastException(ExitCode.INTERRUPTED, "stopped by a signal before it began");
+    }
   }
+
+  private volatile boolean stopping;
 
   public void remove(T item) {
     items.remove(item);
   }
 
   private void runAll() {
+    stopping = true;
     for (T item : items) {
       try {
         cleanup.accept(item);

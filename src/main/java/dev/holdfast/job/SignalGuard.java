@@ -1,5 +1,7 @@
 package dev.holdfast.job;
 
+import dev.holdfast.error.ExitCode;
+import dev.holdfast.error.HoldfastException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -23,7 +25,8 @@ public final class SignalGuard implements AutoCloseable {
     try {
       Runtime.getRuntime().addShutdownHook(h);
     } catch (IllegalStateException e) {
-      h = null; // the process is ending already: the run will not get far
+      // the process is stopping (a multi-job run on its way to the next job): start nothing more
+      throw new HoldfastException(ExitCode.INTERRUPTED, "stopped by a signal before the run of " + job + " began");
     }
     this.hook = h;
   }

@@ -564,9 +564,26 @@ public final class RepositoryLock implements AutoCloseable {
    * Ctrl-C ends it (systemd stop, a cron timeout, {@code kill}): the run's own code never reaches
    * its close. Left behind, a lock blocks other hosts and restic for 30 minutes, until it counts as
    * stale (on this host the next run sees its process is gone). restic removes its locks on SIGINT
-   * and SIGTERM too. Not synchronized on the lock: a thread stopped inside a refresh must not hold
-   * up the exit.
+   * and SIGTERM too.
    */
   private static final dev.holdfast.error.ExitCleanup<RepositoryLock> HELD =
-      new dev.holdfast.error.ExitCleanup<>("repository-lock-release", l -> delete(l.repo, l.current));
+      new dev.holdfast.error.ExitCleanup<>("repository-lock-release", RepositoryLock::releaseOnExit);
+
+  /**
+   * A refresh under way writes the next lock file before it names it current: it is stopped (and
+   * awaited, briefly) first, so the file deleted is the last one written. Not synchronized on the
+   * lock: a refresh stuck on the network must not hold up the exit.
+   */
+  private void releaseOnExit() {
+    ScheduledExecutorService r = refresher;
+    if (r != null) {
+      r.shutdownNow();
+      try {
+        r.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    delete(repo, current);
+  }
 }

@@ -53,7 +53,12 @@ final class PathRules {
     try {
       Files.createDirectories(target);
       Path staging = Files.createTempDirectory(target, ".holdfast-restore-");
-      STAGINGS.add(staging);
+      try {
+        STAGINGS.add(staging);
+      } catch (RuntimeException e) {
+        deleteTree(staging); // the process is stopping: nothing would delete it later
+        throw e;
+      }
       return staging;
     } catch (java.nio.file.FileAlreadyExistsException e) {
       throw dev.holdfast.error.HoldfastException.usage("restore target " + target + " exists and is not a directory",
