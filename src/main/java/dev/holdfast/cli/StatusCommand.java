@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "status", description = {
     "Show each job's newest backup and its age; exit 5 if any is older than its max_age (default 25h).",
-    "  holdfast status        holdfast status --from /srv/backups --max-age 25h"})
+    "  holdfast status        holdfast status nightly        holdfast status --from /srv/backups --max-age 25h"})
 final class StatusCommand implements Callable<Integer> {
   private final Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -36,6 +36,9 @@ final class StatusCommand implements Callable<Integer> {
 
   @Option(names = "--max-age", paramLabel = "DURATION", description = "Override max_age (e.g. 25h, 8d).")
   String maxAge;
+
+  @CommandLine.Parameters(paramLabel = "JOB", arity = "0..*", description = "Only these configured jobs (as --job, several).")
+  List<String> jobs = new ArrayList<>();
 
   StatusCommand(Main main) {
     this.main = main;
@@ -58,6 +61,10 @@ final class StatusCommand implements Callable<Integer> {
     List<JobStatus> rows = new ArrayList<>();
     List<HoldfastException> unchecked = new ArrayList<>();
     try (StateStore state = w.openState()) {
+      if (target.from != null && !jobs.isEmpty()) {
+        throw HoldfastException.usage("--from reads a target, not configured jobs: drop " + String.join(" ", jobs)
+            + ", or drop --from");
+      }
       if (target.from != null) {
         try (Wiring.Opened o = w.open(target)) {
           Map<String, List<BackupRef>> byJob = new LinkedHashMap<>();
@@ -75,7 +82,11 @@ final class StatusCommand implements Callable<Integer> {
           }
         }
       } else {
-        List<JobSpec> specs = target.job != null ? List.of(w.jobSpec(target.job)) : List.copyOf(w.config().jobs().values());
+        if (!jobs.isEmpty() && target.job != null) {
+          throw HoldfastException.usage("name jobs either as arguments or with --job, not both");
+        }
+        List<JobSpec> specs = target.job != null ? List.of(w.jobSpec(target.job))
+            : !jobs.isEmpty() ? jobs.stream().map(w::jobSpec).toList() : List.copyOf(w.config().jobs().values());
         for (JobSpec s : specs) {
           try {
             rows.add(jobRow(w, s, override, now, state));

@@ -94,6 +94,18 @@ class StatusCliTest {
   }
 
   @Test
+  void jobsNamedAsArgumentsAreTheOnlyOnesShown() {
+    Cli.Result one = status("fresh");
+    assertThat(one.exitCode()).as(one.toString()).isZero();
+    assertThat(one.out()).containsPattern("(?m)^ok\\s+fresh\\s").doesNotContain(" old ");
+    Cli.Result two = status("fresh", "old");
+    assertThat(two.exitCode()).as(two.toString()).isEqualTo(5);
+    assertThat(two.out()).containsPattern("(?m)^ok\\s+fresh\\s").containsPattern("(?m)^stale\\s+old\\s")
+        .doesNotContain("hourly");
+    assertThat(status("nosuchjob").exitCode()).isEqualTo(2);
+  }
+
+  @Test
   void aJobOlderThanTheDefault25hExits5NamingIt() {
     Cli.Result r = status("--job", "old");
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(5);
