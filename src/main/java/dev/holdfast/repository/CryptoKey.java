@@ -195,6 +195,60 @@ public final class CryptoKey {
     return ctLen;
   }
 
+  /**
+   * Opens a sealed message read in pieces (a blob streamed from a pack): {@link Opener#begin} with its
+   * IV, {@link Opener#update} with the ciphertext in pieces of any length, then {@link
+   * Opener#macMatches} with the tag after it. The plaintext is handed out before the MAC is known,
+   * so a caller may write it only where a failed check takes it back (a restore's staging
+   * directory). One per thread; reusable for message after message.
+   */
+  public Opener opener() {
+    return new Opener();
+  }
+
+  public final class Opener {
+    private final Cipher cipher = cipher("AES/CTR/NoPadding", null);
+    private final Poly1305.State mac = new Poly1305.State();
+    private final byte[] tag = new byte[MAC];
+
+    private Opener() {}
+
+    /** Starts a message: {@code iv} is its first 16 bytes. */
+    public void begin(byte[] iv) {
+      if (isZero(iv)) {
+        throw new CiphertextException("all-zero IV");
+      }
+      try {
+        cipher.init(Cipher.ENCRYPT_MODE, encryptSpec, new IvParameterSpec(iv));
+        mac.init(macR, nonceCipher.get().doFinal(iv, 0, IV));
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("AES unavailable", e);
+      }
+    }
+
+    /** Adds {@code in[off, off + len)} to the MAC and writes its plaintext to {@code out[outOff, outOff + len)} (not the same array). */
+    public void update(byte[] in, int off, int len, byte[] out, int outOff) {
+      mac.update(in, off, len);
+      try {
+        int written = 0;
+        for (int done = 0; done < len; done += CTR_SLICE) { // in slices, for the JIT (see crypt)
+          written += cipher.update(in, off + done, Math.min(CTR_SLICE, len - done), out, outOff + written);
+        }
+        if (written != len) {
+          throw new IllegalStateException("AES-CTR held back " + (len - written) + " bytes");
+        }
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("AES-CTR unavailable", e);
+      }
+    }
+
+    /** Whether {@code sealed[off, off + 16)}, the tag that follows the ciphertext, is the message's MAC. */
+    public boolean macMatches(byte[] sealed, int off) {
+      mac.finish(tag, 0);
+      return MessageDigest.isEqual(tag, Arrays.copyOfRange(sealed, off, off + MAC));
+    }
+  }
+
   /** The Poly1305-AES tag of {@code data} under nonce {@code iv}. */
   byte[] tag(byte[] iv, byte[] data) {
     byte[] out = new byte[MAC];

@@ -119,7 +119,7 @@ public final class Repository implements AutoCloseable {
    * little (unchanged or 1% changed files) would spend more CPU on the warm-up and its C2
    * compilations than it could save (issue 9).
    */
-  private static void countBulkCrypto(long bytes) {
+  static void countBulkCrypto(long bytes) {
     if (!WARMED_UP.get() && BULK_CRYPTO.addAndGet(bytes) > WARM_UP_AFTER) {
       warmUp();
     }
@@ -1163,6 +1163,11 @@ public final class Repository implements AutoCloseable {
       throw damagedBlob(pack, b, "content does not match its id");
     }
     return n;
+  }
+
+  /** A reader of blobs from pack streams that hands their plaintext out in pieces (see {@link BlobStream}); one per thread. */
+  public BlobStream blobStream(int compressedCapacity) {
+    return new BlobStream(master, compressedCapacity);
   }
 
   /** How messages name a blob: "data blob 1a2b3c4d in pack 5e6f7a8b". */

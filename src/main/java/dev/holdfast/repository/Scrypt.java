@@ -1,5 +1,8 @@
 package dev.holdfast.repository;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
@@ -18,41 +21,47 @@ final class Scrypt {
     int blockBytes = 128 * r;
     byte[] b = pbkdf2(password, salt, p * blockBytes);
     int words = 32 * r;
-    // One V and one X/Y pair, reused for each of the p lanes.
-    int[] v = new int[n * words];
+    // One V and one X/Y pair, reused for each of the p lanes. V (32 MiB with restic's parameters)
+    // lives outside the Java heap: there, once garbage, its pages stayed resident for the whole
+    // run (the serial collector does not give them back), on top of what a restore or verify
+    // holds later; a direct buffer's memory is freed once it is collected (see
+    // Repository.dropKeyDerivationGarbage).
+    IntBuffer v = ByteBuffer.allocateDirect(Math.multiplyExact(n, words) * Integer.BYTES)
+        .order(ByteOrder.nativeOrder()).asIntBuffer();
     int[] xy = new int[2 * words];
+    int[] vj = new int[words];
     int[] tmp = new int[16];
     for (int i = 0; i < p; i++) {
-      smix(b, i * blockBytes, r, n, v, xy, tmp);
+      smix(b, i * blockBytes, r, n, v, xy, vj, tmp);
     }
     return pbkdf2(password, b, dkLen);
   }
 
   /** RFC 7914 section 5 (scryptROMix), with the two BlockMix outputs alternating between x and y. */
-  private static void smix(byte[] b, int off, int r, int n, int[] v, int[] xy, int[] tmp) {
+  private static void smix(byte[] b, int off, int r, int n, IntBuffer v, int[] xy, int[] vj, int[] tmp) {
     int words = 32 * r;
     int y = words;
     for (int i = 0; i < words; i++) {
       xy[i] = leInt(b, off + 4 * i);
     }
     for (int i = 0; i < n; i += 2) {
-      System.arraycopy(xy, 0, v, i * words, words);
+      v.put(i * words, xy, 0, words);
       blockMix(tmp, xy, 0, xy, y, r);
-      System.arraycopy(xy, y, v, (i + 1) * words, words);
+      v.put((i + 1) * words, xy, y, words);
       blockMix(tmp, xy, y, xy, 0, r);
     }
     int mask = n - 1;
     int last = (2 * r - 1) * 16;
     for (int i = 0; i < n; i += 2) {
       // Integerify: the first word of the last 64-byte block, modulo n (a power of two below 2^31).
-      int j = (xy[last] & mask) * words;
+      v.get((xy[last] & mask) * words, vj, 0, words);
       for (int k = 0; k < words; k++) {
-        xy[k] ^= v[j + k];
+        xy[k] ^= vj[k];
       }
       blockMix(tmp, xy, 0, xy, y, r);
-      j = (xy[y + last] & mask) * words;
+      v.get((xy[y + last] & mask) * words, vj, 0, words);
       for (int k = 0; k < words; k++) {
-        xy[y + k] ^= v[j + k];
+        xy[y + k] ^= vj[k];
       }
       blockMix(tmp, xy, y, xy, 0, r);
     }

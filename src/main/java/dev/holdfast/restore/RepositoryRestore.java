@@ -9,6 +9,7 @@ import dev.holdfast.repository.Node;
 import dev.holdfast.repository.ObjectId;
 import dev.holdfast.repository.Repository;
 import dev.holdfast.repository.BlobLocation;
+import dev.holdfast.repository.BlobStream;
 import dev.holdfast.repository.BlobType;
 import dev.holdfast.repository.PackedBlob;
 import java.io.IOException;
@@ -286,8 +287,7 @@ public final class RepositoryRestore {
     Map<ObjectId, Map<ObjectId, BlobUse>> packs = new LinkedHashMap<>(); // in the order files first need them
     AtomicInteger[] remaining = new AtomicInteger[files.size()];
     List<Integer> empty = new ArrayList<>();
-    int maxSealed = 0; // the largest blob, sealed and (of those compressed) plain: each worker's buffers
-    int maxPlain = 0;
+    int maxCompressed = 0; // the largest sealed compressed blob: each worker reads those whole (BlobStream)
     files:
     for (int i = 0; i < files.size(); i++) {
       PendingFile f = files.get(i);
@@ -313,9 +313,8 @@ public final class RepositoryRestore {
         if (b.length() > MAX_SEALED || b.plaintextLength() > MAX_SEALED) {
           throw Repository.damagedBlob(loc.pack(), b, "the index gives it an impossible length");
         }
-        maxSealed = Math.max(maxSealed, b.length());
         if (b.compressed()) {
-          maxPlain = Math.max(maxPlain, b.plaintextLength());
+          maxCompressed = Math.max(maxCompressed, b.length());
         }
         packs.computeIfAbsent(loc.pack(), k -> new LinkedHashMap<>())
             .computeIfAbsent(id, k -> new BlobUse(b))
@@ -341,14 +340,13 @@ public final class RepositoryRestore {
     ExecutorService pool = Executors.newFixedThreadPool(threads, r -> Thread.ofPlatform().daemon()
         .name("holdfast-restore-" + THREADS.incrementAndGet()).unstarted(r));
     var queue = new java.util.concurrent.ConcurrentLinkedQueue<>(packs.entrySet());
-    int sealedSize = maxSealed;
-    int plainSize = maxPlain;
+    int compressedSize = maxCompressed;
     AtomicBoolean failed = new AtomicBoolean();
     List<Future<?>> workers = new ArrayList<>();
     try {
       for (int t = 0; t < threads; t++) {
         workers.add(pool.submit(() -> {
-          try (var w = new Worker(repo, files, remaining, sealedSize, plainSize)) {
+          try (var w = new Worker(repo, files, remaining, compressedSize)) {
             Map.Entry<ObjectId, Map<ObjectId, BlobUse>> pack;
             while (!failed.get() && (pack = queue.poll()) != null) {
               w.restorePack(pack.getKey(), pack.getValue().values());
@@ -396,23 +394,28 @@ public final class RepositoryRestore {
   /** Blobs closer than this in a pack are read in one stream, the bytes between them discarded. */
   private static final long MAX_GAP = 1 << 20;
 
-  /** One restore thread: its reusable buffers and the one output file it keeps open. */
+  /** One restore thread: its blob reader (and buffers) and the one output file it keeps open. */
   private final class Worker implements AutoCloseable {
     private final Repository repo;
     private final List<PendingFile> files;
     private final AtomicInteger[] remaining;
-    /** Sized once for the largest blob of this restore: growing them blob by blob left garbage arrays of megabytes. */
-    private final byte[] sealed;
-    private final byte[] plain;
+    /**
+     * Hands out each blob's plaintext in pieces of at most 256 KiB: the worker holds no buffer of a
+     * blob's size (up to 8 MiB) but for compressed blobs, which are read whole before decompressing.
+     */
+    private final BlobStream stream;
     private int openIndex = -1;
     private FileChannel open;
+    /** The files the blob being read goes to, and where in each the next piece goes. */
+    private final List<FileChannel> blobOut = new ArrayList<>();
+    private final List<FileChannel> blobOwned = new ArrayList<>();
+    private long[] blobAt = new long[4];
 
-    Worker(Repository repo, List<PendingFile> files, AtomicInteger[] remaining, int sealedSize, int plainSize) {
+    Worker(Repository repo, List<PendingFile> files, AtomicInteger[] remaining, int compressedSize) {
       this.repo = repo;
       this.files = files;
       this.remaining = remaining;
-      this.sealed = new byte[sealedSize];
-      this.plain = plainSize == 0 ? null : new byte[plainSize];
+      this.stream = repo.blobStream(compressedSize);
     }
 
     void restorePack(ObjectId pack, java.util.Collection<BlobUse> uses) throws IOException {
@@ -454,16 +457,15 @@ public final class RepositoryRestore {
     }
 
     private void restoreBlob(ObjectId pack, BlobUse use, InputStream in, long pos) throws IOException {
-      PackedBlob b = use.blob; // its lengths were checked against MAX_SEALED, and sized the buffers, in writeFiles
-      int n;
+      PackedBlob b = use.blob; // its lengths were checked against MAX_SEALED in writeFiles
       try {
         in.skipNBytes(b.offset() - pos);
-        int got = in.readNBytes(sealed, 0, b.length());
-        if (got != b.length()) {
-          throw Repository.damagedBlob(pack, b,
-              "the pack ends inside it (wanted " + b.length() + " bytes at offset " + b.offset() + ")");
+        openOutputs(use);
+        try {
+          stream.read(pack, b, in, this::writePiece);
+        } finally {
+          closeOutputs();
         }
-        n = repo.openBlobInPlace(pack, b, sealed, 0, plain);
       } catch (java.io.EOFException e) {
         String why = "pack " + pack.shortHex() + " ends before blob " + b.id().shortHex() + " (truncated)";
         if (!partial) {
@@ -472,29 +474,72 @@ public final class RepositoryRestore {
         lose(use, why);
         return;
       } catch (HoldfastException e) {
+        // what was written of it stays in the staging directory: a failed restore removes that,
+        // a partial one leaves the blob's files out of the target
         if (!partial || e.exitCode() != ExitCode.DAMAGED) {
           throw e;
         }
         lose(use, e.getMessage());
         return;
       }
-      // an uncompressed blob (incompressible data) is written from where it was decrypted
-      byte[] data = b.compressed() ? plain : sealed;
-      int dataOff = b.compressed() ? 0 : Repository.PLAINTEXT_OFFSET;
+      for (int t = 0; t < use.count; t++) {
+        int file = use.files[t];
+        if (!(partial && damagedFiles.containsKey(file))) {
+          publish(new BackupEvent.BytesMoved(b.plaintextLength()));
+        }
+        done(file);
+      }
+    }
+
+    /** The files blob {@code use} goes to (not those lost already), each at the blob's offset in it. */
+    private void openOutputs(BlobUse use) throws IOException {
+      if (blobAt.length < use.count) {
+        blobAt = new long[use.count];
+      }
       for (int t = 0; t < use.count; t++) {
         int file = use.files[t];
         if (partial && damagedFiles.containsKey(file)) {
-          done(file); // lost already: not worth writing
-          continue;
+          continue; // lost already: not worth writing
         }
-        FileChannel out = channel(file);
-        ByteBuffer buf = ByteBuffer.wrap(data, dataOff, n);
-        long at = use.offsets[t];
-        while (buf.hasRemaining()) {
-          at += out.write(buf, at);
+        FileChannel ch;
+        if (use.count == 1) {
+          ch = channel(file); // the usual case: kept open for the file's next blob
+        } else if (openIndex == file) {
+          ch = open;
+        } else { // content several files share: each open for this blob only
+          ch = FileChannel.open(files.get(file).stagedPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          blobOwned.add(ch);
         }
-        publish(new BackupEvent.BytesMoved(n));
-        done(file);
+        blobAt[blobOut.size()] = use.offsets[t];
+        blobOut.add(ch);
+      }
+    }
+
+    private void writePiece(byte[] buf, int off, int len) throws IOException {
+      for (int i = 0; i < blobOut.size(); i++) {
+        FileChannel out = blobOut.get(i);
+        ByteBuffer piece = ByteBuffer.wrap(buf, off, len);
+        long at = blobAt[i];
+        while (piece.hasRemaining()) {
+          at += out.write(piece, at);
+        }
+        blobAt[i] = at;
+      }
+    }
+
+    private void closeOutputs() throws IOException {
+      blobOut.clear();
+      IOException first = null;
+      for (FileChannel ch : blobOwned) {
+        try {
+          ch.close();
+        } catch (IOException e) {
+          first = first == null ? e : first;
+        }
+      }
+      blobOwned.clear();
+      if (first != null) {
+        throw first;
       }
     }
 
@@ -539,6 +584,7 @@ public final class RepositoryRestore {
 
     @Override
     public void close() throws IOException {
+      stream.close();
       closeOpen();
     }
   }

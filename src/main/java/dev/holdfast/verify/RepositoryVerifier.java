@@ -3,6 +3,7 @@ package dev.holdfast.verify;
 import dev.holdfast.backend.Backend;
 import dev.holdfast.backend.ObjectInfo;
 import dev.holdfast.error.HoldfastException;
+import dev.holdfast.repository.BlobStream;
 import dev.holdfast.repository.BlobType;
 import dev.holdfast.repository.IndexFile;
 import dev.holdfast.repository.Node;
@@ -78,7 +79,14 @@ public final class RepositoryVerifier {
     int threads = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
     ExecutorService pool = Executors.newFixedThreadPool(threads, r -> Thread.ofPlatform().daemon()
         .name("holdfast-verify-" + THREADS.incrementAndGet()).unstarted(r));
-    ThreadLocal<byte[][]> buffers = ThreadLocal.withInitial(() -> new byte[][] {new byte[1 << 20], new byte[1 << 20]});
+    // Each worker's blob reader (BlobStream: 256 KiB pieces; only compressed blobs are held whole),
+    // closed (its zstd context is native memory) once the workers are done.
+    java.util.Queue<BlobStream> readers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    ThreadLocal<BlobStream> reader = ThreadLocal.withInitial(() -> {
+      BlobStream r = repo.blobStream(1 << 20);
+      readers.add(r);
+      return r;
+    });
     Deque<Future<PackResult>> ahead = new ArrayDeque<>();
     try {
       for (IndexFile.Pack pack : packs.values()) {
@@ -92,7 +100,7 @@ public final class RepositoryVerifier {
         } else if (toRead.contains(pack.id())) {
           ahead.add(pool.submit(() -> {
             List<VerifyReport.Problem> found = new ArrayList<>();
-            long[] counts = readPack(pack, size, entry, found, buffers.get());
+            long[] counts = readPack(pack, size, entry, found, reader.get());
             return new PackResult(found, counts[0], counts[1]);
           }));
         }
@@ -108,6 +116,13 @@ public final class RepositoryVerifier {
       }
     } finally {
       pool.shutdownNow();
+      try {
+        if (pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          readers.forEach(BlobStream::close); // not while a worker may still use one
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     long blobs = 0;
     long bytes = 0;
@@ -175,12 +190,12 @@ public final class RepositoryVerifier {
 
   /**
    * Reads one pack whole, once: its header (a ranged read of the tail) against the index, then the
-   * file from the start, each blob decoded as it streams past (in {@code buffers}: sealed, plain,
-   * grown as needed and kept by the calling thread) and the whole hashed against the pack's name.
+   * file from the start, each blob checked as it streams past (by {@code reader}, the calling
+   * thread's) and the whole hashed against the pack's name.
    * Returns the blobs and bytes read.
    */
   private long[] readPack(IndexFile.Pack pack, long size, String entry, List<VerifyReport.Problem> problems,
-      byte[][] buffers) {
+      BlobStream reader) {
     List<PackedBlob> header;
     try {
       header = new ArrayList<>(repo.readPackHeader(pack.id(), size));
@@ -212,22 +227,16 @@ public final class RepositoryVerifier {
           discard(in, b.offset() - pos); // read, not skipped: the digest must see every byte
         }
         // the header's lengths are bounded when it is parsed (PackFile.MAX_BLOB)
-        buffers[0] = Repository.blobBuffer(buffers[0], b.length());
-        if (b.compressed()) {
-          buffers[1] = Repository.blobBuffer(buffers[1], b.plaintextLength());
-        }
-        int got = in.readNBytes(buffers[0], 0, b.length());
-        pos = b.offset() + got;
-        if (got < b.length()) {
+        try {
+          reader.read(pack.id(), b, in, (buf, off, len) -> { });
+          blobs++;
+        } catch (java.io.EOFException e) {
           problems.add(new VerifyReport.Problem(entry, "ends inside blob " + b.id().hex()));
           break;
-        }
-        try {
-          repo.openBlobInPlace(pack.id(), b, buffers[0], 0, buffers[1]);
-          blobs++;
         } catch (HoldfastException e) {
           problems.add(new VerifyReport.Problem(entry, "blob " + b.id().hex() + ": " + e.getMessage()));
         }
+        pos = b.offset() + b.length(); // a damaged blob too is read to its end
       }
       in.transferTo(OutputStream.nullOutputStream());
     } catch (IOException e) {

@@ -54,4 +54,32 @@ class Poly1305Test {
       assertThat(Arrays.copyOfRange(ours, 2, 18)).as("round %d, %d bytes", round, len).isEqualTo(expected);
     }
   }
+
+  @Test
+  void inPiecesEqualsWhole() {
+    var random = new Random(9);
+    byte[] data = new byte[70_000];
+    var state = new Poly1305.State(); // reused across messages, as a restore worker reuses it
+    for (int round = 0; round < 500; round++) {
+      random.nextBytes(data);
+      byte[] key = new byte[32];
+      random.nextBytes(key);
+      byte[] r = CryptoKey.clamp(Arrays.copyOf(key, 16));
+      byte[] s = Arrays.copyOfRange(key, 16, 32);
+      int len = round < 40 ? round : random.nextInt(data.length);
+      byte[] whole = new byte[16];
+      Poly1305.mac(r, s, data, 0, len, whole, 0);
+
+      state.init(r, s);
+      int done = 0;
+      while (done < len) { // pieces of 0 to 40 bytes, or up to 20 000: partial blocks on both sides
+        int piece = Math.min(len - done, random.nextBoolean() ? random.nextInt(41) : random.nextInt(20_000));
+        state.update(data, done, piece);
+        done += piece;
+      }
+      byte[] pieces = new byte[17];
+      state.finish(pieces, 1);
+      assertThat(Arrays.copyOfRange(pieces, 1, 17)).as("round %d, %d bytes", round, len).isEqualTo(whole);
+    }
+  }
 }
