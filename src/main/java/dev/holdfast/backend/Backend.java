@@ -64,6 +64,21 @@ public interface Backend extends AutoCloseable {
     }
   }
 
+  /**
+   * Starts an object whose key is known only once it is written (a pack is named by the hash of its
+   * content), written beside the keys under {@code prefix} (such as "data") and published by {@link
+   * UnnamedWriter#commit(String)}. Empty where the backend has no cheap way to name an object
+   * afterwards: callers then build the object in memory and {@link #put} it.
+   */
+  default java.util.Optional<UnnamedWriter> createUnnamed(String prefix) throws IOException {
+    return java.util.Optional.empty();
+  }
+
+  /** Whether {@link #createUnnamed} is supported. */
+  default boolean namesObjectsAfterWriting() {
+    return false;
+  }
+
   /** The largest single write {@link #put(String, byte[], int, int)} makes. */
   int PUT_SLICE = 256 << 10;
 

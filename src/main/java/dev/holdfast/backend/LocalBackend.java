@@ -69,6 +69,73 @@ public final class LocalBackend implements Backend {
     return new LocalWriter(target, tmp, channel);
   }
 
+  /**
+   * A pack is written to a {@code .<random>.partial} file in the prefix's directory (never listed
+   * as an object, nor by restic, which looks only in data's subdirectories) and linked under its
+   * key once its hash is known: a backup keeps no pack in memory.
+   */
+  @Override
+  public boolean namesObjectsAfterWriting() {
+    return true;
+  }
+
+  @Override
+  public Optional<UnnamedWriter> createUnnamed(String prefix) throws IOException {
+    Path dir = path(prefix);
+    try {
+      Files.createDirectories(dir);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw new java.nio.file.NotDirectoryException(e.getFile() == null ? dir.toString() : e.getFile());
+    }
+    Path tmp = dir.resolve("." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + PARTIAL_SUFFIX);
+    UNFINISHED.add(tmp); // before it exists: once the process is stopping, it is not created at all
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+    } catch (IOException | RuntimeException e) {
+      UNFINISHED.remove(tmp);
+      throw e;
+    }
+    LocalWriter w = new LocalWriter(null, tmp, channel);
+    return Optional.of(new UnnamedWriter() {
+      @Override
+      public void write(int b) throws IOException {
+        w.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        w.write(b, off, len);
+      }
+
+      @Override
+      public void commit(String key) throws IOException {
+        Path target = path(key);
+        try {
+          Files.createDirectories(target.getParent());
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          throw new java.nio.file.NotDirectoryException(e.getFile() == null ? target.getParent().toString() : e.getFile());
+        }
+        w.commitTo(target);
+      }
+
+      @Override
+      public void readBack(long position, byte[] dst, int off, int len) throws IOException {
+        java.nio.ByteBuffer into = java.nio.ByteBuffer.wrap(dst, off, len);
+        while (into.hasRemaining()) {
+          if (channel.read(into, position + into.position() - off) < 0) {
+            throw new java.io.EOFException(tmp + " ends at " + (position + into.position() - off));
+          }
+        }
+      }
+
+      @Override
+      public void close() {
+        w.close();
+      }
+    });
+  }
+
   @Override
   public InputStream open(String key, long offset, long length) throws IOException {
     SeekableByteChannel ch = Files.newByteChannel(path(key), StandardOpenOption.READ);
@@ -204,7 +271,7 @@ public final class LocalBackend implements Backend {
       });
 
   private static final class LocalWriter extends ObjectWriter {
-    private final Path target;
+    private final Path target; // null for an unnamed upload: given to commitTo
     private final Path tmp;
     private final FileChannel channel;
     private final OutputStream out;
@@ -268,6 +335,10 @@ public final class LocalBackend implements Backend {
 
     @Override
     public void commit() throws IOException {
+      commitTo(target);
+    }
+
+    void commitTo(Path target) throws IOException {
       if (closed) {
         throw new IOException("writer for " + target + " is closed");
       }

@@ -35,7 +35,7 @@ public final class BlobStream implements AutoCloseable {
     void accept(byte[] buf, int off, int len) throws IOException;
   }
 
-  private final CryptoKey.Opener opener;
+  private final CryptoKey.Streaming opener;
   private final CryptoKey master;
   private final MessageDigest sha = ObjectId.sha256();
   private final byte[] cipherSlice = new byte[SLICE];
@@ -49,7 +49,7 @@ public final class BlobStream implements AutoCloseable {
   /** {@code compressedCapacity}: the largest sealed compressed blob expected (grown when one is larger). */
   BlobStream(CryptoKey master, int compressedCapacity) {
     this.master = master;
-    this.opener = master.opener();
+    this.opener = master.streaming();
     this.sealed = new byte[Math.max(0, compressedCapacity)];
   }
 
@@ -88,7 +88,7 @@ public final class BlobStream implements AutoCloseable {
       readFully(in, cipherSlice, n);
       left -= n;
       if (ivOk) {
-        opener.update(cipherSlice, 0, n, plainSlice, 0);
+        opener.open(cipherSlice, 0, n, plainSlice, 0);
         sha.update(plainSlice, 0, n);
         sink.accept(plainSlice, 0, n);
       }

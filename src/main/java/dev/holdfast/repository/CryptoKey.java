@@ -196,22 +196,30 @@ public final class CryptoKey {
   }
 
   /**
-   * Opens a sealed message read in pieces (a blob streamed from a pack): {@link Opener#begin} with its
-   * IV, {@link Opener#update} with the ciphertext in pieces of any length, then {@link
-   * Opener#macMatches} with the tag after it. The plaintext is handed out before the MAC is known,
-   * so a caller may write it only where a failed check takes it back (a restore's staging
+   * Opens or seals a message in pieces (a blob streamed from or into a pack file): {@link
+   * Streaming#begin} with its IV, then {@link Streaming#open} or {@link Streaming#seal} the
+   * ciphertext in pieces of any length, then {@link Streaming#macMatches} (opening) or {@link
+   * Streaming#tag} (sealing) for the MAC after it. Opened plaintext is handed out before the MAC is
+   * known, so a caller may write it only where a failed check takes it back (a restore's staging
    * directory). One per thread; reusable for message after message.
    */
-  public Opener opener() {
-    return new Opener();
+  public Streaming streaming() {
+    return new Streaming();
   }
 
-  public final class Opener {
+  public final class Streaming {
     private final Cipher cipher = cipher("AES/CTR/NoPadding", null);
     private final Poly1305.State mac = new Poly1305.State();
     private final byte[] tag = new byte[MAC];
 
-    private Opener() {}
+    private Streaming() {}
+
+    /** Fills {@code iv} (16 bytes) with a fresh random IV, for sealing. */
+    public void newIv(byte[] iv) {
+      do {
+        RANDOM.nextBytes(iv);
+      } while (isZero(iv)); // restic refuses an all-zero IV
+    }
 
     /** Starts a message: {@code iv} is its first 16 bytes. */
     public void begin(byte[] iv) {
@@ -226,9 +234,19 @@ public final class CryptoKey {
       }
     }
 
-    /** Adds {@code in[off, off + len)} to the MAC and writes its plaintext to {@code out[outOff, outOff + len)} (not the same array). */
-    public void update(byte[] in, int off, int len, byte[] out, int outOff) {
+    /** Adds ciphertext {@code in[off, off + len)} to the MAC and writes its plaintext to {@code out[outOff, outOff + len)} (not the same array). */
+    public void open(byte[] in, int off, int len, byte[] out, int outOff) {
       mac.update(in, off, len);
+      ctr(in, off, len, out, outOff);
+    }
+
+    /** Encrypts plaintext {@code in[off, off + len)} into {@code out[outOff, outOff + len)} (not the same array) and adds that to the MAC. */
+    public void seal(byte[] in, int off, int len, byte[] out, int outOff) {
+      ctr(in, off, len, out, outOff);
+      mac.update(out, outOff, len);
+    }
+
+    private void ctr(byte[] in, int off, int len, byte[] out, int outOff) {
       try {
         int written = 0;
         for (int done = 0; done < len; done += CTR_SLICE) { // in slices, for the JIT (see crypt)
@@ -246,6 +264,11 @@ public final class CryptoKey {
     public boolean macMatches(byte[] sealed, int off) {
       mac.finish(tag, 0);
       return MessageDigest.isEqual(tag, Arrays.copyOfRange(sealed, off, off + MAC));
+    }
+
+    /** Writes the MAC of the ciphertext sealed since {@link #begin} to {@code out[off, off + 16)}. */
+    public void tag(byte[] out, int off) {
+      mac.finish(out, off);
     }
   }
 

@@ -30,6 +30,37 @@ public final class PackFile {
   /** A sealed blob still in a pack being built. */
   record Sealed(PackedBlob blob, byte[] bytes) {}
 
+  /** A pack stored under its name, the hash of its {@code length} bytes. */
+  record Stored(ObjectId id, List<PackedBlob> blobs, long length) {}
+
+  /**
+   * A data pack a backup worker fills blob by blob: in memory ({@link Buffer}, put whole) or written
+   * as it is built ({@link PackSpool}). Used by one thread at a time.
+   */
+  interface DataPack {
+    /** Whether a blob of {@code len} plaintext bytes surely fits; an empty pack takes any blob. */
+    boolean fits(int len, boolean compress);
+
+    /** Compresses (when {@code compress} and the data does not look incompressible) and seals a blob onto the pack. */
+    PackedBlob add(BlobType type, ObjectId id, byte[] plain, int off, int len, boolean compress);
+
+    /** The pack's length so far: its blobs, sealed. */
+    long bytes();
+
+    int count();
+
+    List<PackedBlob> blobs();
+
+    /** A blob added to this pack, for reading it back before the pack is stored. */
+    Optional<Sealed> find(BlobType type, ObjectId id);
+
+    /** Adds the header, stores the pack under its hash (an object of that name holds these bytes already: done) and empties it. */
+    Stored store();
+
+    /** Empties the pack; what was written of it is discarded. */
+    void reset();
+  }
+
   /**
    * Builds one pack in memory from blobs sealed elsewhere (by the repository's workers); packs are
    * a few MiB, and their id is the hash of the whole file. Not thread-safe.
@@ -132,17 +163,47 @@ public final class PackFile {
    * arrays (which the collector would otherwise promote and keep as resident memory). Its blobs
    * are added by one thread at a time; not thread-safe.
    */
-  static final class Buffer {
+  static final class Buffer implements DataPack {
     private final List<PackedBlob> blobs = new ArrayList<>();
     private final CryptoKey key;
     private final int capacity;
     private byte[] buf;
     private int size;
 
+    private final Backend backend;
+
     /** {@code capacity}: the pack size aimed at; a pack is written out when the next blob might not fit. */
     Buffer(CryptoKey key, int capacity) {
+      this(key, capacity, null);
+    }
+
+    /** One that {@link #store}s itself on {@code backend}. */
+    Buffer(CryptoKey key, int capacity, Backend backend) {
       this.key = key;
       this.capacity = capacity;
+      this.backend = backend;
+    }
+
+    @Override
+    public long bytes() {
+      return size;
+    }
+
+    @Override
+    public Stored store() {
+      List<PackedBlob> stored = blobs();
+      int length = finish();
+      ObjectId packId = ObjectId.hash(buf, 0, length);
+      String key = Repository.packKeyOf(packId);
+      try {
+        backend.put(key, buf, 0, length);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        // Named by content hash: an object under this name already holds these bytes.
+      } catch (IOException e) {
+        throw HoldfastException.io("storing " + key + " in " + backend.location(), e);
+      }
+      reset();
+      return new Stored(packId, stored, length);
     }
 
     /** The most a blob of {@code len} plaintext bytes takes in a pack. */
@@ -156,7 +217,8 @@ public final class PackFile {
     }
 
     /** Whether a blob of {@code len} plaintext bytes surely fits; an empty pack takes any blob. */
-    boolean fits(int len, boolean compress) {
+    @Override
+    public boolean fits(int len, boolean compress) {
       return size == 0 || (long) size + sealedBound(len, compress) + trailerBound(blobs.size() + 1) <= capacity;
     }
 
@@ -164,7 +226,8 @@ public final class PackFile {
      * Compresses (when {@code compress} and the data does not look incompressible) and seals
      * {@code plain[off, off + len)} onto the end of the pack; call only if {@link #fits}.
      */
-    PackedBlob add(BlobType type, ObjectId id, byte[] plain, int off, int len, boolean compress) {
+    @Override
+    public PackedBlob add(BlobType type, ObjectId id, byte[] plain, int off, int len, boolean compress) {
       compress = compress && len > 0 && !ZstdFrames.looksIncompressible(plain, off, len);
       int need = Math.addExact(size + sealedBound(len, compress), trailerBound(blobs.size() + 1));
       if (buf == null || need > buf.length) {
@@ -213,16 +276,19 @@ public final class PackFile {
       return size;
     }
 
-    int count() {
+    @Override
+    public int count() {
       return blobs.size();
     }
 
-    List<PackedBlob> blobs() {
+    @Override
+    public List<PackedBlob> blobs() {
       return List.copyOf(blobs);
     }
 
     /** A blob added to this pack, for reading it back before the pack is uploaded. */
-    Optional<Sealed> find(BlobType type, ObjectId id) {
+    @Override
+    public Optional<Sealed> find(BlobType type, ObjectId id) {
       for (PackedBlob b : blobs) {
         if (b.type() == type && b.id().equals(id)) {
           int o = (int) b.offset();
@@ -248,7 +314,8 @@ public final class PackFile {
     }
 
     /** Empties the pack for reuse; an array grown for an oversized blob is let go. */
-    void reset() {
+    @Override
+    public void reset() {
       blobs.clear();
       size = 0;
       if (buf != null && buf.length > capacity) {
