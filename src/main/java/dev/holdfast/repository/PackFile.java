@@ -30,6 +30,12 @@ public final class PackFile {
   /** A sealed blob still in a pack being built. */
   record Sealed(PackedBlob blob, byte[] bytes) {}
 
+  /** Feeds a sealed blob's bytes to {@link DataPack#append}, in order. */
+  @FunctionalInterface
+  interface SealedCopy {
+    void run() throws IOException;
+  }
+
   /** A pack stored under its name, the hash of its {@code length} bytes. */
   record Stored(ObjectId id, List<PackedBlob> blobs, long length) {}
 
@@ -53,6 +59,19 @@ public final class PackFile {
 
     /** A blob added to this pack, for reading it back before the pack is stored. */
     Optional<Sealed> find(BlobType type, ObjectId id);
+
+    /** Whether a blob already sealed into {@code sealedLen} bytes surely fits; an empty pack takes any blob. */
+    boolean fitsSealed(int sealedLen);
+
+    /**
+     * Appends blob {@code b} as another pack stores it, its {@code b.length()} sealed bytes given in
+     * pieces to {@link #append} by {@code copy} (a prune copies a blob as it reads it): a sealed blob
+     * carries its own IV and MAC, so it is valid in any pack. Call only if {@link #fitsSealed}.
+     */
+    PackedBlob addSealed(PackedBlob b, SealedCopy copy) throws IOException;
+
+    /** The bytes of a blob being added by {@link #addSealed}. */
+    void append(byte[] src, int off, int len) throws IOException;
 
     /** Adds the header, stores the pack under its hash (an object of that name holds these bytes already: done) and empties it. */
     Stored store();
@@ -250,26 +269,44 @@ public final class PackFile {
     }
 
     /** Whether a blob already sealed into {@code sealedLen} bytes surely fits; an empty pack takes any blob. */
-    boolean fitsSealed(int sealedLen) {
+    @Override
+    public boolean fitsSealed(int sealedLen) {
       return size == 0 || (long) size + sealedLen + trailerBound(blobs.size() + 1) <= capacity;
     }
 
-    /**
-     * Appends blob {@code b} as another pack stores it, {@code src[off, off + b.length())}, unchanged:
-     * a sealed blob carries its own IV and MAC, so it is valid in any pack. Call only if {@link #fitsSealed}.
-     */
-    PackedBlob addSealed(PackedBlob b, byte[] src, int off) {
+    private int copyAt = -1;
+
+    @Override
+    public PackedBlob addSealed(PackedBlob b, SealedCopy copy) throws IOException {
       int need = Math.addExact(size + b.length(), trailerBound(blobs.size() + 1));
       if (buf == null || need > buf.length) {
-        // grown as needed (a pack of a few trees stays small), doubling up to the pack size
         int grown = buf == null ? 1 << 20 : (int) Math.min(2L * buf.length, capacity);
         buf = Arrays.copyOf(buf == null ? new byte[0] : buf, Math.max(grown, need));
       }
-      System.arraycopy(src, off, buf, size, b.length());
-      var copy = new PackedBlob(b.type(), b.id(), size, b.length(), b.uncompressedLength());
-      blobs.add(copy);
+      copyAt = size;
+      int copied;
+      try {
+        copy.run();
+        copied = copyAt - size;
+      } finally {
+        copyAt = -1; // a failed copy adds nothing: the bytes after size are overwritten by the next blob
+      }
+      if (copied != b.length()) {
+        throw new IllegalStateException("copied " + copied + " bytes of a blob of " + b.length());
+      }
+      var added = new PackedBlob(b.type(), b.id(), size, b.length(), b.uncompressedLength());
+      blobs.add(added);
       size += b.length();
-      return copy;
+      return added;
+    }
+
+    @Override
+    public void append(byte[] src, int off, int len) {
+      if (copyAt < 0 || (long) copyAt + len > buf.length) {
+        throw new IllegalStateException("append outside addSealed, or beyond its blob");
+      }
+      System.arraycopy(src, off, buf, copyAt, len);
+      copyAt += len;
     }
 
     int size() {

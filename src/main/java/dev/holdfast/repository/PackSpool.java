@@ -52,9 +52,7 @@ final class PackSpool implements PackFile.DataPack {
   public PackedBlob add(BlobType type, ObjectId id, byte[] plain, int off, int len, boolean compress) {
     compress = compress && len > 0 && !ZstdFrames.looksIncompressible(plain, off, len);
     try {
-      if (out == null) {
-        out = backend.createUnnamed("data").orElseThrow(() -> new IllegalStateException("backend cannot spool packs"));
-      }
+      ensureOpen();
       int sealedLen;
       if (compress) {
         int z;
@@ -94,6 +92,53 @@ final class PackSpool implements PackFile.DataPack {
     } catch (IOException e) {
       throw HoldfastException.io("writing a pack in " + backend.location(), e);
     }
+  }
+
+  private void ensureOpen() throws IOException {
+    if (out == null) {
+      out = backend.createUnnamed("data").orElseThrow(() -> new IllegalStateException("backend cannot spool packs"));
+    }
+  }
+
+  @Override
+  public boolean fitsSealed(int sealedLen) {
+    return size == 0 || size + sealedLen + PackFile.Buffer.trailerBound(blobs.size() + 1) <= capacity;
+  }
+
+  private boolean copying;
+  private long copied;
+  /** A copy failed part way: the file holds part of a blob, so this pack is not stored. */
+  private boolean broken;
+
+  @Override
+  public PackedBlob addSealed(PackedBlob b, PackFile.SealedCopy copy) throws IOException {
+    ensureOpen();
+    copying = true;
+    copied = 0;
+    boolean done = false;
+    try {
+      copy.run();
+      done = copied == b.length();
+    } finally {
+      copying = false;
+      broken |= !done;
+    }
+    if (!done) {
+      throw new IllegalStateException("copied " + copied + " bytes of a blob of " + b.length());
+    }
+    var added = new PackedBlob(b.type(), b.id(), size, b.length(), b.uncompressedLength());
+    blobs.add(added);
+    size += b.length();
+    return added;
+  }
+
+  @Override
+  public void append(byte[] src, int off, int len) throws IOException {
+    if (!copying) {
+      throw new IllegalStateException("append outside addSealed");
+    }
+    write(src, off, len);
+    copied += len;
   }
 
   /** In slices: a file channel writes an array through a native copy of each write's size, kept per thread. */
@@ -137,6 +182,9 @@ final class PackSpool implements PackFile.DataPack {
 
   @Override
   public PackFile.Stored store() {
+    if (broken) {
+      throw new IllegalStateException("a blob copy into this pack failed part way; it cannot be stored");
+    }
     byte[] trailer = PackFile.Writer.trailer(key, blobs);
     long length = size + trailer.length;
     ObjectId packId;
@@ -167,6 +215,7 @@ final class PackSpool implements PackFile.DataPack {
     blobs.clear();
     size = 0;
     hash.reset();
+    broken = false;
     if (scratch.length > (8 << 20) + (1 << 20)) {
       scratch = new byte[1 << 20]; // grown for an oversized blob (a test's, or a huge tree): let it go
     }

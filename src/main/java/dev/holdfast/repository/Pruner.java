@@ -4,6 +4,7 @@ import dev.holdfast.backend.ObjectInfo;
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -417,64 +418,114 @@ public final class Pruner {
   /**
    * Copies each blob the packs own into new packs, checked on the way (MAC, then SHA-256 against its
    * id); returns the new packs. A blob is copied as it is stored: sealed on its own (IV, ciphertext,
-   * MAC), it is valid in any pack, so nothing is decompressed, compressed or encrypted again for the
-   * copy. The pack read, the pack written (one per blob type, as the repository's writer keeps data
-   * and trees apart) and the check's buffer are arrays reused from pack to pack.
+   * MAC), it is valid in any pack, so nothing is compressed or encrypted again for the copy. Each
+   * pack is read in one stream, its blobs in offset order; a blob's bytes go to the new pack as the
+   * check reads them ({@link BlobStream}, 256 KiB at a time). Into a local target the new packs are
+   * written as they are built ({@link PackSpool}), so a prune holds no pack in memory.
    */
   private List<IndexFile.Pack> repack(List<PackInfo> repack, BlobIndex owners) {
     var out = new ArrayList<IndexFile.Pack>();
     Repository.dropKeyDerivationGarbage(); // before the pack buffers are made
-    Map<BlobType, PackFile.Buffer> writers = new java.util.EnumMap<>(BlobType.class);
-    // one array for the largest pack to read, made once (grown pack by pack, the smaller ones would
-    // stay in the old generation as garbage)
-    byte[] in = new byte[Math.toIntExact(repack.stream().mapToLong(p -> p.size).max().orElse(0))];
-    byte[] plain = null;
-    for (PackInfo p : repack) {
-      int size = Math.toIntExact(p.size);
-      PackFile.readInto(repo.backend(), Repository.packKeyOf(p.id), 0, size, in, "pack " + p.id.shortHex());
-      for (PackedBlob b : p.blobs) {
-        Optional<BlobIndex.Location> owner = owners.lookup(b.type(), b.id());
-        if (owner.isEmpty() || !owner.get().pack().equals(p.id)) {
-          continue; // unused, or a copy kept elsewhere
+    Map<BlobType, PackFile.DataPack> writers = new java.util.EnumMap<>(BlobType.class);
+    try (BlobStream check = repo.blobStream(1 << 20)) {
+      for (PackInfo p : repack) {
+        List<PackedBlob> own = new ArrayList<>();
+        for (PackedBlob b : p.blobs) {
+          Optional<BlobIndex.Location> owner = owners.lookup(b.type(), b.id());
+          if (owner.isPresent() && owner.get().pack().equals(p.id)) {
+            own.add(b); // not unused, nor a copy kept elsewhere
+          }
         }
-        if (b.offset() + b.length() > size) {
-          throw GoJson.damaged(Repository.blobName(p.id, b), "lies beyond the end of the pack; nothing was deleted");
+        if (own.isEmpty()) {
+          continue;
         }
-        PackFile.Buffer w = writers.computeIfAbsent(b.type(), t -> new PackFile.Buffer(master, packSize));
-        if (!w.fitsSealed(b.length())) {
-          out.add(upload(w));
+        own.sort(java.util.Comparator.comparingLong(PackedBlob::offset));
+        String key = Repository.packKeyOf(p.id);
+        try (InputStream in = repo.backend().open(key, 0, p.size)) {
+          long pos = 0;
+          for (PackedBlob b : own) {
+            if (b.offset() < pos || b.offset() + b.length() > p.size) {
+              throw GoJson.damaged(Repository.blobName(p.id, b),
+                  (b.offset() < pos ? "overlaps the blob before it" : "lies beyond the end of the pack") + "; nothing was deleted");
+            }
+            in.skipNBytes(b.offset() - pos);
+            PackFile.DataPack w = writers.computeIfAbsent(b.type(), t -> repo.backend().namesObjectsAfterWriting()
+                ? new PackSpool(repo.backend(), master, packSize)
+                : new PackFile.Buffer(master, packSize, repo.backend()));
+            if (!w.fitsSealed(b.length())) {
+              out.add(upload(w));
+            }
+            InputStream tee = new CopyingInputStream(in, w);
+            try {
+              w.addSealed(b, () -> check.read(p.id, b, tee, (buf, off, len) -> { }));
+            } catch (java.io.EOFException e) {
+              throw new HoldfastException(ExitCode.DAMAGED, "pack " + p.id.shortHex() + " ends inside blob "
+                  + b.id().shortHex() + "; nothing was deleted", "check the repository ('holdfast verify --level full' or 'restic check --read-data')", e);
+            } catch (HoldfastException e) {
+              throw new HoldfastException(e.exitCode(), e.getMessage() + "; nothing was deleted",
+                  "check the repository ('holdfast verify --level full' or 'restic check --read-data')", e);
+            }
+            pos = b.offset() + b.length();
+            if (w.bytes() >= packSize) {
+              out.add(upload(w));
+            }
+          }
+        } catch (java.io.EOFException e) {
+          throw new HoldfastException(ExitCode.DAMAGED, "pack " + p.id.shortHex() + " is shorter than its listing says"
+              + "; nothing was deleted", "check the repository ('holdfast verify --level full' or 'restic check --read-data')", e);
+        } catch (IOException e) {
+          throw HoldfastException.io("reading pack " + p.id.shortHex() + " from " + repo.backend().location(), e);
         }
-        w.addSealed(b, in, (int) b.offset()); // before the check below decrypts it where it lies
-        if (b.compressed()) {
-          plain = Repository.blobBuffer(plain, b.uncompressedLength());
-        }
-        try {
-          repo.openBlobInPlace(p.id, b, in, (int) b.offset(), plain);
-        } catch (HoldfastException e) {
-          throw new HoldfastException(e.exitCode(), e.getMessage() + "; nothing was deleted",
-              "check the repository ('holdfast verify --level full' or 'restic check --read-data')", e);
-        }
-        if (w.size() >= packSize) {
+      }
+      for (PackFile.DataPack w : writers.values()) {
+        if (w.count() > 0) {
           out.add(upload(w));
         }
       }
-    }
-    for (PackFile.Buffer w : writers.values()) {
-      if (w.count() > 0) {
-        out.add(upload(w));
-      }
+    } finally {
+      writers.values().forEach(PackFile.DataPack::reset); // after a failure: a pack being written is deleted
     }
     return out;
   }
 
-  private IndexFile.Pack upload(PackFile.Buffer w) {
-    List<PackedBlob> blobs = w.blobs();
-    int length = w.finish();
-    ObjectId id = ObjectId.hash(w.array(), 0, length);
-    put(Repository.packKeyOf(id), w.array(), length);
-    packSizes.put(id, (long) length);
-    w.reset();
-    return new IndexFile.Pack(id, blobs);
+  /** Hands every byte read through it to a pack being copied into (a blob's sealed bytes, as its check reads them). */
+  private static final class CopyingInputStream extends java.io.FilterInputStream {
+    private final PackFile.DataPack into;
+
+    CopyingInputStream(InputStream in, PackFile.DataPack into) {
+      super(in);
+      this.into = into;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        into.append(new byte[] {(byte) b}, 0, 1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        into.append(b, off, n);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) {
+      throw new UnsupportedOperationException("every byte of a copied blob is read");
+    }
+  }
+
+  private IndexFile.Pack upload(PackFile.DataPack w) {
+    PackFile.Stored stored = w.store();
+    packSizes.put(stored.id(), stored.length());
+    changed();
+    return new IndexFile.Pack(stored.id(), stored.blobs());
   }
 
   /** Writes index files for {@code packs}, split as restic splits them; returns their ids. */

@@ -1115,55 +1115,6 @@ public final class Repository implements AutoCloseable {
     return index().lookup(type, id).map(l -> new BlobLocation(l.pack(), l.blob()));
   }
 
-  /**
-   * {@code buf} if it holds {@code need} bytes, else a larger buffer for a reader that reuses one
-   * across blobs: at least twice as large (up to a maximum chunk plus its sealing), so that blobs
-   * of growing sizes cost a few allocations rather than one each.
-   */
-  public static byte[] blobBuffer(byte[] buf, int need) {
-    if (buf != null && buf.length >= need) {
-      return buf;
-    }
-    int grown = buf == null ? 0 : (int) Math.min(2L * buf.length, Chunker.MAX_SIZE + 64);
-    return new byte[Math.max(need, grown)];
-  }
-
-  /** Where an uncompressed blob's plaintext starts in its sealed bytes once {@link #openBlobInPlace} decrypted them. */
-  public static final int PLAINTEXT_OFFSET = CryptoKey.IV;
-
-  /**
-   * Like {@link #openBlob}, without allocating: decrypts blob {@code b} of {@code pack} in place in
-   * {@code sealed[off, off + b.length())}, checks its MAC, length and id, and returns its length.
-   * An uncompressed blob's plaintext is left where it was decrypted, at
-   * {@code sealed[off + PLAINTEXT_OFFSET]}, and {@code plain} is not touched (it may then be null,
-   * or shorter than the blob); a compressed blob is decompressed into {@code plain} (at least
-   * {@link PackedBlob#plaintextLength()} long, reused by the caller). Damage is exit 4 naming the
-   * blob and pack.
-   */
-  public int openBlobInPlace(ObjectId pack, PackedBlob b, byte[] sealed, int off, byte[] plain) {
-    countBulkCrypto(b.length());
-    int n;
-    try {
-      n = master.openInPlace(sealed, off, b.length());
-    } catch (CryptoKey.CiphertextException e) {
-      throw damagedBlob(pack, b, e.getMessage());
-    }
-    byte[] out = sealed;
-    int outOff = off + PLAINTEXT_OFFSET;
-    if (b.compressed()) {
-      if (!ZstdFrames.decompressInto(sealed, outOff, n, plain, b.uncompressedLength())) {
-        throw damagedBlob(pack, b, "invalid zstd data");
-      }
-      n = b.uncompressedLength();
-      out = plain;
-      outOff = 0;
-    }
-    if (!ObjectId.hash(out, outOff, n).equals(b.id())) {
-      throw damagedBlob(pack, b, "content does not match its id");
-    }
-    return n;
-  }
-
   /** A reader of blobs from pack streams that hands their plaintext out in pieces (see {@link BlobStream}); one per thread. */
   public BlobStream blobStream(int compressedCapacity) {
     return new BlobStream(master, compressedCapacity);

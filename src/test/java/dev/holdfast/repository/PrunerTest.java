@@ -30,7 +30,7 @@ class PrunerTest {
   private static final KdfParams FAST = new KdfParams(1024, 8, 1);
   private static final long POL = 0x3DA3358B4DC173L;
 
-  private final MemoryBackend backend = new MemoryBackend();
+  private dev.holdfast.backend.Backend backend = new MemoryBackend();
   private final Random random = new Random(5);
 
   /** A snapshot of one directory holding files with the given contents (one blob each). */
@@ -151,7 +151,7 @@ class PrunerTest {
   }
 
   @Test
-  void maxUnusedLeavesAPartlyUsedPackAloneWithinTheLimit() {
+  void maxUnusedLeavesAPartlyUsedPackAloneWithinTheLimit() throws IOException {
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
       repo.setCompression(false);
       repo.setWorkers(1); // the two blobs of the first snapshot in one pack
@@ -170,6 +170,20 @@ class PrunerTest {
 
   @Test
   void aDamagedBlobInAPackToRepackStopsPruneBeforeAnyDeletion() throws IOException {
+    damagedBlobStopsPrune();
+  }
+
+  @Test
+  void aDamagedBlobStopsAPruneIntoALocalTargetAndItsNewPackIsDiscarded(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws IOException {
+    backend = new dev.holdfast.backend.LocalBackend(dir); // new packs are written as they are built there (PackSpool)
+    damagedBlobStopsPrune();
+    try (Stream<java.nio.file.Path> all = java.nio.file.Files.walk(dir)) {
+      assertThat(all.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".partial"));
+    }
+  }
+
+  private void damagedBlobStopsPrune() throws IOException {
     byte[] shared = bytes(30_000);
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
       repo.setCompression(false);
