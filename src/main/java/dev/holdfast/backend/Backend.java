@@ -74,6 +74,15 @@ public interface Backend extends AutoCloseable {
     return java.util.Optional.empty();
   }
 
+  /**
+   * Deletes the temporary files of uploads that were never finished (their process was killed)
+   * under {@code prefix}; returns how many. Only while no upload can be under way there (a prune
+   * holding the repository's exclusive lock). Backends that leave none, or cannot see them, do nothing.
+   */
+  default int deleteLeftovers(String prefix) throws IOException {
+    return 0;
+  }
+
   /** Whether {@link #createUnnamed} is supported. */
   default boolean namesObjectsAfterWriting() {
     return false;

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -74,6 +75,25 @@ public final class LocalBackend implements Backend {
    * as an object, nor by restic, which looks only in data's subdirectories) and linked under its
    * key once its hash is known: a backup keeps no pack in memory.
    */
+  @Override
+  public int deleteLeftovers(String prefix) throws IOException {
+    Path dir = path(prefix);
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    List<Path> partial;
+    try (Stream<Path> all = Files.walk(dir)) {
+      partial = all.filter(p -> p.getFileName().toString().endsWith(PARTIAL_SUFFIX) && Files.isRegularFile(p)).toList();
+    }
+    int deleted = 0;
+    for (Path p : partial) {
+      if (!UNFINISHED.contains(p) && Files.deleteIfExists(p)) { // not one of this process's own uploads
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
   @Override
   public boolean namesObjectsAfterWriting() {
     return true;

@@ -48,6 +48,11 @@ public final class ExitCleanup<T> {
     items.remove(item);
   }
 
+  /** Whether {@code item} is registered (its owner has not dealt with it yet). */
+  public boolean contains(T item) {
+    return items.contains(item);
+  }
+
   private void runAll() {
     stopping = true;
     for (T item : items) {

@@ -303,6 +303,15 @@ public final class Pruner {
     long repackedBytes = repack.stream().mapToLong(p -> p.ownedBytes).sum();
     int usedCount = owners.size();
 
+    if (!dryRun) {
+      // Under the exclusive lock no backup is writing: a pack's temporary file (data/.*.partial,
+      // never listed as a pack) is what a killed run left, up to a pack size each.
+      lockCheck.run();
+      int leftovers = repo.backend().deleteLeftovers("data");
+      if (leftovers > 0) {
+        progress.accept("deleted " + leftovers + " temporary pack file(s) left by interrupted runs");
+      }
+    }
     if (dryRun || (repack.isEmpty() && remove.isEmpty() && unindexed.isEmpty())) {
       return new Result(dryRun, snapshots.size(), packs.size() + unindexed.size(), packBytes, usedCount, unusedBlobs,
           duplicates, remove.size(), repack.size(), unindexed.size(), 0, repackedBytes, 0, 0,

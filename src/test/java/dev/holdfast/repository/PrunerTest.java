@@ -183,6 +183,31 @@ class PrunerTest {
     }
   }
 
+  @Test
+  void pruneDeletesThePackFilesKilledRunsLeftInALocalTarget(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws IOException {
+    backend = new dev.holdfast.backend.LocalBackend(dir);
+    try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
+      snapshot(repo, "h", "daily", "/d", 1, bytes(1000));
+    }
+    java.nio.file.Path spooled = dir.resolve("data/.5d1e2b3c.partial"); // a killed backup's pack being built
+    java.nio.file.Path uploaded = dir.resolve("data/ab/ab12.3f4e.partial"); // a killed upload under its name
+    java.nio.file.Files.createDirectories(uploaded.getParent());
+    java.nio.file.Files.write(spooled, new byte[5000]);
+    java.nio.file.Files.write(uploaded, new byte[700]);
+    dev.holdfast.backend.UnnamedWriter running = backend.createUnnamed("data").orElseThrow(); // this process's own
+    try (running; var repo = Repository.open(backend, PASSWORD); var lock = repo.lock(true)) {
+      new Pruner(repo, 5).guardedBy(lock).prune(true);
+      assertThat(spooled).as("a dry run changes nothing").exists();
+      new Pruner(repo, 5).guardedBy(lock).prune(false);
+      assertThat(spooled).doesNotExist();
+      assertThat(uploaded).doesNotExist();
+      try (Stream<java.nio.file.Path> all = java.nio.file.Files.walk(dir.resolve("data"))) {
+        assertThat(all.filter(p -> p.toString().endsWith(".partial"))).as("an upload under way is left alone").hasSize(1);
+      }
+    }
+  }
+
   private void damagedBlobStopsPrune() throws IOException {
     byte[] shared = bytes(30_000);
     try (var repo = Repository.init(backend, PASSWORD, POL, FAST)) {
