@@ -11,7 +11,7 @@ import java.io.InputStream;
  * <p>A chunk ends after the first byte at which the Rabin fingerprint of the last 64 bytes, taken
  * modulo the polynomial, has its low 20 bits zero, but never before {@link #MIN_SIZE} and at the
  * latest at {@link #MAX_SIZE}; the end of the stream ends the last chunk. Each instance holds one
- * buffer of {@link #MAX_SIZE} bytes and may split any number of streams one after the other; it
+ * buffer (of up to {@link #MAX_SIZE} bytes, grown as chunks need) and may split any number of streams one after the other; it
  * is not thread-safe.
  */
 public final class Chunker {
@@ -41,6 +41,8 @@ public final class Chunker {
   private static final int FIRST_HASHED = MIN_SIZE - WINDOW_SIZE;
   // Reads this much at a time, so what follows a cut and must move to the front stays small.
   private static final int READ_SIZE = 256 * 1024;
+  /** The buffer a chunker starts with; it doubles up to {@link #MAX_SIZE} for a chunk that needs it. */
+  static final int FIRST_BUFFER = 1 << 20;
 
   private final long polynomial;
   private final int polShift;
@@ -89,7 +91,9 @@ public final class Chunker {
    */
   public void split(InputStream in, ChunkConsumer consumer) throws IOException {
     if (buffer == null) {
-      buffer = new byte[MAX_SIZE];
+      // grown to MAX_SIZE only when a chunk needs it: a run that chunks small files (a re-run's
+      // changed files) keeps 7 MiB less resident per reader
+      buffer = new byte[FIRST_BUFFER];
     }
     byte[] buf = buffer;
     int filled = 0; // buf[0, filled) is read; the current chunk starts at buf[0]
@@ -110,7 +114,11 @@ public final class Chunker {
         }
       }
       // filled < MAX_SIZE here: a full buffer always holds a cut.
-      int n = in.read(buf, filled, Math.min(READ_SIZE, MAX_SIZE - filled));
+      if (filled == buf.length) {
+        buf = java.util.Arrays.copyOf(buf, Math.min(MAX_SIZE, 2 * buf.length));
+        buffer = buf;
+      }
+      int n = in.read(buf, filled, Math.min(READ_SIZE, buf.length - filled));
       if (n < 0) {
         break;
       }
