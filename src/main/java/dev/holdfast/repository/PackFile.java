@@ -53,9 +53,26 @@ public final class PackFile {
     /** The pack's length so far: its blobs, sealed. */
     long bytes();
 
-    int count();
+    /** The blobs added so far, in pack order (the pack's own list). */
+    List<PackedBlob> entries();
 
-    List<PackedBlob> blobs();
+    default int count() {
+      return entries().size();
+    }
+
+    default List<PackedBlob> blobs() {
+      return List.copyOf(entries());
+    }
+
+    /** Where in this pack blob {@code id} of {@code type} was added. */
+    default Optional<PackedBlob> entry(BlobType type, ObjectId id) {
+      for (PackedBlob b : entries()) {
+        if (b.type() == type && b.id().equals(id)) {
+          return Optional.of(b);
+        }
+      }
+      return Optional.empty();
+    }
 
     /** A blob added to this pack, for reading it back before the pack is stored. */
     Optional<Sealed> find(BlobType type, ObjectId id);
@@ -314,25 +331,13 @@ public final class PackFile {
     }
 
     @Override
-    public int count() {
-      return blobs.size();
+    public List<PackedBlob> entries() {
+      return blobs;
     }
 
-    @Override
-    public List<PackedBlob> blobs() {
-      return List.copyOf(blobs);
-    }
-
-    /** A blob added to this pack, for reading it back before the pack is uploaded. */
     @Override
     public Optional<Sealed> find(BlobType type, ObjectId id) {
-      for (PackedBlob b : blobs) {
-        if (b.type() == type && b.id().equals(id)) {
-          int o = (int) b.offset();
-          return Optional.of(new Sealed(b, Arrays.copyOfRange(buf, o, o + b.length())));
-        }
-      }
-      return Optional.empty();
+      return entry(type, id).map(b -> new Sealed(b, Arrays.copyOfRange(buf, (int) b.offset(), (int) b.offset() + b.length())));
     }
 
     /**

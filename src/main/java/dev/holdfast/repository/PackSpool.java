@@ -155,29 +155,23 @@ final class PackSpool implements PackFile.DataPack {
   }
 
   @Override
-  public int count() {
-    return blobs.size();
-  }
-
-  @Override
-  public List<PackedBlob> blobs() {
-    return List.copyOf(blobs);
+  public List<PackedBlob> entries() {
+    return blobs;
   }
 
   @Override
   public Optional<PackFile.Sealed> find(BlobType type, ObjectId id) {
-    for (PackedBlob b : blobs) {
-      if (b.type() == type && b.id().equals(id)) {
-        byte[] sealed = new byte[b.length()];
-        try {
-          out.readBack(b.offset(), sealed, 0, b.length());
-        } catch (IOException e) {
-          throw HoldfastException.io("reading back a pack being written in " + backend.location(), e);
-        }
-        return Optional.of(new PackFile.Sealed(b, sealed));
-      }
+    Optional<PackedBlob> b = entry(type, id);
+    if (b.isEmpty()) {
+      return Optional.empty();
     }
-    return Optional.empty();
+    byte[] sealed = new byte[b.get().length()];
+    try {
+      out.readBack(b.get().offset(), sealed, 0, sealed.length);
+    } catch (IOException e) {
+      throw HoldfastException.io("reading back a pack being written in " + backend.location(), e);
+    }
+    return Optional.of(new PackFile.Sealed(b.get(), sealed));
   }
 
   @Override
