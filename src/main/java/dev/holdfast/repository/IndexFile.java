@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,7 +26,10 @@ public record IndexFile(List<ObjectId> supersedes, List<Pack> packs) {
 
   /** The JSON restic's index encoder writes, with its trailing newline. */
   byte[] toJson() {
-    var j = new GoJson().beginObject();
+    long blobs = packs.stream().mapToLong(p -> p.blobs().size()).sum();
+    // about 150 characters a blob and 100 a pack: presized, the builder is not copied as it grows
+    var j = new GoJson((int) Math.min(Integer.MAX_VALUE - 16, 256 + 160 * blobs + 100L * packs.size() + 70L * supersedes.size()))
+        .beginObject();
     if (!supersedes.isEmpty()) {
       j.name("supersedes").beginArray();
       supersedes.forEach(id -> j.value(id.hex()));
@@ -49,7 +51,7 @@ public record IndexFile(List<ObjectId> supersedes, List<Pack> packs) {
       }
       j.endArray().endObject();
     }
-    return (j.endArray().endObject() + "\n").getBytes(StandardCharsets.UTF_8);
+    return j.endArray().endObject().toUtf8Line();
   }
 
   /** Receives an index file's content as it is parsed, pack by pack. */

@@ -309,6 +309,28 @@ public final class Repository implements AutoCloseable {
     }
   }
 
+  private static long liveAfterCollect;
+
+  /**
+   * For a long backup in a CLI process: the serial collector grows the old generation up to the
+   * maximum heap before it collects it, so the short-lived objects of many small files (tree nodes,
+   * their JSON) that outlive a young collection pile up as resident memory (a 100,000-file backup
+   * reached 260 MB for about 50 MB of live data). Called every few hundred files; collects in full
+   * (about 20-50 ms at these sizes) once the heap holds 64 MiB more than was live after the last
+   * collection. Not in the daemon (see {@link #collectKeyDerivationGarbage}).
+   */
+  static void collectIfGrown() {
+    if (!collectAfterKeyDerivation) {
+      return;
+    }
+    Runtime rt = Runtime.getRuntime();
+    long used = rt.totalMemory() - rt.freeMemory();
+    if (used > liveAfterCollect + (64L << 20)) {
+      System.gc();
+      liveAfterCollect = rt.totalMemory() - rt.freeMemory();
+    }
+  }
+
   /** Reads the index files if they are not read yet; true if this call read them. */
   synchronized boolean loadPendingIndex() {
     if (!indexPending) {

@@ -119,12 +119,17 @@ public final class RepositoryWriter implements BackupWriter {
     }
   }
 
+  private long added;
+
   @Override
   public void add(Entry e) {
     if (done) {
       throw new IllegalStateException("backup already finished or closed");
     }
     lock.checkNotRaced();
+    if ((++added & 255) == 0) {
+      Repository.collectIfGrown();
+    }
     if (e.path().equals(".")) {
       return; // the file system root ("/" backed up): its children are the root tree's nodes
     }

@@ -69,7 +69,7 @@ public record Tree(List<Node> nodes) {
       }
       j.endObject();
     }
-    return (j.endArray().endObject() + "\n").getBytes(StandardCharsets.UTF_8);
+    return j.endArray().endObject().toUtf8Line();
   }
 
   private static void optional(GoJson j, String name, String v) {

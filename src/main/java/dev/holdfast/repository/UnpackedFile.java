@@ -21,11 +21,22 @@ final class UnpackedFile {
     if (repoVersion < 2) {
       return key.seal(json);
     }
-    byte[] z = ZstdFrames.compress(json, 0, json.length);
-    byte[] plain = new byte[z.length + 1];
-    plain[0] = 2;
-    System.arraycopy(z, 0, plain, 1, z.length);
-    return key.seal(plain);
+    // Compressed straight after the IV and the version byte, then sealed in place: an index file
+    // of 150,000 blobs is about 20 MB of JSON, and JSON compresses several times, so the buffer
+    // starts at half the input (the full bound only for data that compresses worse).
+    int bound = (int) com.github.luben.zstd.Zstd.compressBound(json.length);
+    int head = CryptoKey.IV + 1;
+    byte[] buf = new byte[head + Math.min(bound, json.length / 2 + 65536) + CryptoKey.OVERHEAD];
+    int z;
+    try {
+      z = ZstdFrames.compress(json, 0, json.length, buf, head, buf.length - head - CryptoKey.OVERHEAD);
+    } catch (com.github.luben.zstd.ZstdException e) {
+      buf = new byte[head + bound + CryptoKey.OVERHEAD];
+      z = ZstdFrames.compress(json, 0, json.length, buf, head, bound);
+    }
+    buf[CryptoKey.IV] = 2;
+    int sealed = key.sealInto(buf, CryptoKey.IV, z + 1, buf, 0);
+    return java.util.Arrays.copyOf(buf, sealed);
   }
 
   static byte[] open(CryptoKey key, byte[] sealed, int repoVersion, String what) {
