@@ -84,12 +84,22 @@ public final class LocalBackend implements Backend {
     List<Path> partial;
     try (Stream<Path> all = Files.walk(dir)) {
       partial = all.filter(p -> p.getFileName().toString().endsWith(PARTIAL_SUFFIX) && Files.isRegularFile(p)).toList();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
     }
     int deleted = 0;
+    IOException first = null;
     for (Path p : partial) {
-      if (!UNFINISHED.contains(p) && Files.deleteIfExists(p)) { // not one of this process's own uploads
-        deleted++;
+      try {
+        if (!UNFINISHED.contains(p) && Files.deleteIfExists(p)) { // not one of this process's own uploads
+          deleted++;
+        }
+      } catch (IOException e) { // best effort: the others still go (a root-owned file, say)
+        first = first == null ? e : first;
       }
+    }
+    if (first != null) {
+      throw new IOException("deleted " + deleted + " of " + partial.size() + " temporary files; " + first.getMessage(), first);
     }
     return deleted;
   }

@@ -125,6 +125,12 @@ public final class ThrottledBackend implements Backend {
     return inner.list(prefix);
   }
 
+  /** Not {@link #createUnnamed}: packs go through {@link #create} and its throttle; leftovers are the inner backend's. */
+  @Override
+  public int deleteLeftovers(String prefix) throws IOException {
+    return inner.deleteLeftovers(prefix);
+  }
+
   @Override
   public void delete(String key) throws IOException {
     inner.delete(key);

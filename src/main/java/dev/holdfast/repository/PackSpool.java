@@ -133,11 +133,15 @@ final class PackSpool implements PackFile.DataPack {
   }
 
   @Override
-  public void append(byte[] src, int off, int len) throws IOException {
+  public void append(byte[] src, int off, int len) {
     if (!copying) {
       throw new IllegalStateException("append outside addSealed");
     }
-    write(src, off, len);
+    try {
+      write(src, off, len);
+    } catch (IOException e) { // not the reading side's failure (a prune copies through a tee): say so
+      throw HoldfastException.io("writing a pack in " + backend.location(), e);
+    }
     copied += len;
   }
 

@@ -307,9 +307,14 @@ public final class Pruner {
       // Under the exclusive lock no backup is writing: a pack's temporary file (data/.*.partial,
       // never listed as a pack) is what a killed run left, up to a pack size each.
       lockCheck.run();
-      int leftovers = repo.backend().deleteLeftovers("data");
-      if (leftovers > 0) {
-        progress.accept("deleted " + leftovers + " temporary pack file(s) left by interrupted runs");
+      try {
+        int leftovers = repo.backend().deleteLeftovers("data");
+        if (leftovers > 0) {
+          progress.accept("deleted " + leftovers + " temporary pack file(s) left by interrupted runs");
+        }
+      } catch (IOException | RuntimeException e) {
+        // housekeeping only: the prune itself goes on
+        repo.attention("could not delete the temporary files interrupted runs left in " + repo.backend().location() + ": " + e.getMessage());
       }
     }
     if (dryRun || (repack.isEmpty() && remove.isEmpty() && unindexed.isEmpty())) {
@@ -450,20 +455,27 @@ public final class Pruner {
         }
         own.sort(java.util.Comparator.comparingLong(PackedBlob::offset));
         String key = Repository.packKeyOf(p.id);
-        try (InputStream in = repo.backend().open(key, 0, p.size)) {
+        InputStream in = null;
+        try {
           long pos = 0;
           for (PackedBlob b : own) {
             if (b.offset() < pos || b.offset() + b.length() > p.size) {
               throw GoJson.damaged(Repository.blobName(p.id, b),
                   (b.offset() < pos ? "overlaps the blob before it" : "lies beyond the end of the pack") + "; nothing was deleted");
             }
-            in.skipNBytes(b.offset() - pos);
             PackFile.DataPack w = writers.computeIfAbsent(b.type(), t -> repo.backend().namesObjectsAfterWriting()
                 ? new PackSpool(repo.backend(), master, packSize)
                 : new PackFile.Buffer(master, packSize, repo.backend()));
             if (!w.fitsSealed(b.length())) {
               out.add(upload(w));
+              closeQuietly(in); // an upload may take long: S3 and proxies drop an idle read
+              in = null;
             }
+            if (in == null) { // the rest of the pack from this blob on
+              in = repo.backend().open(key, b.offset(), p.size - b.offset());
+              pos = b.offset();
+            }
+            in.skipNBytes(b.offset() - pos);
             InputStream tee = new CopyingInputStream(in, w);
             try {
               w.addSealed(b, () -> check.read(p.id, b, tee, (buf, off, len) -> { }));
@@ -477,6 +489,8 @@ public final class Pruner {
             pos = b.offset() + b.length();
             if (w.bytes() >= packSize) {
               out.add(upload(w));
+              closeQuietly(in);
+              in = null;
             }
           }
         } catch (java.io.EOFException e) {
@@ -484,6 +498,8 @@ public final class Pruner {
               + "; nothing was deleted", "check the repository ('holdfast verify --level full' or 'restic check --read-data')", e);
         } catch (IOException e) {
           throw HoldfastException.io("reading pack " + p.id.shortHex() + " from " + repo.backend().location(), e);
+        } finally {
+          closeQuietly(in);
         }
       }
       for (PackFile.DataPack w : writers.values()) {
@@ -495,6 +511,16 @@ public final class Pruner {
       writers.values().forEach(PackFile.DataPack::reset); // after a failure: a pack being written is deleted
     }
     return out;
+  }
+
+  private static void closeQuietly(InputStream in) {
+    if (in != null) {
+      try {
+        in.close();
+      } catch (IOException e) {
+        // only read from: nothing is lost
+      }
+    }
   }
 
   /** Hands every byte read through it to a pack being copied into (a blob's sealed bytes, as its check reads them). */

@@ -43,7 +43,7 @@ import java.util.stream.Stream;
  */
 public final class Repository implements AutoCloseable {
   /** restic's default pack size. */
-  public static final int DEFAULT_PACK_SIZE = Integer.getInteger("hf.p", 16) << 20;
+  public static final int DEFAULT_PACK_SIZE = 16 << 20;
 
   /** restic starts a new index file after this many blobs (when compressed). */
   private static final int BLOBS_PER_INDEX = 150_000;
@@ -1008,6 +1008,11 @@ public final class Repository implements AutoCloseable {
   public void setLockPolicy(java.time.Duration retry, dev.holdfast.event.EventSink events) {
     this.lockRetry = retry;
     this.lockEvents = events;
+  }
+
+  /** A warning where this repository reports them (as a skipped damaged snapshot is). */
+  void attention(String message) {
+    lockEvents.publish(new dev.holdfast.event.BackupEvent.Attention(message));
   }
 
   /** Takes a shared or exclusive lock; close it to release. */

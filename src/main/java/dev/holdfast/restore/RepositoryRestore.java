@@ -406,10 +406,6 @@ public final class RepositoryRestore {
     private final BlobStream stream;
     private int openIndex = -1;
     private FileChannel open;
-    /** The files the blob being read goes to, and where in each the next piece goes. */
-    private final List<FileChannel> blobOut = new ArrayList<>();
-    private final List<FileChannel> blobOwned = new ArrayList<>();
-    private long[] blobAt = new long[4];
 
     Worker(Repository repo, List<PendingFile> files, AtomicInteger[] remaining, int compressedSize) {
       this.repo = repo;
@@ -458,13 +454,31 @@ public final class RepositoryRestore {
 
     private void restoreBlob(ObjectId pack, BlobUse use, InputStream in, long pos) throws IOException {
       PackedBlob b = use.blob; // its lengths were checked against MAX_SEALED in writeFiles
+      int first = -1; // the first file (of those not lost already) the blob goes to
+      for (int t = 0; t < use.count && first < 0; t++) {
+        if (!(partial && damagedFiles.containsKey(use.files[t]))) {
+          first = t;
+        }
+      }
       try {
         in.skipNBytes(b.offset() - pos);
-        openOutputs(use);
-        try {
-          stream.read(pack, b, in, this::writePiece);
-        } finally {
-          closeOutputs();
+        if (first < 0) {
+          stream.read(pack, b, in, (buf, off, len) -> { }); // read past it all the same
+        } else {
+          FileChannel out = channel(use.files[first]);
+          long[] at = {use.offsets[first]};
+          stream.read(pack, b, in, (buf, off, len) -> {
+            ByteBuffer piece = ByteBuffer.wrap(buf, off, len);
+            long p = at[0];
+            while (piece.hasRemaining()) {
+              p += out.write(piece, p);
+            }
+            at[0] = p;
+          });
+          // Other files (or other places in the same file) with this content get it copied from
+          // the first once it is checked: one output file open at a time, however many hold it
+          // (thousands of identical files, or the zero chunks of a disk image).
+          copyToOtherUses(use, first);
         }
       } catch (java.io.EOFException e) {
         String why = "pack " + pack.shortHex() + " ends before blob " + b.id().shortHex() + " (truncated)";
@@ -491,55 +505,27 @@ public final class RepositoryRestore {
       }
     }
 
-    /** The files blob {@code use} goes to (not those lost already), each at the blob's offset in it. */
-    private void openOutputs(BlobUse use) throws IOException {
-      if (blobAt.length < use.count) {
-        blobAt = new long[use.count];
+    private void copyToOtherUses(BlobUse use, int first) throws IOException {
+      if (use.count == 1) {
+        return;
       }
-      for (int t = 0; t < use.count; t++) {
-        int file = use.files[t];
-        if (partial && damagedFiles.containsKey(file)) {
-          continue; // lost already: not worth writing
+      long n = use.blob.plaintextLength();
+      long from = use.offsets[first];
+      try (FileChannel src = FileChannel.open(files.get(use.files[first]).stagedPath(), StandardOpenOption.READ)) {
+        for (int t = first + 1; t < use.count; t++) {
+          int file = use.files[t];
+          if (partial && damagedFiles.containsKey(file)) {
+            continue; // lost already: not worth writing
+          }
+          FileChannel dst = channel(file);
+          for (long done = 0; done < n; ) {
+            long k = src.transferTo(from + done, n - done, dst.position(use.offsets[t] + done));
+            if (k <= 0) {
+              throw new IOException("copying " + n + " bytes within the staging directory stopped after " + done);
+            }
+            done += k;
+          }
         }
-        FileChannel ch;
-        if (use.count == 1) {
-          ch = channel(file); // the usual case: kept open for the file's next blob
-        } else if (openIndex == file) {
-          ch = open;
-        } else { // content several files share: each open for this blob only
-          ch = FileChannel.open(files.get(file).stagedPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          blobOwned.add(ch);
-        }
-        blobAt[blobOut.size()] = use.offsets[t];
-        blobOut.add(ch);
-      }
-    }
-
-    private void writePiece(byte[] buf, int off, int len) throws IOException {
-      for (int i = 0; i < blobOut.size(); i++) {
-        FileChannel out = blobOut.get(i);
-        ByteBuffer piece = ByteBuffer.wrap(buf, off, len);
-        long at = blobAt[i];
-        while (piece.hasRemaining()) {
-          at += out.write(piece, at);
-        }
-        blobAt[i] = at;
-      }
-    }
-
-    private void closeOutputs() throws IOException {
-      blobOut.clear();
-      IOException first = null;
-      for (FileChannel ch : blobOwned) {
-        try {
-          ch.close();
-        } catch (IOException e) {
-          first = first == null ? e : first;
-        }
-      }
-      blobOwned.clear();
-      if (first != null) {
-        throw first;
       }
     }
 
