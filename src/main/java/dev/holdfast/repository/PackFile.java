@@ -30,6 +30,16 @@ public final class PackFile {
   /** A sealed blob still in a pack being built. */
   record Sealed(PackedBlob blob, byte[] bytes) {}
 
+  /** Blob {@code b} as copied whole ({@code copied} bytes) to offset {@code at} of a pack whose list is {@code blobs}: added to it. */
+  static PackedBlob copiedTo(PackedBlob b, long copied, long at, List<PackedBlob> blobs) {
+    if (copied != b.length()) {
+      throw new IllegalStateException("copied " + copied + " bytes of a blob of " + b.length());
+    }
+    var added = new PackedBlob(b.type(), b.id(), at, b.length(), b.uncompressedLength());
+    blobs.add(added);
+    return added;
+  }
+
   /** Feeds a sealed blob's bytes to {@link DataPack#append}, in order. */
   @FunctionalInterface
   interface SealedCopy {
@@ -308,11 +318,7 @@ public final class PackFile {
       } finally {
         copyAt = -1; // a failed copy adds nothing: the bytes after size are overwritten by the next blob
       }
-      if (copied != b.length()) {
-        throw new IllegalStateException("copied " + copied + " bytes of a blob of " + b.length());
-      }
-      var added = new PackedBlob(b.type(), b.id(), size, b.length(), b.uncompressedLength());
-      blobs.add(added);
+      PackedBlob added = copiedTo(b, copied, size, blobs);
       size += b.length();
       return added;
     }

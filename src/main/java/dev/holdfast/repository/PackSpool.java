@@ -121,13 +121,9 @@ final class PackSpool implements PackFile.DataPack {
       done = copied == b.length();
     } finally {
       copying = false;
-      broken |= !done;
+      broken |= !done; // a short copy too: copiedTo throws for it below
     }
-    if (!done) {
-      throw new IllegalStateException("copied " + copied + " bytes of a blob of " + b.length());
-    }
-    var added = new PackedBlob(b.type(), b.id(), size, b.length(), b.uncompressedLength());
-    blobs.add(added);
+    PackedBlob added = PackFile.copiedTo(b, copied, size, blobs);
     size += b.length();
     return added;
   }
