@@ -49,32 +49,35 @@ public final class LocalBackend implements Backend {
   @Override
   public ObjectWriter create(String key) throws IOException {
     Path target = path(key);
+    makeDirectories(target.getParent());
+    Path tmp = target.resolveSibling(target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + PARTIAL_SUFFIX);
+    return new LocalWriter(target, tmp, openTemporary(tmp));
+  }
+
+  private static void makeDirectories(Path dir) throws IOException {
     try {
-      Files.createDirectories(target.getParent());
+      Files.createDirectories(dir);
     } catch (java.nio.file.FileAlreadyExistsException e) {
       // a file where a directory belongs: not "the object exists", which callers of content-named
       // objects take for success
-      throw new java.nio.file.NotDirectoryException(e.getFile() == null ? target.getParent().toString() : e.getFile());
+      throw new java.nio.file.NotDirectoryException(e.getFile() == null ? dir.toString() : e.getFile());
     }
-    String tmpName =
-        target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + PARTIAL_SUFFIX;
-    Path tmp = target.resolveSibling(tmpName);
+  }
+
+  /** Creates an upload's temporary file, registered for deletion should the process be stopped first. */
+  private static FileChannel openTemporary(Path tmp, StandardOpenOption... more) throws IOException {
     UNFINISHED.add(tmp); // before it exists: once the process is stopping, it is not created at all
-    FileChannel channel;
+    var options = new java.util.HashSet<>(List.of(more));
+    options.add(StandardOpenOption.CREATE_NEW);
+    options.add(StandardOpenOption.WRITE);
     try {
-      channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      return FileChannel.open(tmp, options);
     } catch (IOException | RuntimeException e) {
       UNFINISHED.remove(tmp);
       throw e;
     }
-    return new LocalWriter(target, tmp, channel);
   }
 
-  /**
-   * A pack is written to a {@code .<random>.partial} file in the prefix's directory (never listed
-   * as an object, nor by restic, which looks only in data's subdirectories) and linked under its
-   * key once its hash is known: a backup keeps no pack in memory.
-   */
   @Override
   public int deleteLeftovers(String prefix) throws IOException {
     Path dir = path(prefix);
@@ -109,23 +112,17 @@ public final class LocalBackend implements Backend {
     return true;
   }
 
+  /**
+   * A pack is written to a {@code .<random>.partial} file in the prefix's directory (never listed
+   * as an object, nor by restic, which looks only in data's subdirectories) and linked under its
+   * key once its hash is known: a backup keeps no pack in memory.
+   */
   @Override
   public Optional<UnnamedWriter> createUnnamed(String prefix) throws IOException {
     Path dir = path(prefix);
-    try {
-      Files.createDirectories(dir);
-    } catch (java.nio.file.FileAlreadyExistsException e) {
-      throw new java.nio.file.NotDirectoryException(e.getFile() == null ? dir.toString() : e.getFile());
-    }
+    makeDirectories(dir);
     Path tmp = dir.resolve("." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + PARTIAL_SUFFIX);
-    UNFINISHED.add(tmp); // before it exists: once the process is stopping, it is not created at all
-    FileChannel channel;
-    try {
-      channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
-    } catch (IOException | RuntimeException e) {
-      UNFINISHED.remove(tmp);
-      throw e;
-    }
+    FileChannel channel = openTemporary(tmp, StandardOpenOption.READ); // read back: blobs of a pack not yet stored
     LocalWriter w = new LocalWriter(null, tmp, channel);
     return Optional.of(new UnnamedWriter() {
       @Override
@@ -141,11 +138,7 @@ public final class LocalBackend implements Backend {
       @Override
       public void commit(String key) throws IOException {
         Path target = path(key);
-        try {
-          Files.createDirectories(target.getParent());
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-          throw new java.nio.file.NotDirectoryException(e.getFile() == null ? target.getParent().toString() : e.getFile());
-        }
+        makeDirectories(target.getParent());
         w.commitTo(target);
       }
 

@@ -35,6 +35,9 @@ public final class BlobStream implements AutoCloseable {
     void accept(byte[] buf, int off, int len) throws IOException;
   }
 
+  /** For a blob that is only checked (verify, prune) or read past (restore, its files lost). */
+  public static final Sink DISCARD = (buf, off, len) -> { };
+
   private final CryptoKey.Streaming opener;
   private final CryptoKey master;
   private final MessageDigest sha = ObjectId.sha256();

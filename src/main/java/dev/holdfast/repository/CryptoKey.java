@@ -103,9 +103,7 @@ public final class CryptoKey {
    */
   int sealInto(byte[] src, int srcOff, int len, byte[] dst, int dstOff) {
     byte[] iv = ivScratch.get();
-    do {
-      RANDOM.nextBytes(iv);
-    } while (isZero(iv)); // restic refuses an all-zero IV
+    newIv(iv);
     boolean inPlace = src == dst && srcOff == dstOff + IV;
     if (!inPlace && src == dst && srcOff < dstOff + IV + len && dstOff < srcOff + len) {
       throw new IllegalArgumentException("overlapping ranges");
@@ -207,19 +205,19 @@ public final class CryptoKey {
     return new Streaming();
   }
 
+  /** Fills {@code iv} (16 bytes) with a fresh random IV, for sealing. */
+  static void newIv(byte[] iv) {
+    do {
+      RANDOM.nextBytes(iv);
+    } while (isZero(iv)); // restic refuses an all-zero IV
+  }
+
   public final class Streaming {
     private final Cipher cipher = cipher("AES/CTR/NoPadding", null);
     private final Poly1305.State mac = new Poly1305.State();
     private final byte[] tag = new byte[MAC];
 
     private Streaming() {}
-
-    /** Fills {@code iv} (16 bytes) with a fresh random IV, for sealing. */
-    public void newIv(byte[] iv) {
-      do {
-        RANDOM.nextBytes(iv);
-      } while (isZero(iv)); // restic refuses an all-zero IV
-    }
 
     /** Starts a message: {@code iv} is its first 16 bytes. */
     public void begin(byte[] iv) {

@@ -54,8 +54,22 @@ public final class PackFile {
    * as it is built ({@link PackSpool}). Used by one thread at a time.
    */
   interface DataPack {
+    /**
+     * The pack a backup or prune writes into {@code backend}: written as it is built where the
+     * backend can name it afterwards (a local directory: no pack in memory), else built in memory
+     * and put whole.
+     */
+    static DataPack on(Backend backend, CryptoKey key, int capacity) {
+      return backend.namesObjectsAfterWriting() ? new PackSpool(backend, key, capacity) : new Buffer(key, capacity, backend);
+    }
+
+    /** The pack size aimed at: a pack is stored when the next blob might not fit. */
+    int capacity();
+
     /** Whether a blob of {@code len} plaintext bytes surely fits; an empty pack takes any blob. */
-    boolean fits(int len, boolean compress);
+    default boolean fits(int len, boolean compress) {
+      return fitsSealed(Buffer.sealedBound(len, compress));
+    }
 
     /** Compresses (when {@code compress} and the data does not look incompressible) and seals a blob onto the pack. */
     PackedBlob add(BlobType type, ObjectId id, byte[] plain, int off, int len, boolean compress);
@@ -88,7 +102,9 @@ public final class PackFile {
     Optional<Sealed> find(BlobType type, ObjectId id);
 
     /** Whether a blob already sealed into {@code sealedLen} bytes surely fits; an empty pack takes any blob. */
-    boolean fitsSealed(int sealedLen);
+    default boolean fitsSealed(int sealedLen) {
+      return bytes() == 0 || bytes() + sealedLen + Buffer.trailerBound(count() + 1) <= capacity();
+    }
 
     /**
      * Appends blob {@code b} as another pack stores it, its {@code b.length()} sealed bytes given in
@@ -218,12 +234,7 @@ public final class PackFile {
 
     private final Backend backend;
 
-    /** {@code capacity}: the pack size aimed at; a pack is written out when the next blob might not fit. */
-    Buffer(CryptoKey key, int capacity) {
-      this(key, capacity, null);
-    }
-
-    /** One that {@link #store}s itself on {@code backend}. */
+    /** {@code capacity}: the pack size aimed at; a pack is stored when the next blob might not fit. */
     Buffer(CryptoKey key, int capacity, Backend backend) {
       this.key = key;
       this.capacity = capacity;
@@ -262,10 +273,9 @@ public final class PackFile {
       return Math.addExact(Math.multiplyExact(count, COMPRESSED_ENTRY), CryptoKey.OVERHEAD + 4);
     }
 
-    /** Whether a blob of {@code len} plaintext bytes surely fits; an empty pack takes any blob. */
     @Override
-    public boolean fits(int len, boolean compress) {
-      return size == 0 || (long) size + sealedBound(len, compress) + trailerBound(blobs.size() + 1) <= capacity;
+    public int capacity() {
+      return capacity;
     }
 
     /**
@@ -295,11 +305,6 @@ public final class PackFile {
       return b;
     }
 
-    /** Whether a blob already sealed into {@code sealedLen} bytes surely fits; an empty pack takes any blob. */
-    @Override
-    public boolean fitsSealed(int sealedLen) {
-      return size == 0 || (long) size + sealedLen + trailerBound(blobs.size() + 1) <= capacity;
-    }
 
     private int copyAt = -1;
 
@@ -307,6 +312,7 @@ public final class PackFile {
     public PackedBlob addSealed(PackedBlob b, SealedCopy copy) throws IOException {
       int need = Math.addExact(size + b.length(), trailerBound(blobs.size() + 1));
       if (buf == null || need > buf.length) {
+        // grown as needed (a pack of a few trees stays small), doubling up to the pack size
         int grown = buf == null ? 1 << 20 : (int) Math.min(2L * buf.length, capacity);
         buf = Arrays.copyOf(buf == null ? new byte[0] : buf, Math.max(grown, need));
       }
@@ -332,10 +338,6 @@ public final class PackFile {
       copyAt += len;
     }
 
-    int size() {
-      return size;
-    }
-
     @Override
     public List<PackedBlob> entries() {
       return blobs;
@@ -348,17 +350,12 @@ public final class PackFile {
 
     /**
      * Appends the sealed header and its length field after the blobs (room for them was kept);
-     * returns the length of the complete pack file, {@code array()[0, length)}.
+     * returns the length of the complete pack file, {@code buf[0, length)}.
      */
-    int finish() {
+    private int finish() {
       byte[] trailer = Writer.trailer(key, blobs);
       System.arraycopy(trailer, 0, buf, size, trailer.length);
       return size + trailer.length;
-    }
-
-    /** The pack file once {@link #finish()}ed. */
-    byte[] array() {
-      return buf;
     }
 
     /** Empties the pack for reuse; an array grown for an oversized blob is let go. */

@@ -43,9 +43,8 @@ final class PackSpool implements PackFile.DataPack {
   }
 
   @Override
-  public boolean fits(int len, boolean compress) {
-    return size == 0
-        || size + PackFile.Buffer.sealedBound(len, compress) + PackFile.Buffer.trailerBound(blobs.size() + 1) <= capacity;
+  public int capacity() {
+    return capacity;
   }
 
   @Override
@@ -73,7 +72,7 @@ final class PackSpool implements PackFile.DataPack {
         sealedLen = key.sealInto(scratch, CryptoKey.IV, z, scratch, 0);
         write(scratch, 0, sealedLen);
       } else {
-        sealer.newIv(iv);
+        CryptoKey.newIv(iv);
         sealer.begin(iv);
         write(iv, 0, iv.length);
         for (int done = 0; done < len; done += SLICE) {
@@ -98,11 +97,6 @@ final class PackSpool implements PackFile.DataPack {
     if (out == null) {
       out = backend.createUnnamed("data").orElseThrow(() -> new IllegalStateException("backend cannot spool packs"));
     }
-  }
-
-  @Override
-  public boolean fitsSealed(int sealedLen) {
-    return size == 0 || size + sealedLen + PackFile.Buffer.trailerBound(blobs.size() + 1) <= capacity;
   }
 
   private boolean copying;

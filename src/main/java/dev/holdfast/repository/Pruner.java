@@ -463,9 +463,7 @@ public final class Pruner {
               throw GoJson.damaged(Repository.blobName(p.id, b),
                   (b.offset() < pos ? "overlaps the blob before it" : "lies beyond the end of the pack") + "; nothing was deleted");
             }
-            PackFile.DataPack w = writers.computeIfAbsent(b.type(), t -> repo.backend().namesObjectsAfterWriting()
-                ? new PackSpool(repo.backend(), master, packSize)
-                : new PackFile.Buffer(master, packSize, repo.backend()));
+            PackFile.DataPack w = writers.computeIfAbsent(b.type(), t -> PackFile.DataPack.on(repo.backend(), master, packSize));
             if (!w.fitsSealed(b.length())) {
               out.add(upload(w));
               closeQuietly(in); // an upload may take long: S3 and proxies drop an idle read
@@ -478,13 +476,13 @@ public final class Pruner {
             in.skipNBytes(b.offset() - pos);
             InputStream tee = new CopyingInputStream(in, w);
             try {
-              w.addSealed(b, () -> check.read(p.id, b, tee, (buf, off, len) -> { }));
+              w.addSealed(b, () -> check.read(p.id, b, tee, BlobStream.DISCARD));
             } catch (java.io.EOFException e) {
               throw new HoldfastException(ExitCode.DAMAGED, "pack " + p.id.shortHex() + " ends inside blob "
-                  + b.id().shortHex() + "; nothing was deleted", "check the repository ('holdfast verify --level full' or 'restic check --read-data')", e);
+                  + b.id().shortHex() + "; nothing was deleted", CHECK_HINT, e);
             } catch (HoldfastException e) {
               throw new HoldfastException(e.exitCode(), e.getMessage() + "; nothing was deleted",
-                  "check the repository ('holdfast verify --level full' or 'restic check --read-data')", e);
+                  CHECK_HINT, e);
             }
             pos = b.offset() + b.length();
             if (w.bytes() >= packSize) {
@@ -495,7 +493,7 @@ public final class Pruner {
           }
         } catch (java.io.EOFException e) {
           throw new HoldfastException(ExitCode.DAMAGED, "pack " + p.id.shortHex() + " is shorter than its listing says"
-              + "; nothing was deleted", "check the repository ('holdfast verify --level full' or 'restic check --read-data')", e);
+              + "; nothing was deleted", CHECK_HINT, e);
         } catch (IOException e) {
           throw HoldfastException.io("reading pack " + p.id.shortHex() + " from " + repo.backend().location(), e);
         } finally {
@@ -512,6 +510,8 @@ public final class Pruner {
     }
     return out;
   }
+
+  private static final String CHECK_HINT = "check the repository ('holdfast verify --level full' or 'restic check --read-data')";
 
   private static void closeQuietly(InputStream in) {
     if (in != null) {

@@ -675,11 +675,7 @@ public final class Repository implements AutoCloseable {
     queuedBytes.release(permits);
   }
 
-  /**
-   * A data pack for this worker alone until it gives it back (at most one per worker exists):
-   * written to the target as it is built where the backend can name it afterwards (a local
-   * directory: no pack in memory), else built in memory and put whole.
-   */
+  /** A data pack for this worker alone until it gives it back (at most one per worker exists; see {@link PackFile.DataPack#on}). */
   private PackFile.DataPack takeDataPack() {
     synchronized (this) {
       PackFile.DataPack p = dataPacks.poll();
@@ -687,9 +683,7 @@ public final class Repository implements AutoCloseable {
         return p;
       }
     }
-    return backend.namesObjectsAfterWriting()
-        ? new PackSpool(backend, master, packSize)
-        : new PackFile.Buffer(master, packSize, backend);
+    return PackFile.DataPack.on(backend, master, packSize);
   }
 
   /** Stores a data pack, indexes it, and empties it for reuse. */

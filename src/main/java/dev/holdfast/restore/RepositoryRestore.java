@@ -456,14 +456,14 @@ public final class RepositoryRestore {
       PackedBlob b = use.blob; // its lengths were checked against MAX_SEALED in writeFiles
       int first = -1; // the first file (of those not lost already) the blob goes to
       for (int t = 0; t < use.count && first < 0; t++) {
-        if (!(partial && damagedFiles.containsKey(use.files[t]))) {
+        if (!lost(use.files[t])) {
           first = t;
         }
       }
       try {
         in.skipNBytes(b.offset() - pos);
         if (first < 0) {
-          stream.read(pack, b, in, (buf, off, len) -> { }); // read past it all the same
+          stream.read(pack, b, in, BlobStream.DISCARD); // read past it all the same
         } else {
           FileChannel out = channel(use.files[first]);
           long[] at = {use.offsets[first]};
@@ -498,7 +498,7 @@ public final class RepositoryRestore {
       }
       for (int t = 0; t < use.count; t++) {
         int file = use.files[t];
-        if (!(partial && damagedFiles.containsKey(file))) {
+        if (!lost(file)) {
           publish(new BackupEvent.BytesMoved(b.plaintextLength()));
         }
         done(file);
@@ -514,7 +514,7 @@ public final class RepositoryRestore {
       try (FileChannel src = FileChannel.open(files.get(use.files[first]).stagedPath(), StandardOpenOption.READ)) {
         for (int t = first + 1; t < use.count; t++) {
           int file = use.files[t];
-          if (partial && damagedFiles.containsKey(file)) {
+          if (lost(file)) {
             continue; // lost already: not worth writing
           }
           FileChannel dst = channel(file);
@@ -527,6 +527,11 @@ public final class RepositoryRestore {
           }
         }
       }
+    }
+
+    /** --partial: whether {@code file} is lost already (its data damaged), so not worth writing. */
+    private boolean lost(int file) {
+      return partial && damagedFiles.containsKey(file);
     }
 
     /** One blob of {@code file} dealt with: after its last, the file is closed and finished (unless lost). */
