@@ -23,6 +23,16 @@ public final class Main implements Runnable {
   @CommandLine.Mixin GlobalOptions global;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  static {
+    // picocli's default factory looks for Groovy's closure class once, and a class that is not there
+    // is looked for in every jar of the class path: all 82 opened (the signed Bouncy Castle ones with
+    // their manifests of digests) before the first option is parsed, about 45 ms of every command's
+    // start-up (bench/README.md). picocli's documented switch skips that look-up.
+    if (System.getProperty("picocli.disable.closures") == null) {
+      System.setProperty("picocli.disable.closures", "true");
+    }
+  }
+
   final Map<String, String> env;
 
   public Main(Map<String, String> env) {

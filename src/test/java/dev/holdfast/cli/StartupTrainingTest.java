@@ -14,4 +14,15 @@ class StartupTrainingTest {
   void everyTrainingCommandSucceeds() throws Exception {
     assertThat(StartupTraining.train(dir)).hasSize(12).containsOnly(0);
   }
+
+  @Test
+  void everyDataTrainingCommandSucceeds() throws Exception {
+    assertThat(StartupTraining.trainData(dir, false)).hasSize(6).containsOnly(0);
+    assertThat(StartupTraining.trainData(dir, true)).hasSize(2).containsOnly(0);
+    Path restored;
+    try (var files = java.nio.file.Files.walk(dir.resolve("restored"))) {
+      restored = files.filter(p -> p.getFileName().toString().equals("log.txt")).findFirst().orElseThrow();
+    }
+    assertThat(restored).hasSameBinaryContentAs(dir.resolve("src/log.txt"));
+  }
 }
