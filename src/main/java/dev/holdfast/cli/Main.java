@@ -26,8 +26,9 @@ public final class Main implements Runnable {
   static {
     // picocli's default factory looks for Groovy's closure class once, and a class that is not there
     // is looked for in every jar of the class path: all 82 opened (the signed Bouncy Castle ones with
-    // their manifests of digests) before the first option is parsed, about 45 ms of every command's
-    // start-up (bench/README.md). picocli's documented switch skips that look-up.
+    // their manifests of digests), 20-45 ms on the main thread before the first option is parsed.
+    // picocli's documented switch skips that look-up (the jars are opened anyway, see main, but on
+    // another thread while the command runs).
     if (System.getProperty("picocli.disable.closures") == null) {
       System.setProperty("picocli.disable.closures", "true");
     }
@@ -63,6 +64,10 @@ public final class Main implements Runnable {
     } catch (IllegalStateException e) {
       // already shutting down
     }
+    // System.exit asks the JDK for a logger (to log the exit), and finding its logging back end looks
+    // for a provider in every jar of the class path, 82 of them: 20-45 ms at the end of every command
+    // (bench/README.md). Asked here on a thread of its own, that search overlaps the command's work.
+    Thread.ofPlatform().daemon().name("holdfast-logger-lookup").start(() -> System.getLogger("java.lang.Runtime"));
     int code = commandLine(System.getenv(), subcommands).execute(args);
     finished.set(true);
     System.exit(code);
