@@ -41,7 +41,7 @@ public final class Mirror {
   private final MirrorRequest req;
   private final DestTree tree;
   private final Consumer<String> itemized;
-  private final boolean root = "root".equals(System.getProperty("user.name"));
+  private final boolean root;
   private final Map<List<Long>, String> linkGroups = new HashMap<>();
   private final Map<List<Long>, String> linkGroupRels = new HashMap<>();
   private final String backupRoot;
@@ -89,6 +89,12 @@ public final class Mirror {
   }
 
   public Mirror(MirrorRequest req, DestTree tree, Consumer<String> itemized) {
+    this(req, tree, itemized, "root".equals(System.getProperty("user.name")));
+  }
+
+  /** {@code root}: whether to act as root does (set ownership; write into read-only directories as they are). */
+  Mirror(MirrorRequest req, DestTree tree, Consumer<String> itemized, boolean root) {
+    this.root = root;
     this.req = req;
     this.tree = tree;
     this.itemized = itemized;
@@ -360,6 +366,11 @@ public final class Mirror {
       now = new Meta(dm.mode(), now.uid(), now.gid(), now.size(), now.mtime(), now.dev(), now.ino(), now.nlink());
     }
     applyAttrs(dest, sm, now, shown, 'd', !exists);
+    if (madeWritable) {
+      // back from the owner-writable mode the walk gave it (which "now" leaves out, so that it is not
+      // itemized): applyAttrs sets the mode only when something else differs
+      tree.setMode(dest, sm.perms());
+    }
   }
 
   private void cleanAndDelete(String dest, Set<String> keep, String srcRel, String rel) throws IOException {
