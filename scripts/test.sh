@@ -12,7 +12,7 @@ declare -A NEED=(
   [ssh-keygen]=openssh-client [restic]=restic [promtool]=prometheus [systemd-analyze]=systemd
   [/usr/lib/postgresql/15/bin/initdb]=postgresql [pg_dump]=postgresql-client [runuser]=util-linux
   [/usr/sbin/mariadbd]=mariadb-server [mariadb-dump]=mariadb-client [sqlite3]=sqlite3
-  [podman]=podman [runc]=runc [busybox]=busybox-static [rsync]=rsync [/bin/kill]=procps [mount]=mount [findmnt]=util-linux
+  [setfacl]=acl [podman]=podman [runc]=runc [busybox]=busybox-static [rsync]=rsync [/bin/kill]=procps [mount]=mount [findmnt]=util-linux
   [/usr/bin/chromium]=chromium [/usr/bin/chromedriver]=chromium-driver
 )
 missing=()

@@ -41,6 +41,10 @@ final class MirrorCommand implements Callable<Integer> {
   @Option(names = {"-c", "--checksum"}, description = "Compare content, not size and modification time.")
   boolean checksum;
 
+  @Option(names = {"-X", "--xattrs", "-A", "--acls"},
+      description = "Copy extended attributes and POSIX ACLs too, as rsync -AX does (local destinations only).")
+  boolean xattrs;
+
   @Option(names = "--backup-dir", paramLabel = "DIR",
       description = "Move replaced and deleted files here instead of losing them ({date} = yyyy-MM-dd; relative to DEST).")
   String backupDir;
@@ -92,7 +96,11 @@ final class MirrorCommand implements Callable<Integer> {
     }
     MirrorRequest req = new MirrorRequest(sources.stream().map(s -> Path.of(w.expandHome(s))).toList(),
         destination(w.expandHome(to)), delete, checksum, backupDir == null ? null : Path.of(backupDir),
-        new ExcludeRules(patterns), dryRun);
+        new ExcludeRules(patterns), dryRun, xattrs);
+    if (xattrs && req.dest().startsWith("sftp:")) {
+      throw HoldfastException.usage("--xattrs needs a local destination: SFTP keeps no extended attributes",
+          "mirror without --xattrs, or to a local or mounted directory");
+    }
     return run(main, spec.commandLine(), w, new MirrorJob(jobName, req, to, mount, null), metricsTextfile);
   }
 
@@ -203,7 +211,8 @@ final class MirrorCommand implements Callable<Integer> {
             MountRequirement.WhenAbsent.parse(m.whenAbsent()));
     MirrorRequest req = new MirrorRequest(s.sources().stream().map(x -> Path.of(w.expandHome(x))).toList(),
         destination(w.expandHome(s.target())), m.delete(), m.checksum(),
-        m.backupDir() == null ? null : Path.of(w.expandHome(m.backupDir())), new ExcludeRules(patterns), false);
+        m.backupDir() == null ? null : Path.of(w.expandHome(m.backupDir())), new ExcludeRules(patterns), false,
+        m.xattrs());
     return new MirrorJob(s.name(), req, s.target(), mount, s.maxAge(),
         new dev.holdfast.job.Hooks(s.beforeHooks(), s.afterHooks(), s.onFailureHooks(), s.hookTimeout()));
   }

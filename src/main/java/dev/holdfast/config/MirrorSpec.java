@@ -12,13 +12,14 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  * @param backupDir where replaced and deleted files go, or null
  * @param requireMount the directory that must be a mount point, or null
  * @param whenAbsent skip or fail
+ * @param xattrs copy extended attributes and POSIX ACLs too
  */
 public record MirrorSpec(
     boolean delete, String backupDir, boolean checksum, String requireMount, Duration waitForMount,
-    String whenAbsent, List<String> excludeFrom) {
+    String whenAbsent, List<String> excludeFrom, boolean xattrs) {
 
   static final List<String> KEYS =
-      List.of("delete", "backup_dir", "checksum", "require_mount", "wait_for_mount", "when_absent", "exclude_from");
+      List.of("delete", "backup_dir", "checksum", "require_mount", "wait_for_mount", "when_absent", "exclude_from", "xattrs");
 
   /** Archive-job keys that a mirror job would silently ignore, so they are refused there. */
   static final List<String> ARCHIVE_ONLY_KEYS =
@@ -42,6 +43,7 @@ public record MirrorSpec(
     }
     Boolean delete = value(m, "delete", n -> r.bool(n, p + ".delete"));
     Boolean checksum = value(m, "checksum", n -> r.bool(n, p + ".checksum"));
+    Boolean xattrs = value(m, "xattrs", n -> r.bool(n, p + ".xattrs"));
     String backupDir = value(m, "backup_dir", n -> r.requiredString(n, p + ".backup_dir"));
     String mount = value(m, "require_mount", n -> r.requiredString(n, p + ".require_mount"));
     Duration wait = Duration.ZERO;
@@ -63,7 +65,7 @@ public record MirrorSpec(
     }
     List<String> excludeFrom = value(m, "exclude_from", n -> r.strings(n, p + ".exclude_from"));
     return new MirrorSpec(delete != null && delete, backupDir, checksum != null && checksum, mount, wait,
-        whenAbsent == null ? "fail" : whenAbsent, excludeFrom == null ? List.of() : excludeFrom);
+        whenAbsent == null ? "fail" : whenAbsent, excludeFrom == null ? List.of() : excludeFrom, xattrs != null && xattrs);
   }
 
   private static <T> T value(Map<String, NodeTuple> m, String key, java.util.function.Function<Node, T> read) {

@@ -81,6 +81,22 @@ public interface DestTree extends AutoCloseable {
   /** Whether symbolic links' own mtimes can be set (not over SFTP). */
   boolean setsLinkTimes();
 
+  /** Whether entries here have extended attributes (and POSIX ACLs) to copy: local trees only, SFTP has none. */
+  default boolean hasXattrs() {
+    return false;
+  }
+
+  /** The extended attributes a mirror copies ({@link Xattrs#copied}) of an entry, without following links. */
+  default java.util.Map<String, byte[]> xattrs(String path, boolean root) throws IOException {
+    throw new UnsupportedOperationException("no extended attributes on " + location());
+  }
+
+  /** Makes an entry's copied extended attributes {@code want}, given that it has {@code have}. */
+  default void setXattrs(String path, java.util.Map<String, byte[]> want, java.util.Map<String, byte[]> have)
+      throws IOException {
+    throw new UnsupportedOperationException("no extended attributes on " + location());
+  }
+
   @Override
   void close();
 }

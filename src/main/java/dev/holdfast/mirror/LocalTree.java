@@ -235,5 +235,41 @@ public final class LocalTree implements DestTree {
   }
 
   @Override
+  public boolean hasXattrs() {
+    return true;
+  }
+
+  @Override
+  public Map<String, byte[]> xattrs(String path, boolean root) throws IOException {
+    return Xattrs.read(Path.of(path), root);
+  }
+
+  /**
+   * Sets them; a user attribute of a file or directory without its owner's write bit needs that bit
+   * (root needs nothing), which it is lent for the call, as rsync does.
+   */
+  @Override
+  public void setXattrs(String path, Map<String, byte[]> want, Map<String, byte[]> have) throws IOException {
+    Path p = Path.of(path);
+    try {
+      Xattrs.write(p, want, have);
+    } catch (IOException e) {
+      if (!Xattrs.isAccessDenied(e)) {
+        throw e;
+      }
+      int mode = (Integer) Files.getAttribute(p, "unix:mode", NOFOLLOW) & 07777;
+      if ((mode & 0200) != 0) {
+        throw e;
+      }
+      Files.setAttribute(p, "unix:mode", mode | 0200);
+      try {
+        Xattrs.write(p, want, have); // again from the start: what the first call set is set to the same
+      } finally {
+        Files.setAttribute(p, "unix:mode", mode);
+      }
+    }
+  }
+
+  @Override
   public void close() {}
 }

@@ -114,6 +114,10 @@ public final class Mirror {
         throw new HoldfastException(ExitCode.USAGE, "source path does not exist: " + s, "check the path");
       }
     }
+    if (req.xattrs() && !tree.hasXattrs()) {
+      throw HoldfastException.usage("copying extended attributes (--xattrs, xattrs: true) needs a local destination: "
+          + tree.location() + " keeps none (SFTP has none)", "mirror without them, or to a local or mounted directory");
+    }
     String dest = tree.root();
     try {
       skipped = overlaps(sources, tree.localRoot());
@@ -365,7 +369,7 @@ public final class Mirror {
     if (madeWritable) {
       now = new Meta(dm.mode(), now.uid(), now.gid(), now.size(), now.mtime(), now.dev(), now.ino(), now.nlink());
     }
-    applyAttrs(dest, sm, now, shown, 'd', !exists);
+    applyAttrs(src, dest, sm, now, shown, 'd', !exists);
     if (madeWritable) {
       // back from the owner-writable mode the walk gave it (which "now" leaves out, so that it is not
       // itemized): applyAttrs sets the mode only when something else differs
@@ -406,7 +410,7 @@ public final class Mirror {
   private void syncLink(Path src, Meta sm, String dest, Meta dm, String rel) throws IOException {
     String target = Files.readSymbolicLink(src).toString();
     if (dm != null && tree.readLink(dest).equals(target)) {
-      applyAttrs(dest, sm, dm, rel, 'L', false);
+      applyAttrs(src, dest, sm, dm, rel, 'L', false);
       return;
     }
     item("cL+++++++++", rel, " -> " + target);
@@ -448,7 +452,7 @@ public final class Mirror {
     boolean sameTime = dm != null && sameTime(dm.mtime(), sm.mtime());
     boolean same = req.checksum() ? sameSize && tree.sameContent(src, dest) : sameSize && sameTime;
     if (same) {
-      applyAttrs(dest, sm, dm, rel, 'f', false);
+      applyAttrs(src, dest, sm, dm, rel, 'f', false);
       return;
     }
     String flags;
@@ -474,6 +478,14 @@ public final class Mirror {
       String tmp = tempFor(dest);
       try {
         tree.writeFile(tmp, src, sm, owner);
+        if (req.xattrs()) {
+          // what the new file has: the ACL its directory's default ACL gave it, which the source's replaces
+          Map<String, byte[]> want = Xattrs.read(src, root);
+          Map<String, byte[]> have = tree.xattrs(tmp, root);
+          if (!want.isEmpty() || !have.isEmpty()) {
+            tree.setXattrs(tmp, want, have);
+          }
+        }
       } catch (IOException | RuntimeException e) {
         tree.delete(tmp);
         throw e;
@@ -539,22 +551,35 @@ public final class Mirror {
     tree.delete(p);
   }
 
-  /** Sets ownership, mode and mtime of an entry where they differ, itemizing the change of an existing one. */
-  private void applyAttrs(String dest, Meta sm, Meta dm, String shown, char kind, boolean isNew) throws IOException {
+  /**
+   * Sets ownership, mode, mtime and (with --xattrs) extended attributes of an entry where they
+   * differ, itemizing the change of an existing one ('a' for ACLs, 'x' for other extended attributes).
+   */
+  private void applyAttrs(Path src, String dest, Meta sm, Meta dm, String shown, char kind, boolean isNew) throws IOException {
     boolean link = kind == 'L';
     boolean timeDiff = (dm == null || !sameTime(dm.mtime(), sm.mtime())) && (!link || tree.setsLinkTimes());
     boolean permDiff = !link && (dm == null || dm.perms() != sm.perms());
     boolean ownerDiff = root && (dm == null || dm.uid() != sm.uid());
     boolean groupDiff = root && (dm == null || dm.gid() != sm.gid());
-    if (!isNew && (timeDiff || permDiff || ownerDiff || groupDiff)) {
+    // links have none to copy: Linux allows user attributes on files and directories only
+    Map<String, byte[]> wantX = req.xattrs() && !link ? Xattrs.read(src, root) : Map.of();
+    Map<String, byte[]> haveX = req.xattrs() && !link && !(req.dryRun() && dm == null) ? tree.xattrs(dest, root) : Map.of();
+    boolean aclDiff = !Xattrs.same(wantX, haveX, true);
+    boolean xattrDiff = !Xattrs.same(wantX, haveX, false);
+    if (!isNew && (timeDiff || permDiff || ownerDiff || groupDiff || aclDiff || xattrDiff)) {
       item("." + kind + ".." + (timeDiff ? 't' : '.') + (permDiff ? 'p' : '.') + (ownerDiff ? 'o' : '.')
-          + (groupDiff ? 'g' : '.') + "...", shown, "");
+          + (groupDiff ? 'g' : '.') + '.' + (aclDiff ? 'a' : '.') + (xattrDiff ? 'x' : '.'), shown, "");
       updated++;
     }
-    if (req.dryRun() || !(timeDiff || permDiff || ownerDiff || groupDiff)) {
+    if (req.dryRun()) {
       return;
     }
-    tree.setAttributes(dest, sm, ownerDiff || groupDiff, link);
+    if (aclDiff || xattrDiff) {
+      tree.setXattrs(dest, wantX, haveX); // first: a mode set below may take away the write bit user attributes need
+    }
+    if (timeDiff || permDiff || ownerDiff || groupDiff) {
+      tree.setAttributes(dest, sm, ownerDiff || groupDiff, link);
+    }
   }
 
   private static String tempFor(String dest) {

@@ -13,7 +13,16 @@ import java.util.List;
  * @param checksum compare content instead of size and mtime
  * @param backupDir where replaced and deleted entries are moved (relative: to {@code dest}), or null
  * @param dryRun only report what would change
+ * @param xattrs copy extended attributes and POSIX ACLs too (local destinations only)
  */
 public record MirrorRequest(
     List<Path> sources, String dest, boolean delete, boolean checksum, Path backupDir, ExcludeRules excludes,
-    boolean dryRun) {}
+    boolean dryRun, boolean xattrs) {
+
+  /** Without extended attributes. */
+  public MirrorRequest(
+      List<Path> sources, String dest, boolean delete, boolean checksum, Path backupDir, ExcludeRules excludes,
+      boolean dryRun) {
+    this(sources, dest, delete, checksum, backupDir, excludes, dryRun, false);
+  }
+}

@@ -104,7 +104,7 @@ public final class MirrorRunner {
         if (req.backupDir() != null && req.backupDir().toString().contains("{date}")) {
           String date = DateTimeFormatter.ISO_LOCAL_DATE.format(started.atZone(zone));
           req = new MirrorRequest(req.sources(), req.dest(), req.delete(), req.checksum(),
-              Path.of(req.backupDir().toString().replace("{date}", date)), req.excludes(), req.dryRun());
+              Path.of(req.backupDir().toString().replace("{date}", date)), req.excludes(), req.dryRun(), req.xattrs());
         }
         MirrorResult r;
         try (DestTree tree = trees.apply(req.dest())) {

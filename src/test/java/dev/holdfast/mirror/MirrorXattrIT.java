@@ -1,0 +1,145 @@
+package dev.holdfast.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.holdfast.testkit.Cli;
+import dev.holdfast.testkit.Processes;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code holdfast mirror --xattrs}: extended attributes and POSIX ACLs (set with the real setfacl)
+ * copied, updated and removed, judged by {@code rsync -aniHAX}, which compares both.
+ */
+class MirrorXattrIT {
+  @TempDir Path tmp;
+  Path src;
+  Cli cli;
+
+  @BeforeEach
+  void tree() throws Exception {
+    assumeTrue(Processes.onPath("setfacl") && Processes.onPath("getfacl"), "setfacl/getfacl (Debian package acl) are needed");
+    src = tmp.resolve("src");
+    Files.createDirectories(src.resolve("dir"));
+    Files.writeString(src.resolve("note.txt"), "with a user attribute");
+    try {
+      setUserXattr(src.resolve("note.txt"), "note", "hello");
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      assumeTrue(false, "the temporary directory's file system keeps no user extended attributes: " + e);
+    }
+    Files.writeString(src.resolve("shared.txt"), "with an access ACL");
+    Processes.check(src, "setfacl", "-m", "u:nobody:r", src.resolve("shared.txt").toString());
+    Processes.check(src, "setfacl", "-d", "-m", "u:nobody:rx", src.resolve("dir").toString());
+    Files.writeString(src.resolve("dir/inherits.txt"), "made under a default ACL");
+    Files.writeString(src.resolve("dir/read-only.txt"), "attribute on a read-only file");
+    setUserXattr(src.resolve("dir/read-only.txt"), "origin", "scanner");
+    Files.setAttribute(src.resolve("dir/read-only.txt"), "unix:mode", 0444);
+    Files.createSymbolicLink(src.resolve("link"), Path.of("note.txt"));
+    cli = new Cli(tmp.resolve("state"));
+  }
+
+  @Test
+  void attributesAndAclsAreCopiedUpdatedAndRemoved() throws Exception {
+    Path dest = tmp.resolve("dest");
+    Cli.Result r = cli.run("mirror", "--xattrs", src.toString(), "--to", dest.toString());
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(rsyncAX(src, dest)).isEmpty();
+    assertThat(getfacl(dest, "shared.txt", "dir")).isEqualTo(getfacl(src, "shared.txt", "dir")).contains("user:nobody:r--");
+    assertThat(userXattr(dest.resolve("dir/read-only.txt"), "origin")).isEqualTo("scanner");
+
+    Cli.Result again = cli.run("-v", "mirror", "-X", src.toString(), "--to", dest.toString());
+    assertThat(again.out()).as("an unchanged re-run itemizes nothing").isEmpty();
+
+    setUserXattr(src.resolve("note.txt"), "note", "changed");
+    setUserXattr(src.resolve("dir"), "kind", "folder");
+    Processes.check(src, "setfacl", "-b", src.resolve("shared.txt").toString());
+    Files.setAttribute(src.resolve("dir/read-only.txt"), "unix:mode", 0644);
+    Files.getFileAttributeView(src.resolve("dir/read-only.txt"), UserDefinedFileAttributeView.class).delete("origin");
+    Files.setAttribute(src.resolve("dir/read-only.txt"), "unix:mode", 0444);
+
+    Cli.Result dry = cli.run("-v", "mirror", "-X", "--dry-run", src.toString(), "--to", dest.toString());
+    assertThat(dry.exitCode()).as(dry.toString()).isZero();
+    assertThat(dry.out()).contains(".f........x note.txt", ".f.......a. shared.txt", ".d........x dir/",
+        ".f........x dir/read-only.txt");
+    assertThat(rsyncAX(src, dest)).as("the dry run changed nothing").isNotEmpty();
+
+    Cli.Result update = cli.run("-v", "mirror", "-X", src.toString(), "--to", dest.toString());
+    assertThat(update.exitCode()).as(update.toString()).isZero();
+    assertThat(update.out()).as("what the dry run predicted").isEqualTo(dry.out().replaceAll("(?m)^dry run:.*\n", ""));
+    assertThat(rsyncAX(src, dest)).isEmpty();
+    assertThat(userXattr(dest.resolve("note.txt"), "note")).isEqualTo("changed");
+    assertThat(getfacl(dest, "shared.txt")).doesNotContain("nobody");
+  }
+
+  @Test
+  void asAUserTheSameAttributesAreCopied() throws Exception {
+    Path dest = tmp.resolve("dest-user");
+    MirrorRequest req = new MirrorRequest(List.of(src), dest.toString(), true, false, null, new ExcludeRules(List.of()),
+        false, true);
+    try (LocalTree tree = new LocalTree(dest)) {
+      new Mirror(req, tree, line -> { }, false).run();
+    }
+    assertThat(rsyncAX(src, dest)).isEmpty();
+  }
+
+  @Test
+  void withoutTheOptionAttributesStayBehind() throws Exception {
+    Path dest = tmp.resolve("plain");
+    assertThat(cli.run("mirror", src.toString(), "--to", dest.toString()).exitCode()).isZero();
+    assertThat(MirrorRsyncIT.rsync(src, dest)).as("rsync -a finds nothing").isEmpty();
+    assertThat(rsyncAX(src, dest)).as("rsync -AX does").contains("note.txt", "shared.txt");
+  }
+
+  @Test
+  void anSftpDestinationIsRefusedBeforeConnecting() {
+    Cli.Result r = cli.run("mirror", "--xattrs", src.toString(), "--to", "sftp://backup@127.0.0.1:1/mirror");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--xattrs needs a local destination");
+  }
+
+  @Test
+  void aMirrorJobTakesXattrsFromTheConfig() throws Exception {
+    Path dest = tmp.resolve("job-dest");
+    Path config = Files.writeString(tmp.resolve("holdfast.yaml"), """
+        jobs:
+          usb:
+            format: mirror
+            sources: [%s]
+            target: %s
+            xattrs: true
+        """.formatted(src, dest));
+    Cli.Result run = cli.run("--config", config.toString(), "run", "usb");
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    assertThat(rsyncAX(src, dest)).isEmpty();
+  }
+
+  private static String rsyncAX(Path from, Path to) {
+    return MirrorRsyncIT.rsync(from, to, "-AX");
+  }
+
+  private static String getfacl(Path root, String... names) {
+    List<String> cmd = new ArrayList<>(List.of("getfacl", "--omit-header"));
+    cmd.addAll(List.of(names));
+    return Processes.check(root, cmd.toArray(String[]::new)).out();
+  }
+
+  private static void setUserXattr(Path p, String name, String value) throws java.io.IOException {
+    Files.getFileAttributeView(p, UserDefinedFileAttributeView.class).write(name, StandardCharsets.UTF_8.encode(value));
+  }
+
+  private static String userXattr(Path p, String name) throws java.io.IOException {
+    UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
+    ByteBuffer b = ByteBuffer.allocate(v.size(name));
+    v.read(name, b);
+    return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+  }
+}
