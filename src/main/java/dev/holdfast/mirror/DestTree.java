@@ -86,7 +86,7 @@ public interface DestTree extends AutoCloseable {
     return false;
   }
 
-  /** The extended attributes a mirror copies ({@link Xattrs#copied}) of an entry, without following links. */
+  /** The extended attributes a mirror copies ({@link dev.holdfast.source.Xattrs#copied}) of an entry, without following links. */
   default java.util.Map<String, byte[]> xattrs(String path, boolean root) throws IOException {
     throw new UnsupportedOperationException("no extended attributes on " + location());
   }

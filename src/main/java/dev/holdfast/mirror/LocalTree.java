@@ -1,5 +1,6 @@
 package dev.holdfast.mirror;
 
+import dev.holdfast.source.Xattrs;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package dev.holdfast.mirror;
 
 import dev.holdfast.error.ExitCode;
 import dev.holdfast.error.HoldfastException;
+import dev.holdfast.source.Xattrs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;

@@ -25,6 +25,8 @@ import java.util.List;
  * @param device st_rdev of device nodes
  * @param content data blob ids (files; empty list for an empty file), null for other types
  * @param subtree tree blob id (directories), else null
+ * @param extendedAttributes extended attributes (with POSIX ACLs, which Linux keeps among them), by
+ *     name; null when there are none
  */
 public record Node(
     String name,
@@ -44,13 +46,67 @@ public record Node(
     String linkTarget,
     long device,
     List<ObjectId> content,
-    ObjectId subtree) {
+    ObjectId subtree,
+    List<ExtendedAttribute> extendedAttributes) {
+
+  /** One extended attribute: restic's {@code {"name": ..., "value": <base64>}}. */
+  public record ExtendedAttribute(String name, byte[] value) {
+    public ExtendedAttribute {
+      value = value == null ? new byte[0] : value.clone();
+    }
+
+    @Override
+    public byte[] value() {
+      return value.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ExtendedAttribute a && a.name.equals(name) && java.util.Arrays.equals(a.value, value);
+    }
+
+    @Override
+    public int hashCode() {
+      return name.hashCode() * 31 + java.util.Arrays.hashCode(value);
+    }
+
+    @Override
+    public String toString() {
+      return name + "(" + value.length + " bytes)";
+    }
+  }
 
   public Node {
     if (name == null || name.isEmpty()) {
       throw new IllegalArgumentException("a node needs a name");
     }
     content = content == null ? null : List.copyOf(content);
+    extendedAttributes = extendedAttributes == null || extendedAttributes.isEmpty() ? null : List.copyOf(extendedAttributes);
+  }
+
+  /** A node without extended attributes. */
+  public Node(String name, NodeType type, long mode, Instant mtime, Instant atime, Instant ctime, long uid, long gid,
+      String user, String group, long inode, long deviceId, long size, long links, String linkTarget, long device,
+      List<ObjectId> content, ObjectId subtree) {
+    this(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device,
+        content, subtree, null);
+  }
+
+  /** The extended attributes by name (empty when none). */
+  public java.util.Map<String, byte[]> extendedAttributeMap() {
+    java.util.Map<String, byte[]> m = new java.util.TreeMap<>();
+    if (extendedAttributes != null) {
+      extendedAttributes.forEach(a -> m.put(a.name(), a.value()));
+    }
+    return m;
+  }
+
+  /** The same node with these extended attributes (none: an empty map), sorted by name. */
+  public Node withExtendedAttributes(java.util.Map<String, byte[]> attributes) {
+    List<ExtendedAttribute> list = new java.util.ArrayList<>();
+    new java.util.TreeMap<>(attributes).forEach((k, v) -> list.add(new ExtendedAttribute(k, v)));
+    return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget,
+        device, content, subtree, list);
   }
 
   public static Node file(String name, long mode, Instant mtime, long uid, long gid, long size, List<ObjectId> content) {
@@ -67,16 +123,19 @@ public record Node(
 
   /** The same node with the status change time, inode and device of the file it describes. */
   public Node withIdentity(Instant ctime, long inode, long deviceId) {
-    return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree);
+    return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree,
+        extendedAttributes);
   }
 
   /** The same node with st_nlink {@code links}: above 1, restores link it to the other names of its inode. */
   public Node withLinks(long links) {
-    return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree);
+    return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree,
+        extendedAttributes);
   }
 
   /** The same node with owner and group names. */
   public Node withOwner(String user, String group) {
-    return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree);
+    return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget, device, content, subtree,
+        extendedAttributes);
   }
 }

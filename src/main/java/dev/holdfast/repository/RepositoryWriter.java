@@ -7,6 +7,7 @@ import dev.holdfast.event.EventSink;
 import dev.holdfast.format.BackupRef;
 import dev.holdfast.format.BackupWriter;
 import dev.holdfast.source.Entry;
+import dev.holdfast.source.Xattrs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.OffsetDateTime;
@@ -141,8 +142,9 @@ public final class RepositoryWriter implements BackupWriter {
       case FILE -> {
         Node unchanged = unchanged(name, e);
         if (unchanged != null) {
+          // its extended attributes too are the parent's: changing them would have changed the ctime
           addFile(withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
-              unchanged.size(), unchanged.content()), e), e);
+              unchanged.size(), unchanged.content()), e).withExtendedAttributes(unchanged.extendedAttributeMap()), e);
         } else if (READERS > 1 && e.size() >= 0 && e.ctime() != null) {
           // a file on disk (it has a ctime): read on a reader thread, settled when its directory closes
           readLater(name, e);
@@ -167,7 +169,8 @@ public final class RepositoryWriter implements BackupWriter {
           return;
         }
         open.peek().children().add(withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()),
-            e.mtime(), e.uid(), e.gid(), first.size(), first.content()), e).withLinks(first.links()));
+            e.mtime(), e.uid(), e.gid(), first.size(), first.content()), e).withLinks(first.links())
+            .withExtendedAttributes(first.extendedAttributeMap())); // one inode, one set of attributes
         fileCount++;
       }
     }
@@ -288,7 +291,8 @@ public final class RepositoryWriter implements BackupWriter {
       String name = d.path().substring(d.path().lastIndexOf('/') + 1);
       Node n = e == null
           ? Node.dir(name, FileMode.toGo(NodeType.DIR, 0755), info.time().toInstant(), 0, 0, id)
-          : withOwner(Node.dir(name, FileMode.toGo(NodeType.DIR, e.permissions()), e.mtime(), e.uid(), e.gid(), id), e);
+          : withXattrs(withOwner(Node.dir(name, FileMode.toGo(NodeType.DIR, e.permissions()), e.mtime(), e.uid(), e.gid(), id),
+              e), e, events::publish);
       open.peek().children().add(n);
     }
     return id;
@@ -425,8 +429,28 @@ public final class RepositoryWriter implements BackupWriter {
           (opened ? "read error after " + size[0] + " bytes: " : "cannot open: ") + why));
       return null;
     }
-    return withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
-        size[0], content), e);
+    return withXattrs(withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
+        size[0], content), e), e, report);
+  }
+
+  private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+
+  /**
+   * Adds the extended attributes (with POSIX ACLs) of the entry's file or directory, as restic
+   * stores them; read only for what is stored anew (an unchanged file keeps its parent node's).
+   * Streams have none; a failure to read them is a warning, the entry is kept without.
+   */
+  private static Node withXattrs(Node n, Entry e, EventSink report) {
+    if (e.file() == null) {
+      return n;
+    }
+    try {
+      Map<String, byte[]> x = Xattrs.read(e.file(), ROOT);
+      return x.isEmpty() ? n : n.withExtendedAttributes(x);
+    } catch (IOException ex) {
+      report.publish(new BackupEvent.Warning("/" + e.path(), "cannot read extended attributes: " + ex.getMessage()));
+      return n;
+    }
   }
 
   /**

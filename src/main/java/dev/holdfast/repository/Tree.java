@@ -55,6 +55,15 @@ public record Tree(List<Node> nodes) {
       optional(j, "size", n.size());
       optional(j, "links", n.links());
       optional(j, "linktarget", n.linkTarget());
+      if (n.extendedAttributes() != null) {
+        // restic's order: after linktarget(_raw), before device; []byte values are standard base64
+        j.name("extended_attributes").beginArray();
+        for (Node.ExtendedAttribute a : n.extendedAttributes()) {
+          j.beginObject().name("name").value(a.name()).name("value").value(java.util.Base64.getEncoder().encodeToString(a.value()))
+              .endObject();
+        }
+        j.endArray();
+      }
       optional(j, "device", n.device());
       j.name("content");
       if (n.content() == null) {
@@ -136,6 +145,7 @@ public record Tree(List<Node> nodes) {
     Object group;
     Object linkTarget;
     Object subtree;
+    List<Node.ExtendedAttribute> extendedAttributes;
     Object mode;
     Object uid;
     Object gid;
@@ -175,6 +185,7 @@ public record Tree(List<Node> nodes) {
         case "size" -> r.size = number(p, v);
         case "links" -> r.links = number(p, v);
         case "device" -> r.device = number(p, v);
+        case "extended_attributes" -> r.extendedAttributes = extendedAttributes(p, v, what);
         case "content" -> {
           r.content = null;
           r.contentInvalid = false;
@@ -241,7 +252,47 @@ public record Tree(List<Node> nodes) {
         optText(r.linkTarget, "linktarget", what),
         optNumber(r.device, "device", 0, Long.MAX_VALUE, what),
         r.content,
-        subtree == null ? null : ObjectId.parse(subtree));
+        subtree == null ? null : ObjectId.parse(subtree),
+        r.extendedAttributes);
+  }
+
+  /** restic's {@code [{"name": "user.x", "value": "<base64>"}]}; null (or absent) for none. */
+  private static List<Node.ExtendedAttribute> extendedAttributes(JsonParser p, JsonToken v, String what)
+      throws java.io.IOException {
+    if (v == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (v != JsonToken.START_ARRAY) {
+      throw GoJson.damaged(what, "extended_attributes is not a list");
+    }
+    List<Node.ExtendedAttribute> out = new ArrayList<>();
+    while (p.nextToken() == JsonToken.START_OBJECT) {
+      String name = null;
+      byte[] value = new byte[0];
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        if (field.equals("name") && t == JsonToken.VALUE_STRING) {
+          name = p.getText();
+        } else if (field.equals("value") && t == JsonToken.VALUE_STRING) {
+          try {
+            value = java.util.Base64.getDecoder().decode(p.getText());
+          } catch (IllegalArgumentException e) {
+            throw GoJson.damaged(what, "extended attribute value is not base64");
+          }
+        } else if (!(field.equals("value") && t == JsonToken.VALUE_NULL)) {
+          p.skipChildren();
+        }
+      }
+      if (name == null || name.isEmpty()) {
+        throw GoJson.damaged(what, "extended attribute without a name");
+      }
+      out.add(new Node.ExtendedAttribute(name, value));
+    }
+    if (p.currentToken() != JsonToken.END_ARRAY) {
+      throw GoJson.damaged(what, "extended_attributes holds something other than objects");
+    }
+    return out;
   }
 
   /** A string value, null for JSON null, {@link #WRONG_TYPE} for anything else (skipped). */

@@ -12,6 +12,7 @@ import dev.holdfast.repository.BlobLocation;
 import dev.holdfast.repository.BlobStream;
 import dev.holdfast.repository.BlobType;
 import dev.holdfast.repository.PackedBlob;
+import dev.holdfast.source.Xattrs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -644,11 +645,27 @@ public final class RepositoryRestore {
   }
 
   /**
-   * Sets an entry's owner (as root), mode and times. {@code inStaging}: {@code p} was created in the
+   * Sets an entry's owner (as root), extended attributes, mode and times. {@code inStaging}: {@code p} was created in the
    * staging directory by this restore, so it has the staging directory's owner and group already,
    * and a chown to those would change nothing. Both times are set from the node, as restic does,
    * without following a link.
    */
+  /**
+   * Gives {@code p} the node's extended attributes and POSIX ACLs, before its mode (a user attribute
+   * needs the write bit a read-only mode would take away). Those only root may set ({@code trusted.*},
+   * {@code security.*}) are left out when not restoring as root; a failure (a file system without
+   * extended attributes) is a warning, the file is restored all the same.
+   */
+  private void restoreXattrs(Path p, Node n) {
+    java.util.Map<String, byte[]> want = new java.util.TreeMap<>(n.extendedAttributeMap());
+    want.keySet().removeIf(name -> !Xattrs.copied(name, asRoot));
+    try {
+      Xattrs.write(p, want, Xattrs.read(p, asRoot));
+    } catch (IOException | RuntimeException | LinkageError e) {
+      publish(new BackupEvent.Warning(p.toString(), "extended attributes not restored: " + e.getMessage()));
+    }
+  }
+
   private void applyMetadata(Path p, Node n, boolean inStaging) throws IOException {
     if (asRoot) {
       try {
@@ -661,6 +678,9 @@ public final class RepositoryRestore {
       } catch (IOException | UnsupportedOperationException | IllegalArgumentException ignored) {
         // ownership is best effort (e.g. restoring onto a file system without owners)
       }
+    }
+    if (n.extendedAttributes() != null) {
+      restoreXattrs(p, n);
     }
     // times before the mode: the JDK opens the file to set them, which a mode such as 0200 would
     // refuse to a restore that does not run as root (a chmod leaves the times alone)

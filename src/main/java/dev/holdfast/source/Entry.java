@@ -9,7 +9,9 @@ import java.time.Instant;
  * to open its content. {@code size} is -1 for streams whose length is not known in advance (a
  * database dump). {@code inode}, {@code device} and {@code ctime} identify a file on disk so an
  * incremental backup can tell it is unchanged without reading it; 0, 0 and null when unknown.
- * {@code links} is st_nlink of a file with further names (hard links), else 0.
+ * {@code links} is st_nlink of a file with further names (hard links), else 0. {@code file} is the
+ * file or directory on this machine's disk the entry was read from (for its extended attributes,
+ * which a repository backup reads only for what it stores anew), or null.
  */
 public record Entry(
     String path,
@@ -26,7 +28,8 @@ public record Entry(
     long inode,
     long device,
     Instant ctime,
-    long links) {
+    long links,
+    java.nio.file.Path file) {
 
   public enum Kind {
     FILE,
@@ -52,6 +55,12 @@ public record Entry(
   public Entry(String path, Kind kind, long size, int mode, Instant mtime, long uid, long gid, String owner,
       String group, String linkTarget, Content content, long inode, long device, Instant ctime) {
     this(path, kind, size, mode, mtime, uid, gid, owner, group, linkTarget, content, inode, device, ctime, 0);
+  }
+
+  /** An entry with on-disk identity, not read from a path the backup can see. */
+  public Entry(String path, Kind kind, long size, int mode, Instant mtime, long uid, long gid, String owner,
+      String group, String linkTarget, Content content, long inode, long device, Instant ctime, long links) {
+    this(path, kind, size, mode, mtime, uid, gid, owner, group, linkTarget, content, inode, device, ctime, links, null);
   }
 
   public Entry {

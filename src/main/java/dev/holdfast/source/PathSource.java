@@ -285,7 +285,8 @@ public final class PathSource implements Source {
         Collections.sort(children);
         emittedParents.add(path);
         pending.add(new Entry(path, Entry.Kind.DIRECTORY, 0, mode, mtime, uid, gid, owner, group, null, null,
-            ((Number) unix.get("ino")).longValue(), ((Number) dev).longValue(), ((FileTime) unix.get("ctime")).toInstant()));
+            ((Number) unix.get("ino")).longValue(), ((Number) dev).longValue(), ((FileTime) unix.get("ctime")).toInstant(),
+            0, p));
         stack.push(children.iterator());
         devices.push(dev);
       } else if ((Boolean) unix.get("isRegularFile")) {
@@ -311,7 +312,7 @@ public final class PathSource implements Source {
             new Entry(path, Entry.Kind.FILE, (Long) unix.get("size"), mode, mtime, uid, gid, owner, group, null,
                 () -> Files.newInputStream(p), ((Number) unix.get("ino")).longValue(),
                 ((Number) unix.get("dev")).longValue(), ((FileTime) unix.get("ctime")).toInstant(),
-                nlink > 1 ? nlink : 0));
+                nlink > 1 ? nlink : 0, p));
       } else {
         // sockets, FIFOs and devices are not backed up (restic stores FIFOs and devices as nodes;
         // we keep no such entry kind): said in the run log, not a warning, as nothing was unreadable

@@ -31,6 +31,31 @@ class TreeParseTest {
     assertThat(n.user()).isNull();
     assertThat(n.size()).isEqualTo(5);
     assertThat(n.content()).containsExactly(ObjectId.parse(ID));
+    assertThat(n.extendedAttributeMap()).containsOnlyKeys("x");
+    assertThat(n.extendedAttributeMap().get("x")).isEqualTo("y".getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void extendedAttributesRoundTripInResticsPlace() {
+    Node n = Node.file("f", 0644, Instant.parse("2026-01-02T03:04:05Z"), 1, 2, 3, List.of(ObjectId.parse(ID)))
+        .withExtendedAttributes(java.util.Map.of("user.b", new byte[] {0, (byte) 0xff}, "system.posix_acl_access", new byte[0],
+            "user.a", "<&>".getBytes(StandardCharsets.UTF_8)));
+    String json = new String(Tree.sorted(List.of(n)).toJson(), StandardCharsets.UTF_8);
+    assertThat(json).contains("\"links\":1,\"extended_attributes\":[{\"name\":\"system.posix_acl_access\",\"value\":\"\"},"
+        + "{\"name\":\"user.a\",\"value\":\"PCY+\"},{\"name\":\"user.b\",\"value\":\"AP8=\"}],\"content\":[");
+    Node back = parse(json).nodes().get(0);
+    assertThat(back).isEqualTo(n);
+    assertThat(back.extendedAttributeMap().get("user.b")).containsExactly(0, 0xff);
+    assertThat(parse(json.replace("\"value\":\"AP8=\"", "\"value\":null")).nodes().get(0).extendedAttributeMap().get("user.b"))
+        .isEmpty();
+  }
+
+  @Test
+  void damagedExtendedAttributesAreDamage() {
+    for (String xattrs : List.of("{\"name\":\"a\"}", "[{\"value\":\"eQ==\"}]", "[{\"name\":\"a\",\"value\":\"!!\"}]", "[1]")) {
+      assertThatThrownBy(() -> parse("{\"nodes\":[{\"name\":\"a\",\"type\":\"symlink\",\"extended_attributes\":" + xattrs + "}]}"))
+          .as(xattrs).isInstanceOf(HoldfastException.class);
+    }
   }
 
   @Test

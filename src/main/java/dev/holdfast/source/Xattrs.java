@@ -1,4 +1,4 @@
-package dev.holdfast.mirror;
+package dev.holdfast.source;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -16,10 +16,10 @@ import java.util.TreeMap;
  * llistxattr, lgetxattr, lsetxattr, lremovexattr through JNA: the JDK reaches only the user
  * namespace). Linux keeps POSIX ACLs among them ({@code system.posix_acl_access} and, on
  * directories, {@code system.posix_acl_default}), so copying these copies ACLs as {@code rsync -AX}
- * does. Copied: {@code user.*} and the ACLs always; {@code trusted.*} and {@code security.*} (file
- * capabilities, SELinux labels) only as root, who alone may set them.
+ * does. Kept (by mirrors and backups): {@code user.*} and the ACLs always; {@code trusted.*} and
+ * {@code security.*} (file capabilities, SELinux labels) only as root, who alone may set them.
  */
-final class Xattrs {
+public final class Xattrs {
   private static final int EACCES = 13;
   private static final int ERANGE = 34;
   private static final int ENODATA = 61;
@@ -45,18 +45,18 @@ final class Xattrs {
   private Xattrs() {}
 
   /** Whether a mirror copies the attribute {@code name}. */
-  static boolean copied(String name, boolean root) {
+  public static boolean copied(String name, boolean root) {
     return name.startsWith("user.") || name.equals("system.posix_acl_access") || name.equals("system.posix_acl_default")
         || (root && (name.startsWith("trusted.") || name.startsWith("security.")));
   }
 
   /** Whether {@code name} is one of the two ACL attributes (itemized as 'a', the others as 'x'). */
-  static boolean isAcl(String name) {
+  public static boolean isAcl(String name) {
     return name.startsWith("system.posix_acl_");
   }
 
   /** The copied attributes of {@code p}, by name; empty where its file system has none. */
-  static Map<String, byte[]> read(Path p, boolean root) throws IOException {
+  public static Map<String, byte[]> read(Path p, boolean root) throws IOException {
     byte[] path = cString(p.toString(), PATHS);
     Map<String, byte[]> out = new TreeMap<>();
     byte[] list = null;
@@ -121,7 +121,7 @@ final class Xattrs {
    * user attribute of a read-only file) are for the caller, which may lend the file its owner's
    * write bit and try again.
    */
-  static void write(Path p, Map<String, byte[]> want, Map<String, byte[]> have) throws IOException {
+  public static void write(Path p, Map<String, byte[]> want, Map<String, byte[]> have) throws IOException {
     byte[] path = cString(p.toString(), PATHS);
     for (Map.Entry<String, byte[]> e : want.entrySet()) {
       byte[] old = have.get(e.getKey());
@@ -148,12 +148,12 @@ final class Xattrs {
   }
 
   /** Whether {@code e} is a refusal for want of write permission (see {@link #write}). */
-  static boolean isAccessDenied(IOException e) {
+  public static boolean isAccessDenied(IOException e) {
     return e instanceof Denied;
   }
 
   /** The values of {@code a} and {@code b} are the same for every name (byte arrays compared by content). */
-  static boolean same(Map<String, byte[]> a, Map<String, byte[]> b, boolean acls) {
+  public static boolean same(Map<String, byte[]> a, Map<String, byte[]> b, boolean acls) {
     for (String n : union(a, b)) {
       if (isAcl(n) == acls && !Arrays.equals(a.get(n), b.get(n))) {
         return false;
