@@ -38,6 +38,10 @@ import org.apache.sshd.sftp.common.SftpException;
  */
 public final class SftpBackend implements Backend {
   static final String PARTIAL_SUFFIX = ".partial";
+  /** The temporary names of uploads: {@code <name>.<16 hex digits>.partial}. */
+  private static final java.util.regex.Pattern PARTIAL_NAME = java.util.regex.Pattern.compile(".+\\.[0-9a-f]{16}\\.partial");
+  /** Remote paths of this process's uploads not yet committed or rolled back: never leftovers. */
+  private static final java.util.Set<String> UNFINISHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Bytes per SFTP read request; OpenSSH serves up to 256 KiB. */
   private static final int READ_BUFFER = 64 * 1024;
 
@@ -101,6 +105,7 @@ public final class SftpBackend implements Backend {
       mkdirs(sftp, dir);
       handle = openForWrite(sftp, partial);
     }
+    UNFINISHED.add(partial);
     return new SftpWriter(sftp, path, partial, handle);
   }
 
@@ -236,6 +241,63 @@ public final class SftpBackend implements Backend {
         }
       } else if (a.isRegularFile() && key.startsWith(prefix)) {
         found.add(info(key, a));
+      }
+    }
+  }
+
+  /**
+   * Deletes the temporary files of uploads that never finished (a killed process, a dropped
+   * connection: {@code <name>.<hex>.partial}, which listings skip) under {@code prefix}, except this
+   * process's own uploads under way. Best effort: one that cannot be deleted does not stop the others.
+   */
+  @Override
+  public int deleteLeftovers(String prefix) throws IOException {
+    SftpClient sftp = connection.sftp();
+    List<String> partial = new ArrayList<>();
+    leftovers(sftp, relative(prefix), partial);
+    int deleted = 0;
+    IOException first = null;
+    for (String p : partial) {
+      if (UNFINISHED.contains(p)) {
+        continue;
+      }
+      try {
+        sftp.remove(p);
+        deleted++;
+      } catch (SftpException e) {
+        if (!isMissing(e)) {
+          first = first == null ? translate(e, p) : first;
+        }
+      }
+    }
+    if (first != null) {
+      throw new IOException("deleted " + deleted + " of " + partial.size() + " temporary files; " + first.getMessage(), first);
+    }
+    return deleted;
+  }
+
+  private static void leftovers(SftpClient sftp, String remoteDir, List<String> found) throws IOException {
+    List<DirEntry> entries = new ArrayList<>();
+    try (CloseableHandle handle = sftp.openDir(remoteDir)) {
+      for (List<DirEntry> batch; (batch = sftp.readDir(handle)) != null; ) {
+        entries.addAll(batch);
+      }
+    } catch (SftpException e) {
+      if (isMissing(e)) {
+        return;
+      }
+      throw translate(e, remoteDir);
+    }
+    for (DirEntry e : entries) {
+      String name = e.getFilename();
+      if (name.equals(".") || name.equals("..")) {
+        continue;
+      }
+      Attributes a = e.getAttributes();
+      if (a.isDirectory()) {
+        leftovers(sftp, remoteDir + "/" + name, found);
+      } else if (a.isRegularFile() && PARTIAL_NAME.matcher(name).matches()) {
+        found.add(remoteDir + "/" + name);
       }
     }
   }
@@ -406,6 +468,7 @@ public final class SftpBackend implements Backend {
       }
       committed = true;
       closed = true;
+      UNFINISHED.remove(partial);
     }
 
     private boolean exists(String p) throws IOException {
@@ -426,6 +489,7 @@ public final class SftpBackend implements Backend {
         return;
       }
       closed = true;
+      UNFINISHED.remove(partial);
       if (!sftp.isOpen()) {
         return; // the connection is gone; a left-over .partial file is never listed
       }

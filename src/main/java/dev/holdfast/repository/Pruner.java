@@ -304,8 +304,9 @@ public final class Pruner {
     int usedCount = owners.size();
 
     if (!dryRun) {
-      // Under the exclusive lock no backup is writing: a pack's temporary file (data/.*.partial,
-      // never listed as a pack) is what a killed run left, up to a pack size each.
+      // Under the exclusive lock no backup is writing: a pack's temporary file under data/ (a local
+      // target's .<random>.partial, an SFTP upload's <name>.<hex>.partial; never listed as packs) is
+      // what a killed run left, up to a pack size each.
       lockCheck.run();
       try {
         int leftovers = repo.backend().deleteLeftovers("data");

@@ -132,6 +132,28 @@ class SftpBackendIT extends BackendContract {
   }
 
   @Test
+  void leftoversOfKilledUploadsAreDeletedButNotUploadsUnderWay() throws IOException {
+    backend().put("data/ab/abcd", "pack".getBytes(StandardCharsets.UTF_8));
+    Path leftover = Files.writeString(base.resolve("data/ab/abcd." + "0123456789abcdef" + ".partial"), "killed upload");
+    Path deeper = Files.createDirectories(base.resolve("data/cd"));
+    Path leftover2 = Files.writeString(deeper.resolve("cdef." + "fedcba9876543210" + ".partial"), "another");
+    Path notOurs = Files.writeString(base.resolve("data/ab/notes.partial"), "not a temporary name of ours");
+    Path outside = Files.writeString(base.resolve("index.0123456789abcdef.partial"), "not under the prefix");
+    try (ObjectWriter underWay = backend().create("data/ef/efgh")) {
+      underWay.write(new byte[1000]);
+      assertThat(backend().deleteLeftovers("data")).isEqualTo(2);
+      assertThat(leftover).doesNotExist();
+      assertThat(leftover2).doesNotExist();
+      assertThat(notOurs).exists();
+      assertThat(outside).exists();
+      assertThat(filesUnder(base.resolve("data/ef"))).as("the upload under way keeps its temporary file").hasSize(1);
+      underWay.commit();
+    }
+    assertThat(keys(backend())).contains("data/ab/abcd", "data/ef/efgh");
+    assertThat(backend().deleteLeftovers("missing")).isZero();
+  }
+
+  @Test
   void freeSpaceComesFromStatvfsEvenBeforeTheBaseExists() throws IOException {
     long local = Files.getFileStore(base).getUsableSpace();
     assertThat(backend().freeSpace()).isPresent();
