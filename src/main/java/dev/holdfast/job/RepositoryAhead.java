@@ -34,6 +34,8 @@ public final class RepositoryAhead implements AutoCloseable {
       }
     });
     Thread.ofPlatform().daemon().name("holdfast-repository-open").start(task);
+    // the backup reads the extended attributes of what it stores: the libc binding is made meanwhile
+    dev.holdfast.source.Xattrs.warmUpInBackground();
   }
 
   /** Starts opening {@code job}'s repository, or returns null when it should be opened in its run. */

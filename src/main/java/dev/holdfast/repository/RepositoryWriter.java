@@ -434,14 +434,22 @@ public final class RepositoryWriter implements BackupWriter {
   }
 
   private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+  private final java.util.concurrent.atomic.AtomicBoolean xattrsUnavailableSaid = new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
    * Adds the extended attributes (with POSIX ACLs) of the entry's file or directory, as restic
    * stores them; read only for what is stored anew (an unchanged file keeps its parent node's).
    * Streams have none; a failure to read them is a warning, the entry is kept without.
    */
-  private static Node withXattrs(Node n, Entry e, EventSink report) {
+  private Node withXattrs(Node n, Entry e, EventSink report) {
     if (e.file() == null) {
+      return n;
+    }
+    if (Xattrs.unavailable() != null) {
+      if (!xattrsUnavailableSaid.getAndSet(true)) {
+        report.publish(new BackupEvent.Warning("/" + e.path(), "extended attributes and ACLs are not stored: "
+            + Xattrs.unavailable()));
+      }
       return n;
     }
     try {

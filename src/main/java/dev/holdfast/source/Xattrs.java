@@ -39,10 +39,43 @@ public final class Xattrs {
   }
 
   private static final class Holder {
-    static final LibC C = Native.load("c", LibC.class);
+    static final LibC C;
+    static final String UNAVAILABLE;
+
+    static {
+      LibC c = null;
+      String why = null;
+      try {
+        c = Native.load("c", LibC.class);
+      } catch (LinkageError | RuntimeException e) { // no JNA native library for this platform, no libc
+        why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      }
+      C = c;
+      UNAVAILABLE = why;
+    }
   }
 
   private Xattrs() {}
+
+  /** Null when extended attributes can be read and written here, else why not. */
+  public static String unavailable() {
+    return Holder.UNAVAILABLE;
+  }
+
+  /**
+   * Binds the libc calls now (JNA unpacks its native library and builds its proxy: about 0.1 s on a
+   * cold JVM), on a thread of its own, so that the first file's attributes do not wait for it.
+   */
+  public static void warmUpInBackground() {
+    Thread.ofPlatform().daemon().name("holdfast-xattrs-warm-up").start(Xattrs::unavailable);
+  }
+
+  private static LibC c() throws IOException {
+    if (Holder.C == null) {
+      throw new IOException("extended attributes are not available here: " + Holder.UNAVAILABLE);
+    }
+    return Holder.C;
+  }
 
   /** Whether a mirror copies the attribute {@code name}. */
   public static boolean copied(String name, boolean root) {
@@ -62,12 +95,12 @@ public final class Xattrs {
     byte[] list = null;
     for (int attempt = 0; list == null; attempt++) {
       try {
-        long size = Holder.C.llistxattr(path, null, 0);
+        long size = c().llistxattr(path, null, 0);
         if (size == 0) {
           return out;
         }
         byte[] buf = new byte[(int) size];
-        long n = Holder.C.llistxattr(path, buf, buf.length);
+        long n = c().llistxattr(path, buf, buf.length);
         list = Arrays.copyOf(buf, (int) n);
       } catch (LastErrorException e) {
         if (e.getErrorCode() == ENOTSUP) {
@@ -100,9 +133,9 @@ public final class Xattrs {
     byte[] cname = cString(name, NAMES);
     for (int attempt = 0; ; attempt++) {
       try {
-        long size = Holder.C.lgetxattr(path, cname, null, 0);
+        long size = c().lgetxattr(path, cname, null, 0);
         byte[] buf = new byte[(int) size];
-        long n = size == 0 ? 0 : Holder.C.lgetxattr(path, cname, buf, buf.length);
+        long n = size == 0 ? 0 : c().lgetxattr(path, cname, buf, buf.length);
         return Arrays.copyOf(buf, (int) n);
       } catch (LastErrorException e) {
         if (e.getErrorCode() == ENODATA) {
@@ -129,7 +162,7 @@ public final class Xattrs {
         continue;
       }
       try {
-        Holder.C.lsetxattr(path, cString(e.getKey(), NAMES), e.getValue(), e.getValue().length, 0);
+        c().lsetxattr(path, cString(e.getKey(), NAMES), e.getValue(), e.getValue().length, 0);
       } catch (LastErrorException x) {
         throw failure("setting extended attribute " + e.getKey() + " of", p, x);
       }
@@ -137,7 +170,7 @@ public final class Xattrs {
     for (String name : have.keySet()) {
       if (!want.containsKey(name)) {
         try {
-          Holder.C.lremovexattr(path, cString(name, NAMES));
+          c().lremovexattr(path, cString(name, NAMES));
         } catch (LastErrorException x) {
           if (x.getErrorCode() != ENODATA) {
             throw failure("removing extended attribute " + name + " of", p, x);
