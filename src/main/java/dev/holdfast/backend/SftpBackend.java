@@ -215,8 +215,8 @@ public final class SftpBackend implements Backend {
     return found.stream();
   }
 
-  private void walk(SftpClient sftp, String dir, String prefix, List<ObjectInfo> found) throws IOException {
-    String remoteDir = relative(dir);
+  /** A directory's entries, or null when it is not there (nothing under a prefix, or deleted while listing). */
+  private static List<DirEntry> readDir(SftpClient sftp, String remoteDir) throws IOException {
     List<DirEntry> entries = new ArrayList<>();
     try (CloseableHandle handle = sftp.openDir(remoteDir)) {
       for (List<DirEntry> batch; (batch = sftp.readDir(handle)) != null; ) {
@@ -224,9 +224,17 @@ public final class SftpBackend implements Backend {
       }
     } catch (SftpException e) {
       if (isMissing(e)) {
-        return; // nothing under this prefix, or deleted while listing
+        return null;
       }
       throw translate(e, remoteDir);
+    }
+    return entries;
+  }
+
+  private void walk(SftpClient sftp, String dir, String prefix, List<ObjectInfo> found) throws IOException {
+    List<DirEntry> entries = readDir(sftp, relative(dir));
+    if (entries == null) {
+      return;
     }
     for (DirEntry e : entries) {
       String name = e.getFilename();
@@ -277,16 +285,9 @@ public final class SftpBackend implements Backend {
   }
 
   private static void leftovers(SftpClient sftp, String remoteDir, List<String> found) throws IOException {
-    List<DirEntry> entries = new ArrayList<>();
-    try (CloseableHandle handle = sftp.openDir(remoteDir)) {
-      for (List<DirEntry> batch; (batch = sftp.readDir(handle)) != null; ) {
-        entries.addAll(batch);
-      }
-    } catch (SftpException e) {
-      if (isMissing(e)) {
-        return;
-      }
-      throw translate(e, remoteDir);
+    List<DirEntry> entries = readDir(sftp, remoteDir);
+    if (entries == null) {
+      return;
     }
     for (DirEntry e : entries) {
       String name = e.getFilename();

@@ -1,16 +1,16 @@
 package dev.holdfast.mirror;
 
+import static dev.holdfast.testkit.XattrTree.getfacl;
+import static dev.holdfast.testkit.XattrTree.setUserXattr;
+import static dev.holdfast.testkit.XattrTree.userXattr;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.holdfast.testkit.Cli;
 import dev.holdfast.testkit.Processes;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import dev.holdfast.testkit.XattrTree;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,19 +27,7 @@ class MirrorXattrIT {
 
   @BeforeEach
   void tree() throws Exception {
-    assumeTrue(Processes.onPath("setfacl") && Processes.onPath("getfacl"), "setfacl/getfacl (Debian package acl) are needed");
-    src = tmp.resolve("src");
-    Files.createDirectories(src.resolve("dir"));
-    Files.writeString(src.resolve("note.txt"), "with a user attribute");
-    try {
-      setUserXattr(src.resolve("note.txt"), "note", "hello");
-    } catch (java.io.IOException | UnsupportedOperationException e) {
-      assumeTrue(false, "the temporary directory's file system keeps no user extended attributes: " + e);
-    }
-    Files.writeString(src.resolve("shared.txt"), "with an access ACL");
-    Processes.check(src, "setfacl", "-m", "u:nobody:r", src.resolve("shared.txt").toString());
-    Processes.check(src, "setfacl", "-d", "-m", "u:nobody:rx", src.resolve("dir").toString());
-    Files.writeString(src.resolve("dir/inherits.txt"), "made under a default ACL");
+    src = XattrTree.create(tmp.resolve("src"));
     Files.writeString(src.resolve("dir/read-only.txt"), "attribute on a read-only file");
     setUserXattr(src.resolve("dir/read-only.txt"), "origin", "scanner");
     Files.setAttribute(src.resolve("dir/read-only.txt"), "unix:mode", 0444);
@@ -60,7 +48,7 @@ class MirrorXattrIT {
     assertThat(again.out()).as("an unchanged re-run itemizes nothing").isEmpty();
 
     setUserXattr(src.resolve("note.txt"), "note", "changed");
-    setUserXattr(src.resolve("dir"), "kind", "folder");
+    setUserXattr(src.resolve("dir"), "kind", "another folder");
     Processes.check(src, "setfacl", "-b", src.resolve("shared.txt").toString());
     Files.setAttribute(src.resolve("dir/read-only.txt"), "unix:mode", 0644);
     Files.getFileAttributeView(src.resolve("dir/read-only.txt"), UserDefinedFileAttributeView.class).delete("origin");
@@ -124,22 +112,5 @@ class MirrorXattrIT {
 
   private static String rsyncAX(Path from, Path to) {
     return MirrorRsyncIT.rsync(from, to, "-AX");
-  }
-
-  private static String getfacl(Path root, String... names) {
-    List<String> cmd = new ArrayList<>(List.of("getfacl", "--omit-header"));
-    cmd.addAll(List.of(names));
-    return Processes.check(root, cmd.toArray(String[]::new)).out();
-  }
-
-  private static void setUserXattr(Path p, String name, String value) throws java.io.IOException {
-    Files.getFileAttributeView(p, UserDefinedFileAttributeView.class).write(name, StandardCharsets.UTF_8.encode(value));
-  }
-
-  private static String userXattr(Path p, String name) throws java.io.IOException {
-    UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
-    ByteBuffer b = ByteBuffer.allocate(v.size(name));
-    v.read(name, b);
-    return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
   }
 }

@@ -1,15 +1,14 @@
 package dev.holdfast.repository;
 
+import static dev.holdfast.testkit.XattrTree.getfacl;
+import static dev.holdfast.testkit.XattrTree.setUserXattr;
+import static dev.holdfast.testkit.XattrTree.userXattr;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.holdfast.testkit.Cli;
 import dev.holdfast.testkit.Processes;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.holdfast.testkit.XattrTree;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,21 +27,7 @@ class RepositoryXattrResticIT {
 
   @BeforeEach
   void tree() throws Exception {
-    assumeTrue(Processes.onPath("setfacl") && Processes.onPath("getfacl"), "setfacl/getfacl (Debian package acl) are needed");
-    src = tmp.resolve("src");
-    Files.createDirectories(src.resolve("dir"));
-    Files.writeString(src.resolve("note.txt"), "with user attributes");
-    try {
-      setUserXattr(src.resolve("note.txt"), "note", "hello");
-    } catch (java.io.IOException | UnsupportedOperationException e) {
-      assumeTrue(false, "the temporary directory's file system keeps no user extended attributes: " + e);
-    }
-    setUserXattr(src.resolve("note.txt"), "empty", "");
-    Files.writeString(src.resolve("shared.txt"), "with an access ACL");
-    Processes.check(src, "setfacl", "-m", "u:nobody:r", src.resolve("shared.txt").toString());
-    Processes.check(src, "setfacl", "-d", "-m", "u:nobody:rx", src.resolve("dir").toString());
-    Files.writeString(src.resolve("dir/plain.txt"), "made under a default ACL");
-    setUserXattr(src.resolve("dir"), "kind", "folder");
+    src = XattrTree.create(tmp.resolve("src"));
     cli = new Cli(tmp.resolve("state")).env("HOLDFAST_PASSWORD", PASSWORD);
   }
 
@@ -102,24 +87,5 @@ class RepositoryXattrResticIT {
     assertThat(getfacl(restored, "shared.txt", "dir", "dir/plain.txt"))
         .isEqualTo(getfacl(src, "shared.txt", "dir", "dir/plain.txt"))
         .contains("user:nobody:r--", "default:user:nobody:r-x");
-  }
-
-  private static String getfacl(Path root, String... names) {
-    String[] cmd = new String[names.length + 2];
-    cmd[0] = "getfacl";
-    cmd[1] = "--omit-header";
-    System.arraycopy(names, 0, cmd, 2, names.length);
-    return Processes.check(root, cmd).out();
-  }
-
-  private static void setUserXattr(Path p, String name, String value) throws java.io.IOException {
-    Files.getFileAttributeView(p, UserDefinedFileAttributeView.class).write(name, StandardCharsets.UTF_8.encode(value));
-  }
-
-  private static String userXattr(Path p, String name) throws java.io.IOException {
-    UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
-    ByteBuffer b = ByteBuffer.allocate(v.size(name));
-    v.read(name, b);
-    return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
   }
 }
