@@ -108,7 +108,7 @@ PY
   for t in $(order "$r"); do backup "$t" changed-1pct "$r"; done
 done
 
-# check: read and authenticate every blob of the repository (2 + 2 x ROUNDS snapshots by now)
+# check: read and authenticate every blob of the repository (1 + 2 x ROUNDS snapshots by now)
 for r in $(seq "$ROUNDS"); do
   for t in $(order "$r"); do
     case "$t" in
@@ -156,8 +156,9 @@ echo " 1% changed and check faster than restic; RSS <= restic's."
 echo " holdfast's times include JVM start-up. Work dir: $work)"
 
 # Prune: three more backups, each after ~15% of the files changed (about 8% of the bytes: the data
-# the forgotten snapshots alone hold then passes restic's 5% tolerance), then both tools forget the older
-# half of the six snapshots (--keep-last 3, untimed) and prune (timed; restic's default
+# the forgotten snapshots alone hold then passes restic's 5% tolerance), then both tools forget all
+# but these three (--keep-last 3, untimed: 7 of 10 with ROUNDS=3, 3 of 6 with ROUNDS=1, as before
+# rounds) and prune (timed; restic's default
 # --max-unused 5% for both). Holdfast's pruned repository is then checked by restic check --read-data.
 prune_phase() {
   local i
@@ -182,7 +183,8 @@ PY
   run restic prune restic -q -r "$work/repo-restic" prune
   S[holdfast,prune]=$(size "$work/repo-holdfast"); S[restic,prune]=$(size "$work/repo-restic")
   restic -q -r "$work/repo-holdfast" check --read-data >/dev/null || { echo "error: restic check failed on holdfast's pruned repository" >&2; exit 1; }
-  printf '\nprune after forgetting 3 of 6 snapshots:\n'
+  local total=$(( 1 + 2 * ROUNDS + 3 )) # first (the last round's), unchanged and 1% changed re-runs, the three above
+  printf '\nprune after forgetting %s of %s snapshots (--keep-last 3):\n' $(( total - 3 )) "$total"
   printf '%-9s %10s %14s %13s %10s\n' tool "wall (s)" "before (MiB)" "after (MiB)" "RSS (MiB)"
   local th tr mh mr
   th=$(median "${T[holdfast,prune]}"); tr=$(median "${T[restic,prune]}")

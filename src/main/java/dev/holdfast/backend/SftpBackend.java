@@ -98,14 +98,19 @@ public final class SftpBackend implements Backend {
     SftpClient sftp = connection.sftp();
     mkdirs(sftp, dir);
     CloseableHandle handle;
+    UNFINISHED.add(partial); // before the file exists: a prune's clean-up in this process must not take it
     try {
-      handle = openForWrite(sftp, partial);
-    } catch (NoSuchFileException e) {
-      // A concurrent delete removed the directory we just made, as it was empty: make it again.
-      mkdirs(sftp, dir);
-      handle = openForWrite(sftp, partial);
+      try {
+        handle = openForWrite(sftp, partial);
+      } catch (NoSuchFileException e) {
+        // A concurrent delete removed the directory we just made, as it was empty: make it again.
+        mkdirs(sftp, dir);
+        handle = openForWrite(sftp, partial);
+      }
+    } catch (IOException | RuntimeException e) {
+      UNFINISHED.remove(partial);
+      throw e;
     }
-    UNFINISHED.add(partial);
     return new SftpWriter(sftp, path, partial, handle);
   }
 

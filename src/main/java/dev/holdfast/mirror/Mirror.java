@@ -340,6 +340,8 @@ public final class Mirror {
       cleanAndDelete(dest, new HashSet<>(names), srcRel, rel);
     }
     boolean madeWritable = false;
+    // read before the walk's chmod below, which rewrites the owner entry of an ACL the directory has
+    Map<String, byte[]> destXattrs = req.xattrs() && exists ? tree.xattrs(dest, root) : null;
     if (exists && !req.dryRun() && (dm.perms() & 0200) == 0 && !root) {
       tree.setMode(dest, dm.perms() | 0700);
       madeWritable = true;
@@ -370,10 +372,11 @@ public final class Mirror {
     if (madeWritable) {
       now = new Meta(dm.mode(), now.uid(), now.gid(), now.size(), now.mtime(), now.dev(), now.ino(), now.nlink());
     }
-    applyAttrs(src, dest, sm, now, shown, 'd', !exists);
+    applyAttrs(src, dest, sm, now, shown, 'd', !exists, destXattrs);
     if (madeWritable) {
       // back from the owner-writable mode the walk gave it (which "now" leaves out, so that it is not
-      // itemized): applyAttrs sets the mode only when something else differs
+      // itemized): applyAttrs sets the mode only when something else differs (and the chmod puts an
+      // ACL's owner entry back as it was)
       tree.setMode(dest, sm.perms());
     }
   }
@@ -411,7 +414,7 @@ public final class Mirror {
   private void syncLink(Path src, Meta sm, String dest, Meta dm, String rel) throws IOException {
     String target = Files.readSymbolicLink(src).toString();
     if (dm != null && tree.readLink(dest).equals(target)) {
-      applyAttrs(src, dest, sm, dm, rel, 'L', false);
+      applyAttrs(src, dest, sm, dm, rel, 'L', false, null);
       return;
     }
     item("cL+++++++++", rel, " -> " + target);
@@ -453,7 +456,7 @@ public final class Mirror {
     boolean sameTime = dm != null && sameTime(dm.mtime(), sm.mtime());
     boolean same = req.checksum() ? sameSize && tree.sameContent(src, dest) : sameSize && sameTime;
     if (same) {
-      applyAttrs(src, dest, sm, dm, rel, 'f', false);
+      applyAttrs(src, dest, sm, dm, rel, 'f', false, null);
       return;
     }
     String flags;
@@ -556,7 +559,8 @@ public final class Mirror {
    * Sets ownership, mode, mtime and (with --xattrs) extended attributes of an entry where they
    * differ, itemizing the change of an existing one ('a' for ACLs, 'x' for other extended attributes).
    */
-  private void applyAttrs(Path src, String dest, Meta sm, Meta dm, String shown, char kind, boolean isNew) throws IOException {
+  private void applyAttrs(Path src, String dest, Meta sm, Meta dm, String shown, char kind, boolean isNew,
+      Map<String, byte[]> destXattrs) throws IOException {
     boolean link = kind == 'L';
     boolean timeDiff = (dm == null || !sameTime(dm.mtime(), sm.mtime())) && (!link || tree.setsLinkTimes());
     boolean permDiff = !link && (dm == null || dm.perms() != sm.perms());
@@ -564,7 +568,8 @@ public final class Mirror {
     boolean groupDiff = root && (dm == null || dm.gid() != sm.gid());
     // links have none to copy: Linux allows user attributes on files and directories only
     Map<String, byte[]> wantX = req.xattrs() && !link ? Xattrs.read(src, root) : Map.of();
-    Map<String, byte[]> haveX = req.xattrs() && !link && !(req.dryRun() && dm == null) ? tree.xattrs(dest, root) : Map.of();
+    Map<String, byte[]> haveX = destXattrs != null ? destXattrs
+        : req.xattrs() && !link && !(req.dryRun() && dm == null) ? tree.xattrs(dest, root) : Map.of();
     boolean aclDiff = !Xattrs.same(wantX, haveX, true);
     boolean xattrDiff = !Xattrs.same(wantX, haveX, false);
     if (!isNew && (timeDiff || permDiff || ownerDiff || groupDiff || aclDiff || xattrDiff)) {
@@ -575,11 +580,16 @@ public final class Mirror {
     if (req.dryRun()) {
       return;
     }
-    if (aclDiff || xattrDiff) {
-      tree.setXattrs(dest, wantX, haveX); // first: a mode set below may take away the write bit user attributes need
+    // a user sets attributes first (a mode set below may take away the write bit user attributes
+    // need); root last, as a chown takes a file's security.capability away
+    if ((aclDiff || xattrDiff) && !root) {
+      tree.setXattrs(dest, wantX, haveX);
     }
     if (timeDiff || permDiff || ownerDiff || groupDiff) {
       tree.setAttributes(dest, sm, ownerDiff || groupDiff, link);
+    }
+    if ((aclDiff || xattrDiff) && root) {
+      tree.setXattrs(dest, wantX, ownerDiff || groupDiff ? tree.xattrs(dest, root) : haveX);
     }
   }
 

@@ -84,6 +84,14 @@ public final class RepositoryWriter implements BackupWriter {
   private long fileCount;
   private final EventSink events;
   private final StoredSnapshot parent;
+  /**
+   * Whether the parent snapshot's nodes hold the extended attributes their files had (restic's do;
+   * holdfast's since it stores them, marked {@link #XATTRS_MARK} in their program version): then an
+   * unchanged file's are its node's, else they are read again.
+   */
+  private final boolean parentHasXattrs;
+  /** Ends the program version of snapshots whose nodes hold their files' extended attributes. */
+  static final String XATTRS_MARK = "+xattrs";
   private final long storedBefore;
   private boolean done;
   /** The reader threads, made with the first file to read; null before and with one core. */
@@ -112,6 +120,8 @@ public final class RepositoryWriter implements BackupWriter {
     Repository.dropKeyDerivationGarbage(); // before the chunk arena and data packs are made
     try {
       this.parent = findParent(repo, info);
+      String by = parent == null ? null : parent.snapshot().programVersion();
+      this.parentHasXattrs = by != null && (by.startsWith("restic") || by.endsWith(XATTRS_MARK));
       ObjectId root = parent == null ? null : parent.snapshot().tree();
       open.push(new Dir("", null, new ArrayList<>(), root, root == null ? Map.of() : byName(repo.loadTree(root))));
     } catch (RuntimeException ex) {
@@ -142,9 +152,11 @@ public final class RepositoryWriter implements BackupWriter {
       case FILE -> {
         Node unchanged = unchanged(name, e);
         if (unchanged != null) {
-          // its extended attributes too are the parent's: changing them would have changed the ctime
-          addFile(withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
-              unchanged.size(), unchanged.content()), e).withExtendedAttributes(unchanged.extendedAttributeMap()), e);
+          // its extended attributes too are the parent's, if it stored them: changing them changes the ctime
+          Node n = withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
+              unchanged.size(), unchanged.content()), e);
+          addFile(parentHasXattrs ? n.withExtendedAttributes(unchanged.extendedAttributeMap()) : withXattrs(n, e, events::publish),
+              e);
         } else if (READERS > 1 && e.size() >= 0 && e.ctime() != null) {
           // a file on disk (it has a ctime): read on a reader thread, settled when its directory closes
           readLater(name, e);
@@ -438,7 +450,7 @@ public final class RepositoryWriter implements BackupWriter {
 
   /**
    * Adds the extended attributes (with POSIX ACLs) of the entry's file or directory, as restic
-   * stores them; read only for what is stored anew (an unchanged file keeps its parent node's).
+   * stores them; an unchanged file keeps its parent node's when the parent stored them.
    * Streams have none; a failure to read them is a warning, the entry is kept without.
    */
   private Node withXattrs(Node n, Entry e, EventSink report) {
@@ -505,8 +517,12 @@ public final class RepositoryWriter implements BackupWriter {
     }
     ObjectId root = closeTop();
     stopReaders(); // idle now: every directory was settled
+    String version = info.programVersion();
+    if (version != null && version.startsWith("holdfast") && Xattrs.unavailable() == null) {
+      version += XATTRS_MARK;
+    }
     var snapshot = new Snapshot(info.time(), parent == null ? null : parent.id(), root, info.paths(), info.hostname(), info.username(),
-        0, 0, List.of(), info.tags(), null, info.programVersion());
+        0, 0, List.of(), info.tags(), null, version);
     lock.ensureHeld(); // a prune may have run while we had no valid lock: store no snapshot then
     ObjectId id = repo.saveSnapshot(snapshot);
     done = true;

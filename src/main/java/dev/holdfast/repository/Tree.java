@@ -59,7 +59,9 @@ public record Tree(List<Node> nodes) {
         // restic's order: after linktarget(_raw), before device; []byte values are standard base64
         j.name("extended_attributes").beginArray();
         for (Node.ExtendedAttribute a : n.extendedAttributes()) {
-          j.beginObject().name("name").value(a.name()).name("value").value(java.util.Base64.getEncoder().encodeToString(a.value()))
+          // names are held as their raw bytes (one char each); restic's JSON has those bytes as UTF-8 text
+          String name = new String(a.name().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+          j.beginObject().name("name").value(name).name("value").value(java.util.Base64.getEncoder().encodeToString(a.value()))
               .endObject();
         }
         j.endArray();
@@ -273,7 +275,7 @@ public record Tree(List<Node> nodes) {
         String field = p.currentName();
         JsonToken t = p.nextToken();
         if (field.equals("name") && t == JsonToken.VALUE_STRING) {
-          name = p.getText();
+          name = new String(p.getText().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1); // its raw bytes
         } else if (field.equals("value") && t == JsonToken.VALUE_STRING) {
           try {
             value = java.util.Base64.getDecoder().decode(p.getText());

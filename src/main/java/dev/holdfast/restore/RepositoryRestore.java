@@ -51,6 +51,7 @@ public final class RepositoryRestore {
   private final Map<Integer, String> damagedFiles = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean partial;
   private final boolean asRoot;
+  private final java.util.concurrent.atomic.AtomicBoolean xattrsUnavailableSaid = new java.util.concurrent.atomic.AtomicBoolean();
   /** Names staged so far in this restore, and staging directories made (each made once). */
   private final java.util.Set<String> names = new java.util.HashSet<>();
   private final java.util.Set<Path> madeDirs = new java.util.HashSet<>();
@@ -645,12 +646,6 @@ public final class RepositoryRestore {
   }
 
   /**
-   * Sets an entry's owner (as root), extended attributes, mode and times. {@code inStaging}: {@code p} was created in the
-   * staging directory by this restore, so it has the staging directory's owner and group already,
-   * and a chown to those would change nothing. Both times are set from the node, as restic does,
-   * without following a link.
-   */
-  /**
    * Gives {@code p} the node's extended attributes and POSIX ACLs, before its mode (a user attribute
    * needs the write bit a read-only mode would take away). Those only root may set ({@code trusted.*},
    * {@code security.*}) are left out when not restoring as root; a failure (a file system without
@@ -659,6 +654,12 @@ public final class RepositoryRestore {
   private void restoreXattrs(Path p, Node n) {
     java.util.Map<String, byte[]> want = new java.util.TreeMap<>(n.extendedAttributeMap());
     want.keySet().removeIf(name -> !Xattrs.copied(name, asRoot));
+    if (Xattrs.unavailable() != null) {
+      if (!xattrsUnavailableSaid.getAndSet(true)) {
+        publish(new BackupEvent.Warning(p.toString(), "extended attributes and ACLs are not restored: " + Xattrs.unavailable()));
+      }
+      return;
+    }
     try {
       Xattrs.write(p, want, Xattrs.read(p, asRoot));
     } catch (IOException | RuntimeException | LinkageError e) {
@@ -666,6 +667,12 @@ public final class RepositoryRestore {
     }
   }
 
+  /**
+   * Sets an entry's owner (as root), extended attributes, mode and times. {@code inStaging}: {@code p} was created in the
+   * staging directory by this restore, so it has the staging directory's owner and group already,
+   * and a chown to those would change nothing. Both times are set from the node, as restic does,
+   * without following a link.
+   */
   private void applyMetadata(Path p, Node n, boolean inStaging) throws IOException {
     if (asRoot) {
       try {

@@ -3,6 +3,7 @@ package dev.holdfast.source;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
 import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -27,13 +28,13 @@ public final class Xattrs {
   private static final Charset NAMES = StandardCharsets.ISO_8859_1; // bytes as they are
   private static final Charset PATHS = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
 
-  /** The libc calls, bound on first use. */
+  /** The libc calls, bound on first use; size_t and ssize_t are C longs on Linux (32 bits on armhf). */
   private interface LibC extends Library {
-    long llistxattr(byte[] path, byte[] list, long size) throws LastErrorException;
+    NativeLong llistxattr(byte[] path, byte[] list, NativeLong size) throws LastErrorException;
 
-    long lgetxattr(byte[] path, byte[] name, byte[] value, long size) throws LastErrorException;
+    NativeLong lgetxattr(byte[] path, byte[] name, byte[] value, NativeLong size) throws LastErrorException;
 
-    int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags) throws LastErrorException;
+    int lsetxattr(byte[] path, byte[] name, byte[] value, NativeLong size, int flags) throws LastErrorException;
 
     int lremovexattr(byte[] path, byte[] name) throws LastErrorException;
   }
@@ -95,12 +96,12 @@ public final class Xattrs {
     byte[] list = null;
     for (int attempt = 0; list == null; attempt++) {
       try {
-        long size = c().llistxattr(path, null, 0);
+        long size = c().llistxattr(path, null, new NativeLong(0)).longValue();
         if (size == 0) {
           return out;
         }
         byte[] buf = new byte[(int) size];
-        long n = c().llistxattr(path, buf, buf.length);
+        long n = c().llistxattr(path, buf, new NativeLong(buf.length)).longValue();
         list = Arrays.copyOf(buf, (int) n);
       } catch (LastErrorException e) {
         if (e.getErrorCode() == ENOTSUP) {
@@ -133,9 +134,9 @@ public final class Xattrs {
     byte[] cname = cString(name, NAMES);
     for (int attempt = 0; ; attempt++) {
       try {
-        long size = c().lgetxattr(path, cname, null, 0);
+        long size = c().lgetxattr(path, cname, null, new NativeLong(0)).longValue();
         byte[] buf = new byte[(int) size];
-        long n = size == 0 ? 0 : c().lgetxattr(path, cname, buf, buf.length);
+        long n = size == 0 ? 0 : c().lgetxattr(path, cname, buf, new NativeLong(buf.length)).longValue();
         return Arrays.copyOf(buf, (int) n);
       } catch (LastErrorException e) {
         if (e.getErrorCode() == ENODATA) {
@@ -162,7 +163,7 @@ public final class Xattrs {
         continue;
       }
       try {
-        c().lsetxattr(path, cString(e.getKey(), NAMES), e.getValue(), e.getValue().length, 0);
+        c().lsetxattr(path, cString(e.getKey(), NAMES), e.getValue(), new NativeLong(e.getValue().length), 0);
       } catch (LastErrorException x) {
         throw failure("setting extended attribute " + e.getKey() + " of", p, x);
       }

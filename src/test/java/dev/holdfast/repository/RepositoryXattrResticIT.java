@@ -9,6 +9,7 @@ import dev.holdfast.testkit.Cli;
 import dev.holdfast.testkit.Processes;
 import dev.holdfast.testkit.XattrTree;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,5 +88,55 @@ class RepositoryXattrResticIT {
     assertThat(getfacl(restored, "shared.txt", "dir", "dir/plain.txt"))
         .isEqualTo(getfacl(src, "shared.txt", "dir", "dir/plain.txt"))
         .contains("user:nobody:r--", "default:user:nobody:r-x");
+  }
+
+  @Test
+  void aParentThatDidNotStoreThemDoesNotHideThemFromUnchangedFiles() throws Exception {
+    Path repoDir = tmp.resolve("repo");
+    // the first snapshot, as a writer that stores no extended attributes made it (an older holdfast,
+    // whose program version carries no mark)
+    try (var backend = new dev.holdfast.backend.LocalBackend(repoDir);
+        var repo = Repository.init(backend, PASSWORD, 0x3DA3358B4DC173L, new KdfParams(16384, 8, 1))) {
+      snapshot(repo, "older-writer 0.0.1", true);
+    }
+    String first;
+    try (var backend = new dev.holdfast.backend.LocalBackend(repoDir); var repo = Repository.open(backend, PASSWORD)) {
+      first = repo.listSnapshots().get(0).id().hex();
+      Node before = node(repo, repo.listSnapshots().get(0).snapshot().tree(), "note.txt");
+      assertThat(before.extendedAttributes()).as("the parent stored none").isNull();
+      assertThat(repo.listSnapshots().get(0).snapshot().programVersion()).isEqualTo("older-writer 0.0.1");
+      // the next backup finds every file unchanged; their attributes are read all the same
+      snapshot(repo, "holdfast test", false);
+    }
+    try (var backend = new dev.holdfast.backend.LocalBackend(repoDir); var repo = Repository.open(backend, PASSWORD)) {
+      StoredSnapshot latest = repo.listSnapshots().stream().filter(sn -> !sn.id().hex().equals(first)).findFirst().orElseThrow();
+      assertThat(latest.snapshot().parent().hex()).isEqualTo(first);
+      assertThat(latest.snapshot().programVersion()).isEqualTo("holdfast test" + RepositoryWriter.XATTRS_MARK);
+      assertThat(node(repo, latest.snapshot().tree(), "note.txt").extendedAttributeMap()).containsKeys("user.note", "user.empty");
+      assertThat(node(repo, latest.snapshot().tree(), "shared.txt").extendedAttributeMap()).containsKey("system.posix_acl_access");
+    }
+  }
+
+  /** Backs up src; {@code withoutXattrs}: as a writer that reads none (its entries name no file on disk). */
+  private void snapshot(Repository repo, String version, boolean withoutXattrs) throws Exception {
+    var info = new RepositoryWriter.SnapshotInfo(List.of(src.toString()), "host", "user", List.of(),
+        java.time.OffsetDateTime.now(), version);
+    try (var writer = new RepositoryWriter(repo, info);
+        var entries = dev.holdfast.source.PathSource.of(List.of(src.toString())).entries(dev.holdfast.event.EventSink.NONE)) {
+      entries.map(e -> withoutXattrs ? new dev.holdfast.source.Entry(e.path(), e.kind(), e.size(), e.mode(), e.mtime(), e.uid(),
+          e.gid(), e.owner(), e.group(), e.linkTarget(), e.content(), e.inode(), e.device(), e.ctime(), e.links(), null) : e)
+          .forEach(writer::add);
+      writer.finish();
+    }
+  }
+
+  /** The node of {@code name} in the directory of src inside the snapshot tree {@code root}. */
+  private Node node(Repository repo, ObjectId root, String name) {
+    ObjectId tree = root;
+    for (Path part : src) {
+      String dir = part.toString();
+      tree = repo.loadTree(tree).nodes().stream().filter(n -> n.name().equals(dir)).findFirst().orElseThrow().subtree();
+    }
+    return repo.loadTree(tree).nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
   }
 }
