@@ -90,21 +90,8 @@ public final class LocalBackend implements Backend {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
-    int deleted = 0;
-    IOException first = null;
-    for (Path p : partial) {
-      try {
-        if (!UNFINISHED.contains(p) && Files.deleteIfExists(p)) { // not one of this process's own uploads
-          deleted++;
-        }
-      } catch (IOException e) { // best effort: the others still go (a root-owned file, say)
-        first = first == null ? e : first;
-      }
-    }
-    if (first != null) {
-      throw new IOException("deleted " + deleted + " of " + partial.size() + " temporary files; " + first.getMessage(), first);
-    }
-    return deleted;
+    // not one of this process's own uploads
+    return Leftovers.deleteEach(partial, p -> !UNFINISHED.contains(p) && Files.deleteIfExists(p));
   }
 
   @Override

@@ -268,25 +268,20 @@ public final class SftpBackend implements Backend {
     SftpClient sftp = connection.sftp();
     List<String> partial = new ArrayList<>();
     leftovers(sftp, relative(prefix), partial);
-    int deleted = 0;
-    IOException first = null;
-    for (String p : partial) {
+    return Leftovers.deleteEach(partial, p -> {
       if (UNFINISHED.contains(p)) {
-        continue;
+        return false;
       }
       try {
         sftp.remove(p);
-        deleted++;
+        return true;
       } catch (SftpException e) {
-        if (!isMissing(e)) {
-          first = first == null ? translate(e, p) : first;
+        if (isMissing(e)) {
+          return false;
         }
+        throw translate(e, p);
       }
-    }
-    if (first != null) {
-      throw new IOException("deleted " + deleted + " of " + partial.size() + " temporary files; " + first.getMessage(), first);
-    }
-    return deleted;
+    });
   }
 
   private static void leftovers(SftpClient sftp, String remoteDir, List<String> found) throws IOException {

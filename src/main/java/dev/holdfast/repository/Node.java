@@ -101,6 +101,15 @@ public record Node(
     return m;
   }
 
+  /** The same node with {@code other}'s extended attributes (the same file's, as another node records them). */
+  public Node withExtendedAttributesOf(Node other) {
+    if (java.util.Objects.equals(extendedAttributes, other.extendedAttributes)) {
+      return this; // most files have none: no copy
+    }
+    return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size, links, linkTarget,
+        device, content, subtree, other.extendedAttributes);
+  }
+
   /** The same node with these extended attributes (none: an empty map), sorted by name. */
   public Node withExtendedAttributes(java.util.Map<String, byte[]> attributes) {
     List<ExtendedAttribute> list = new java.util.ArrayList<>();

@@ -155,7 +155,7 @@ public final class RepositoryWriter implements BackupWriter {
           // its extended attributes too are the parent's, if it stored them: changing them changes the ctime
           Node n = withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()), e.mtime(), e.uid(), e.gid(),
               unchanged.size(), unchanged.content()), e);
-          addFile(parentHasXattrs ? n.withExtendedAttributes(unchanged.extendedAttributeMap()) : withXattrs(n, e, events::publish),
+          addFile(parentHasXattrs ? n.withExtendedAttributesOf(unchanged) : withXattrs(n, e, events::publish),
               e);
         } else if (READERS > 1 && e.size() >= 0 && e.ctime() != null) {
           // a file on disk (it has a ctime): read on a reader thread, settled when its directory closes
@@ -182,7 +182,7 @@ public final class RepositoryWriter implements BackupWriter {
         }
         open.peek().children().add(withOwner(Node.file(name, FileMode.toGo(NodeType.FILE, e.permissions()),
             e.mtime(), e.uid(), e.gid(), first.size(), first.content()), e).withLinks(first.links())
-            .withExtendedAttributes(first.extendedAttributeMap())); // one inode, one set of attributes
+            .withExtendedAttributesOf(first)); // one inode, one set of attributes
         fileCount++;
       }
     }

@@ -652,7 +652,7 @@ public final class RepositoryRestore {
    * extended attributes) is a warning, the file is restored all the same.
    */
   private void restoreXattrs(Path p, Node n) {
-    java.util.Map<String, byte[]> want = new java.util.TreeMap<>(n.extendedAttributeMap());
+    java.util.Map<String, byte[]> want = n.extendedAttributeMap(); // a copy of its own
     want.keySet().removeIf(name -> !Xattrs.copied(name, asRoot));
     if (Xattrs.unavailable() != null) {
       if (!xattrsUnavailableSaid.getAndSet(true)) {
