@@ -11,7 +11,7 @@ import java.io.InputStream;
  * <p>A chunk ends after the first byte at which the Rabin fingerprint of the last 64 bytes, taken
  * modulo the polynomial, has its low 20 bits zero, but never before {@link #MIN_SIZE} and at the
  * latest at {@link #MAX_SIZE}; the end of the stream ends the last chunk. Each instance holds one
- * buffer (of 1 MiB, or {@link #MAX_SIZE} bytes once a chunk needs more) and may split any number of streams one after the other; it
+ * buffer (of up to {@link #MAX_SIZE} bytes, grown as chunks need) and may split any number of streams one after the other; it
  * is not thread-safe.
  */
 public final class Chunker {
@@ -43,12 +43,7 @@ public final class Chunker {
   private static final int LANE_MIN = 4096;
   // Reads this much at a time, so what follows a cut and must move to the front stays small.
   private static final int READ_SIZE = 256 * 1024;
-  /**
-   * The buffer a chunker starts with; a chunk that needs more makes it {@link #MAX_SIZE} at once.
-   * Doubling it instead (2, 4, 8 MiB) left each outgrown array in the old generation, where it stays
-   * resident until a full collection, which a backup rarely has: up to 7 MiB more peak RSS per
-   * reader, 12 MB in the medians of 5 alternated first backups of 1 GB (bench/README.md).
-   */
+  /** The buffer a chunker starts with; it doubles up to {@link #MAX_SIZE} for a chunk that needs it. */
   static final int FIRST_BUFFER = 1 << 20;
 
   private final long polynomial;
@@ -119,7 +114,7 @@ public final class Chunker {
       }
       // filled < MAX_SIZE here: a full buffer always holds a cut.
       if (filled == buf.length) {
-        buf = java.util.Arrays.copyOf(buf, MAX_SIZE);
+        buf = java.util.Arrays.copyOf(buf, Math.min(MAX_SIZE, 2 * buf.length));
         buffer = buf;
       }
       int n = in.read(buf, filled, Math.min(READ_SIZE, buf.length - filled));
