@@ -33,14 +33,12 @@ public final class Chunker {
 
   private static final int WINDOW_SIZE = 64;
   private static final long SPLIT_MASK = (1L << 20) - 1; // a cut every 2^20 bytes on average
-  // restic resets its window to a single byte 1 before every chunk (reset() does slide(1)) and does
-  // not hash the first MIN_SIZE - 64 bytes of a chunk; by the first byte that can end a chunk
-  // (index MIN_SIZE - 1) that 1 has slid out, and the fingerprint is the window's bytes' alone.
-  private static final int FIRST_CUTTABLE = MIN_SIZE - 1;
-  /** Independent fingerprint chains in {@link #scanLanes}. */
-  private static final int LANES = 4;
-  /** A range shorter than {@code LANES} times this is scanned on one chain (a lane's 64-byte warm-up would not pay). */
-  private static final int LANE_MIN = 4096;
+  // restic resets its window to a single byte 1 at position 0 before every chunk (reset() does
+  // slide(1)), so the fingerprint starts at 1 and that 1 slides out 64 hashed bytes later.
+  private static final long RESET_DIGEST = 1;
+  // restic does not hash the first MIN_SIZE - 64 bytes of a chunk: only the window that ends at
+  // MIN_SIZE can decide a cut, and hashing starts just early enough to fill it.
+  private static final int FIRST_HASHED = MIN_SIZE - WINDOW_SIZE;
   // Reads this much at a time, so what follows a cut and must move to the front stays small.
   private static final int READ_SIZE = 256 * 1024;
   /** The buffer a chunker starts with; it doubles up to {@link #MAX_SIZE} for a chunk that needs it. */
@@ -54,6 +52,7 @@ public final class Chunker {
   // above the degree and adds their remainder.
   private final long[] modTable = new long[256];
   private byte[] buffer;
+  private long digest;
 
   /**
    * A chunker for restic's {@code chunker_polynomial} (see {@link Polynomial#parseHex}). Like
@@ -98,7 +97,8 @@ public final class Chunker {
     }
     byte[] buf = buffer;
     int filled = 0; // buf[0, filled) is read; the current chunk starts at buf[0]
-    int next = FIRST_CUTTABLE; // the next byte that may end the chunk
+    int next = FIRST_HASHED; // the next byte to hash
+    digest = RESET_DIGEST;
     for (;;) {
       if (filled > next) {
         int cut = scan(buf, next, filled);
@@ -108,7 +108,8 @@ public final class Chunker {
           consumer.chunk(buf, 0, cut);
           filled -= cut;
           System.arraycopy(buf, cut, buf, 0, filled);
-          next = FIRST_CUTTABLE;
+          next = FIRST_HASHED;
+          digest = RESET_DIGEST;
           continue;
         }
       }
@@ -129,106 +130,41 @@ public final class Chunker {
   }
 
   /**
-   * Returns the length of the chunk (starting at {@code buf[0]}) if it ends after a byte of {@code
-   * buf[from, to)}, or -1 ({@code MIN_SIZE - 1 <= from < to <= MAX_SIZE}). A chunk ends after byte
-   * {@code i >= MIN_SIZE - 1} when the fingerprint of the 64 bytes ending at {@code i} has its low
-   * 20 bits zero, or at {@code MAX_SIZE}.
-   *
-   * <p>That fingerprint depends on those 64 bytes alone (restic's reset window has slid out by
-   * {@code MIN_SIZE}), so it can be computed for any byte without the ones before the window. The
-   * rolling update is one long chain of dependent table look-ups (the next look-up's index is the
-   * last one's result), which keeps a core mostly waiting: {@link #LANES} chains over as many
-   * stretches of the range, advanced in one loop, keep it busy (about 3x the bytes per second on
-   * one chain). The first cut is the earliest over all lanes.
+   * Hashes {@code buf[from, to)} (from >= FIRST_HASHED, to <= MAX_SIZE) on top of {@link #digest}
+   * and returns the length of the chunk if it ends there, or -1 with the digest updated. The
+   * chunk's own bytes double as the window: the byte leaving it is 64 positions back.
    */
   private int scan(byte[] buf, int from, int to) {
-    int n = to - from;
-    int cut;
-    if (n < LANES * LANE_MIN) {
-      cut = scanSerial(buf, from, to, warm(buf, from));
-    } else {
-      cut = scanLanes(buf, from, to, n / LANES);
-    }
-    if (cut < 0 && to == MAX_SIZE) {
-      return MAX_SIZE;
-    }
-    return cut;
-  }
-
-  /** Lanes of {@code len} bytes from {@code from}; the last lane also takes what {@code LANES * len} leaves over. */
-  private int scanLanes(byte[] buf, int from, int to, int len) {
     final long[] out = outTable;
     final long[] mod = modTable;
     final int shift = polShift;
-    final int s0 = from;
-    final int s1 = from + len;
-    final int s2 = from + 2 * len;
-    final int s3 = from + 3 * len;
-    long d0 = warm(buf, s0);
-    long d1 = warm(buf, s1);
-    long d2 = warm(buf, s2);
-    long d3 = warm(buf, s3);
-    int j = 0;
-    for (; j < len; j++) {
-      d0 ^= out[buf[s0 + j - WINDOW_SIZE] & 0xff];
-      d1 ^= out[buf[s1 + j - WINDOW_SIZE] & 0xff];
-      d2 ^= out[buf[s2 + j - WINDOW_SIZE] & 0xff];
-      d3 ^= out[buf[s3 + j - WINDOW_SIZE] & 0xff];
-      d0 = ((d0 << 8) | (buf[s0 + j] & 0xff)) ^ mod[(int) (d0 >>> shift)];
-      d1 = ((d1 << 8) | (buf[s1 + j] & 0xff)) ^ mod[(int) (d1 >>> shift)];
-      d2 = ((d2 << 8) | (buf[s2 + j] & 0xff)) ^ mod[(int) (d2 >>> shift)];
-      d3 = ((d3 << 8) | (buf[s3 + j] & 0xff)) ^ mod[(int) (d3 >>> shift)];
-      if ((d0 & SPLIT_MASK) == 0 || (d1 & SPLIT_MASK) == 0 || (d2 & SPLIT_MASK) == 0 || (d3 & SPLIT_MASK) == 0) {
-        break;
+    long d = digest;
+    int i = from;
+    // Until the window is all chunk bytes, what leaves it is the reset window's zeros (XOR with
+    // outTable[0] = 0 changes nothing) and, last, its 1. No cut is possible before MIN_SIZE.
+    for (int end = Math.min(to, MIN_SIZE - 1); i < end; i++) {
+      d = ((d << 8) | (buf[i] & 0xff)) ^ mod[(int) (d >>> shift)];
+    }
+    if (i == MIN_SIZE - 1 && i < to) {
+      d ^= out[1];
+      d = ((d << 8) | (buf[i] & 0xff)) ^ mod[(int) (d >>> shift)];
+      i++;
+      if ((d & SPLIT_MASK) == 0) {
+        return i;
       }
     }
-    if (j == len) { // no lane has a cut in its first len bytes: only the last lane has bytes left
-      return scanSerial(buf, s3 + len, to, d3);
-    }
-    // A lane has a cut after byte s + j: an earlier lane may still have one after its byte j.
-    int next = j + 1;
-    if ((d0 & SPLIT_MASK) == 0) {
-      return s0 + next;
-    }
-    int c = scanSerial(buf, s0 + next, s1, d0);
-    if (c >= 0 || (d1 & SPLIT_MASK) == 0) {
-      return c >= 0 ? c : s1 + next;
-    }
-    c = scanSerial(buf, s1 + next, s2, d1);
-    if (c >= 0 || (d2 & SPLIT_MASK) == 0) {
-      return c >= 0 ? c : s2 + next;
-    }
-    c = scanSerial(buf, s2 + next, s3, d2);
-    return c >= 0 ? c : s3 + next;
-  }
-
-  /**
-   * Continues one chain: {@code d} is the fingerprint of the 64 bytes before {@code buf[from]};
-   * returns the length of the chunk if it ends after a byte of {@code buf[from, to)}, or -1.
-   */
-  private int scanSerial(byte[] buf, int from, int to, long d) {
-    final long[] out = outTable;
-    final long[] mod = modTable;
-    final int shift = polShift;
-    for (int i = from; i < to; i++) {
+    for (; i < to; i++) {
       d ^= out[buf[i - WINDOW_SIZE] & 0xff];
       d = ((d << 8) | (buf[i] & 0xff)) ^ mod[(int) (d >>> shift)];
       if ((d & SPLIT_MASK) == 0) {
         return i + 1;
       }
     }
-    return -1;
-  }
-
-  /** The fingerprint of the 64 bytes before {@code buf[at]} ({@code at >= 64}), from nothing: appended to zero, the first byte needs no removal. */
-  private long warm(byte[] buf, int at) {
-    final long[] mod = modTable;
-    final int shift = polShift;
-    long d = 0;
-    for (int i = at - WINDOW_SIZE; i < at; i++) {
-      d = ((d << 8) | (buf[i] & 0xff)) ^ mod[(int) (d >>> shift)];
+    if (i == MAX_SIZE) {
+      return MAX_SIZE;
     }
-    return d;
+    digest = d;
+    return -1;
   }
 
   private long appendByte(long hash, int b) {

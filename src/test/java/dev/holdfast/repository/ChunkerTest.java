@@ -171,40 +171,6 @@ class ChunkerTest {
     assertThat(pieces).isEqualTo(whole);
   }
 
-  /**
-   * Zero runs of 64 bytes or more have fingerprint 0, so each is a cut wherever it lies past
-   * MIN_SIZE: planted tens of KiB apart they fall in several of the scan's lanes at once, often
-   * with a later lane's run at a smaller offset than an earlier lane's. Each cut must still be the
-   * first one the definition allows, computed here from scratch.
-   */
-  @ParameterizedTest(name = "seed {0}")
-  @ValueSource(longs = {21, 22, 23})
-  void cutIsTheFirstThatTheDefinitionAllowsWhenManyPositionsQualify(long seed) throws IOException {
-    var rnd = new SplittableRandom(seed);
-    byte[] data = random(8 * MIB, seed);
-    for (int pos = rnd.nextInt(40_000); pos < data.length - 300; pos += 64 + rnd.nextInt(120_000)) {
-      Arrays.fill(data, pos, pos + 64 + rnd.nextInt(200), (byte) 0);
-    }
-    var chunker = new Chunker(INIT_POL);
-
-    var expected = new ArrayList<Integer>();
-    for (int start = 0; start < data.length;) {
-      int end = Math.min(data.length, start + Chunker.MAX_SIZE);
-      for (int p = start + Chunker.MIN_SIZE; p < end; p++) {
-        if ((windowFingerprint(data, p, INIT_POL) & 0xFFFFF) == 0) {
-          end = p;
-          break;
-        }
-      }
-      expected.add(end - start);
-      start = end;
-    }
-
-    assertThat(expected).hasSizeGreaterThan(10);
-    assertThat(split(chunker, new ByteArrayInputStream(data))).extracting(Chunk::length).isEqualTo(expected);
-    assertThat(split(chunker, new OddPieces(data, rnd.split()))).extracting(Chunk::length).isEqualTo(expected);
-  }
-
   @Test
   void anotherPolynomialCutsElsewhere() throws IOException {
     byte[] data = random(8 * MIB, 3);
